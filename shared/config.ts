@@ -1,0 +1,122 @@
+import { z } from 'zod';
+
+/** A comma-separated list of non-empty values, e.g. `AUTH_AUDIENCE=api://x,1111-...`. */
+const commaSeparated = z
+  .string()
+  .transform((text) => text.split(',').map((item) => item.trim()).filter((item) => item.length > 0))
+  .pipe(z.array(z.string()).min(1, 'must list at least one value'));
+
+const httpsOrLoopbackUrl = z.url().refine(
+  (value) => {
+    const url = new URL(value);
+    return url.protocol === 'https:' || isLoopbackHost(url.hostname);
+  },
+  { message: 'must be an https URL (plain http is accepted only on localhost)' },
+);
+
+/**
+ * The environment the service reads, one key per variable of contract section 6. The keys are the
+ * variable names, so this object is also the list that infra and local.settings.sample.json must match.
+ */
+export const configSchema = z
+  .object({
+    AUTH_TENANT_ID: z.guid('must be the Entra tenant id (a GUID)').toLowerCase().optional(),
+    AUTH_AUDIENCE: commaSeparated,
+    AUTH_ISSUER: commaSeparated.optional(),
+    AUTH_JWKS_URI: httpsOrLoopbackUrl.optional(),
+    COSMOS_ENDPOINT: httpsOrLoopbackUrl,
+    COSMOS_KEY: z.string().min(1).optional(),
+    COSMOS_DATABASE: z.string().min(1).default('graph-phones'),
+    COSMOS_PHONE_METHODS_CONTAINER: z.string().min(1).default('phoneMethods'),
+    COSMOS_PROFILE_PHONES_CONTAINER: z.string().min(1).default('profilePhones'),
+    SMS_SIGN_IN_ENABLED: z.stringbool().default(false),
+    MAX_BODY_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(16_384),
+    PORT: z.coerce.number().int().min(1).max(65_535).default(7071),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.AUTH_TENANT_ID && !env.AUTH_ISSUER) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_ISSUER'], message: 'is required when AUTH_TENANT_ID is not set' });
+    }
+    if (!env.AUTH_TENANT_ID && !env.AUTH_JWKS_URI) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URI'], message: 'is required when AUTH_TENANT_ID is not set' });
+    }
+  });
+
+export type ConfigVariable = keyof z.input<typeof configSchema>;
+/** Every variable name the service reads (for the infra and settings consistency checks). */
+export const configVariableNames = Object.keys(configSchema.shape) as ConfigVariable[];
+
+export interface Config {
+  auth: {
+    tenantId?: string;
+    audiences: string[];
+    issuers: string[];
+    jwksUri: URL;
+  };
+  cosmos: {
+    endpoint: string;
+    key?: string;
+    /** Only a key-authenticated emulator on loopback gets TLS verification turned off. */
+    allowSelfSignedCertificate: boolean;
+    database: string;
+    phoneMethodsContainer: string;
+    profilePhonesContainer: string;
+  };
+  smsSignInEnabled: boolean;
+  maxBodyBytes: number;
+  port: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** Parses an environment into the typed configuration; throws a ConfigError naming each bad variable. */
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  // Treat empty strings like absent values: app settings and .json samples often carry "".
+  const present = Object.fromEntries(
+    configVariableNames.map((name) => [name, env[name] === '' ? undefined : env[name]]),
+  );
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'config')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const tenant = e.AUTH_TENANT_ID;
+  const endpointHost = new URL(e.COSMOS_ENDPOINT).hostname;
+  return {
+    auth: {
+      tenantId: tenant,
+      audiences: e.AUTH_AUDIENCE,
+      issuers:
+        e.AUTH_ISSUER ??
+        [`https://sts.windows.net/${tenant}/`, `https://login.microsoftonline.com/${tenant}/v2.0`],
+      jwksUri: new URL(e.AUTH_JWKS_URI ?? `https://login.microsoftonline.com/${tenant}/discovery/v2.0/keys`),
+    },
+    cosmos: {
+      endpoint: e.COSMOS_ENDPOINT,
+      key: e.COSMOS_KEY,
+      allowSelfSignedCertificate: e.COSMOS_KEY !== undefined && isLoopbackHost(endpointHost),
+      database: e.COSMOS_DATABASE,
+      phoneMethodsContainer: e.COSMOS_PHONE_METHODS_CONTAINER,
+      profilePhonesContainer: e.COSMOS_PROFILE_PHONES_CONTAINER,
+    },
+    smsSignInEnabled: e.SMS_SIGN_IN_ENABLED,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    port: e.PORT,
+  };
+}
+
+let current: Config | undefined;
+
+/** The process's configuration, parsed from process.env on first use and never again. */
+export function getConfig(): Config {
+  current ??= parseConfig(process.env);
+  return current;
+}

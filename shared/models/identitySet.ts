@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { graphObject, plainText } from './graphTypes';
+
+/** microsoft.graph.identity: who did something (a user, an application or a device). */
+export const identity = graphObject('identity', {
+  id: plainText(256).nullable().optional(),
+  displayName: plainText(256).nullable().optional(),
+});
+export type Identity = z.infer<typeof identity>;
+
+/** microsoft.graph.identitySet */
+export const identitySet = graphObject('identitySet', {
+  application: identity.nullable().optional(),
+  device: identity.nullable().optional(),
+  user: identity.nullable().optional(),
+});
+export type IdentitySet = z.infer<typeof identitySet>;

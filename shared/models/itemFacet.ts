@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { dateTimeOffset, graphFlags, graphObject } from './graphTypes';
+import { identitySet } from './identitySet';
+
+/** microsoft.graph.allowedAudiences (a flags enum). */
+export const allowedAudiences = graphFlags('allowedAudiences', [
+  'me',
+  'family',
+  'contacts',
+  'groupMembers',
+  'organization',
+  'federatedOrganizations',
+  'everyone',
+]);
+export const DEFAULT_ALLOWED_AUDIENCES = 'organization';
+
+/** microsoft.graph.inferenceData */
+export const inferenceData = graphObject('inferenceData', {
+  confidenceScore: z
+    .number({ error: 'must be a number between 0 and 1.' })
+    .min(0, 'must be a number between 0 and 1.')
+    .max(1, 'must be a number between 0 and 1.')
+    .nullable()
+    .optional(),
+  userHasVerifiedAccuracy: z.boolean({ error: 'must be true or false.' }).nullable().optional(),
+});
+
+/** The properties every microsoft.graph.itemFacet has, which the server sets on create. */
+export const itemFacetServerProperties = {
+  id: z.string({ error: 'must be a string.' }),
+  createdDateTime: dateTimeOffset,
+  createdBy: identitySet,
+  lastModifiedDateTime: dateTimeOffset,
+  lastModifiedBy: identitySet,
+};
+
+/** The properties of microsoft.graph.itemFacet a caller sets. */
+export const itemFacetClientProperties = {
+  allowedAudiences,
+  inference: inferenceData.nullable(),
+};

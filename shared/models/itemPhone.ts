@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { graphEnum, graphObject, plainText, serverManaged } from './graphTypes';
+import { DEFAULT_ALLOWED_AUDIENCES, itemFacetClientProperties, itemFacetServerProperties } from './itemFacet';
+
+export const ITEM_PHONE_TYPE = 'microsoft.graph.itemPhone';
+
+/** microsoft.graph.phoneType */
+export const phoneType = graphEnum('phoneType', [
+  'home',
+  'business',
+  'mobile',
+  'other',
+  'assistant',
+  'homeFax',
+  'businessFax',
+  'otherFax',
+  'pager',
+  'radio',
+]);
+
+/** A phone number as a person writes it: free form, but it has to contain a digit. */
+const phoneNumberText = plainText(64)
+  .trim()
+  .min(1, 'is required and must not be empty.')
+  .refine((text) => /\d/.test(text), 'must contain at least one digit.');
+
+/** The properties of microsoft.graph.itemPhone a caller sets, each declared once. */
+const itemPhoneClientProperties = {
+  ...itemFacetClientProperties,
+  displayName: plainText(256).nullable(),
+  type: phoneType.nullable(),
+  number: phoneNumberText,
+};
+
+/** POST body: `number` required, the rest optional; server-managed properties are checked, then replaced. */
+export const createItemPhoneBody = graphObject('itemPhone', {
+  ...serverManaged(itemFacetServerProperties),
+  allowedAudiences: itemPhoneClientProperties.allowedAudiences.nullable().optional(),
+  inference: itemPhoneClientProperties.inference.optional(),
+  displayName: itemPhoneClientProperties.displayName.optional(),
+  type: itemPhoneClientProperties.type.optional(),
+  number: itemPhoneClientProperties.number,
+});
+export type CreateItemPhoneBody = z.infer<typeof createItemPhoneBody>;
+
+/** The resource as returned and stored: every property present. */
+export const itemPhoneResource = z.object({
+  '@odata.type': z.literal(`#${ITEM_PHONE_TYPE}`),
+  ...itemFacetServerProperties,
+  ...itemPhoneClientProperties,
+});
+export type ItemPhone = z.infer<typeof itemPhoneResource>;
+
+/** Fills in what the caller left out with Graph's defaults. */
+export function itemPhoneFromBody(
+  body: CreateItemPhoneBody,
+  server: Pick<ItemPhone, 'id' | 'createdDateTime' | 'createdBy' | 'lastModifiedDateTime' | 'lastModifiedBy'>,
+): ItemPhone {
+  return {
+    '@odata.type': `#${ITEM_PHONE_TYPE}`,
+    id: server.id,
+    allowedAudiences: body.allowedAudiences ?? DEFAULT_ALLOWED_AUDIENCES,
+    inference: body.inference ? withoutODataType(body.inference) : null,
+    createdDateTime: server.createdDateTime,
+    createdBy: server.createdBy,
+    lastModifiedDateTime: server.lastModifiedDateTime,
+    lastModifiedBy: server.lastModifiedBy,
+    displayName: body.displayName ?? null,
+    type: body.type ?? null,
+    number: body.number,
+  };
+}
+
+function withoutODataType<T extends { '@odata.type'?: string }>(value: T): Omit<T, '@odata.type'> {
+  const { '@odata.type': _ignored, ...rest } = value;
+  return rest;
+}

@@ -1,0 +1,93 @@
+import { Agent } from 'node:https';
+import { CosmosClient, type Container } from '@azure/cosmos';
+import { DefaultAzureCredential } from '@azure/identity';
+import { getConfig, type Config } from '../config';
+import { generalException, serviceNotAvailable, tooManyRequests, type GraphError } from '../http/graphErrors';
+
+/** Per-attempt time limit for a storage request, so a stalled connection cannot hold a request open. */
+export const STORAGE_REQUEST_TIMEOUT_MS = 5_000;
+/** How often and how long the SDK retries a throttled (429) request before we answer 429 ourselves. */
+export const STORAGE_THROTTLE_RETRIES = { maxRetryAttemptCount: 3, maxWaitTimeInSeconds: 5 };
+
+export interface Containers {
+  phoneMethods: Container;
+  profilePhones: Container;
+}
+
+/**
+ * Builds a Cosmos client: with the managed identity (DefaultAzureCredential) in Azure, with a key
+ * only for a local emulator. TLS verification is relaxed only for a key-authenticated loopback
+ * endpoint, whose certificate is self-signed.
+ */
+export function createCosmosClient(cosmos: Config['cosmos']): CosmosClient {
+  return new CosmosClient({
+    endpoint: cosmos.endpoint,
+    ...(cosmos.key ? { key: cosmos.key } : { aadCredentials: new DefaultAzureCredential() }),
+    ...(cosmos.allowSelfSignedCertificate ? { agent: new Agent({ rejectUnauthorized: false, keepAlive: true }) } : {}),
+    connectionPolicy: {
+      requestTimeout: STORAGE_REQUEST_TIMEOUT_MS,
+      retryOptions: STORAGE_THROTTLE_RETRIES,
+    },
+    userAgentSuffix: 'graph-phones',
+  });
+}
+
+export function containersOf(client: CosmosClient, cosmos: Config['cosmos']): Containers {
+  const database = client.database(cosmos.database);
+  return {
+    phoneMethods: database.container(cosmos.phoneMethodsContainer),
+    profilePhones: database.container(cosmos.profilePhonesContainer),
+  };
+}
+
+let processClient: CosmosClient | undefined;
+let processContainers: Containers | undefined;
+/** How many Cosmos clients this process created (must stay 1; read by tests and the benchmark). */
+export let cosmosClientCount = 0;
+
+/** The process's one Cosmos client and its container handles. */
+export function getContainers(): Containers {
+  if (!processContainers) {
+    const { cosmos } = getConfig();
+    processClient = createCosmosClient(cosmos);
+    cosmosClientCount += 1;
+    processContainers = containersOf(processClient, cosmos);
+  }
+  return processContainers;
+}
+
+/** Disposes the process's client (graceful shutdown of the local server and test runs). */
+export function disposeCosmosClient(): void {
+  processClient?.dispose();
+  processClient = undefined;
+  processContainers = undefined;
+}
+
+/** The status code of a Cosmos SDK error, if it is one. */
+export function storageStatus(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+const TRANSIENT_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+
+/** Maps a storage failure that is not a domain outcome (conflict, not found) to Graph's status. */
+export function storageFailure(error: unknown): GraphError {
+  const status = storageStatus(error);
+  if (status === 429) {
+    const retryAfterMs = Number((error as { retryAfterInMs?: unknown }).retryAfterInMs);
+    return tooManyRequests(Math.max(1, Math.ceil((Number.isFinite(retryAfterMs) ? retryAfterMs : 1000) / 1000)));
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  const name = (error as { name?: unknown } | null)?.name;
+  if (
+    status === 408 ||
+    (status !== undefined && status >= 500) ||
+    name === 'TimeoutError' ||
+    name === 'AbortError' ||
+    (typeof code === 'string' && TRANSIENT_NETWORK_CODES.has(code))
+  ) {
+    return serviceNotAvailable('The storage service is unavailable. Retry the request later.', 5);
+  }
+  return generalException();
+}
