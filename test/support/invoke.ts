@@ -1,0 +1,63 @@
+import { HttpRequest, InvocationContext, type HttpHandler } from '@azure/functions';
+
+export interface Invocation {
+  status: number;
+  headers: Headers;
+  /** The parsed JSON body (every answer of this service is JSON). */
+  body: any;
+  /** Every log line the invocation wrote. */
+  logs: string[];
+}
+
+export interface InvokeOptions {
+  /** The `{userId}` path value, as the Functions host would decode it. */
+  userId: string;
+  token?: string;
+  body?: unknown;
+  /** A raw body string (wins over `body`). */
+  rawBody?: string;
+  headers?: Record<string, string>;
+  /** The path under /beta/ before `{userId}`: `users` or `user`. */
+  collection?: string;
+  /** Path of the collection below the user. */
+  path: string;
+  query?: Record<string, string>;
+}
+
+/** Every log line of every invocation in this test file (for the "no PII in logs" checks). */
+export const allLogLines: string[] = [];
+
+/** Calls an exported handler with real HttpRequest / InvocationContext objects, as the host does. */
+export async function invoke(handler: HttpHandler, options: InvokeOptions): Promise<Invocation> {
+  const collection = options.collection ?? 'users';
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  const raw = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  const search = options.query ? `?${new URLSearchParams(options.query)}` : '';
+  const request = new HttpRequest({
+    method: 'POST',
+    url: `http://localhost:7071/beta/${collection}/${encodeURIComponent(options.userId)}/${options.path}${search}`,
+    headers,
+    params: { collection, userId: options.userId },
+    query: options.query,
+    ...(raw === undefined ? {} : { body: { string: raw } }),
+  });
+  const logs: string[] = [];
+  const context = new InvocationContext({
+    functionName: 'test',
+    invocationId: 'test-invocation',
+    logHandler: (_level, ...args) => {
+      const line = args.map(String).join(' ');
+      logs.push(line);
+      allLogLines.push(line);
+    },
+  });
+  const response = await handler(request, context);
+  const init = response as { status?: number; headers?: Record<string, string>; body?: string };
+  return {
+    status: init.status ?? 200,
+    headers: new Headers(init.headers),
+    body: typeof init.body === 'string' ? JSON.parse(init.body) : init.body,
+    logs,
+  };
+}
