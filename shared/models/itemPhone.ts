@@ -21,7 +21,7 @@ export const phoneType = graphEnum('phoneType', [
 /** A phone number as a person writes it: free form, but it has to contain a digit. */
 const phoneNumberText = plainText(64)
   .trim()
-  .min(1, 'is required and must not be empty.')
+  .min(1, { message: 'is required and must not be empty.', abort: true })
   .refine((text) => /\d/.test(text), 'must contain at least one digit.');
 
 /** The properties of microsoft.graph.itemPhone a caller sets, each declared once. */

@@ -592,7 +592,11 @@ describe('infra: host storage and monitoring', () => {
     const settings = appSettings();
     const app = site();
     expect(literal(settings.get('AzureWebJobsStorage__credential'))).toBe('managedidentity');
-    expect(settings.get('AzureWebJobsStorage__accountName')?.text).toBe(`${theResource('Microsoft.Storage/storageAccounts').symbol}.name`.replace(/^.*\./, `${storageSymbolInAppModule()}.`));
+    // AzureWebJobsStorage__accountName names the storage account that storage.bicep hardens.
+    const existingStorage = storageInAppModule();
+    expect(settings.get('AzureWebJobsStorage__accountName')?.text).toBe(`${existingStorage.symbol}.name`);
+    const storageModule = moduleCall(path.relative(infraDir, theResource('Microsoft.Storage/storageAccounts').file)).symbol;
+    expect(argumentFor(existingStorage, get(existingStorage.body, 'name'))).toBe(`${storageModule}.outputs.name`);
     const clientIdParam = settings.get('AzureWebJobsStorage__clientId')?.text ?? '';
     expect(argumentFor(app, { kind: 'expr', text: clientIdParam })).toBe(`${identityModule()}.outputs.clientId`);
     expect(settings.get('AZURE_CLIENT_ID')?.text).toBe(clientIdParam);
@@ -627,13 +631,13 @@ describe('infra: host storage and monitoring', () => {
   });
 });
 
-/** Symbol of the storage account as the function app module sees it (an `existing` reference). */
-function storageSymbolInAppModule(): string {
-  const app = site();
-  const existing = loadBicep(app.file).declarations.find(
+/** The storage account as the function app module sees it (an `existing` reference). */
+function storageInAppModule(): Declaration {
+  const existing = loadBicep(site().file).declarations.filter(
     (d) => d.existing && d.target.toLowerCase() === 'microsoft.storage/storageaccounts',
   );
-  return existing?.symbol ?? theResource('Microsoft.Storage/storageAccounts').symbol;
+  if (existing.length !== 1) throw new Error('the function app module must reference the host storage account once');
+  return existing[0] as Declaration;
 }
 
 describe('infra: Cosmos DB', () => {
