@@ -6,8 +6,9 @@ const commaSeparated = z
   .transform((text) => text.split(',').map((item) => item.trim()).filter((item) => item.length > 0))
   .pipe(z.array(z.string()).min(1, 'must list at least one value'));
 
-const httpsOrLoopbackUrl = z.url().refine(
+const httpsOrLoopbackUrl = z.url({ message: 'must be an absolute URL', abort: true }).refine(
   (value) => {
+    if (!URL.canParse(value)) return false;
     const url = new URL(value);
     return url.protocol === 'https:' || isLoopbackHost(url.hostname);
   },
