@@ -18,8 +18,11 @@ param environmentName string
 })
 param location string
 
-@description('Object id of the deploying user or service principal (azd fills AZURE_PRINCIPAL_ID). When set, it gets Cosmos DB data access so the service can run locally against the deployed account. Empty: skipped.')
+@description('Object id of the deploying user or service principal (azd fills AZURE_PRINCIPAL_ID). When set and grantDeployerDataAccess is true, it gets Cosmos DB data access so the service can run locally against the deployed account.')
 param principalId string = ''
+
+@description('Give principalId the Cosmos DB Built-in Data Contributor role (for local runs and debugging). Set false in CI and production.')
+param grantDeployerDataAccess bool = true
 
 @description('Name of the resource group; empty means rg-<environmentName>.')
 param resourceGroupName string = ''
@@ -149,7 +152,7 @@ module cosmos 'modules/cosmos.bicep' = {
     throughputMode: cosmosThroughputMode
     autoscaleMaxThroughput: cosmosAutoscaleMaxThroughput
     appPrincipalId: identity.outputs.principalId
-    userPrincipalId: principalId
+    userPrincipalId: grantDeployerDataAccess ? principalId : ''
   }
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, request as httpsRequest, type Server } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { dirname, join } from 'node:path';
 
 /**
@@ -9,7 +10,10 @@ import { dirname, join } from 'node:path';
  * - throttle: answer document operations with 429 and a retry-after (the server itself cannot throttle);
  * - status: answer document operations with the given HTTP status;
  * - stall: accept document operations and never answer;
- * - reset: destroy the connection of document operations mid-request.
+ * - reset: destroy the connection of document operations mid-request (the request never reaches storage);
+ * - loseResponse: forward document operations (so a write does happen) and then destroy the
+ *   connection instead of answering: the client cannot know whether its write landed. With `methods`,
+ *   only requests of those HTTP methods lose their answer; the others pass.
  * The account metadata call (GET /) is always forwarded, rewritten so the SDK keeps using the proxy.
  */
 export type FaultMode =
@@ -17,7 +21,8 @@ export type FaultMode =
   | { kind: 'throttle'; retryAfterMs: number }
   | { kind: 'status'; status: number }
   | { kind: 'stall' }
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  | { kind: 'loseResponse'; methods?: string[] };
 
 export interface FaultProxy {
   url: string;
@@ -37,7 +42,7 @@ const tls = { cert: readFileSync(join(serverPackage, 'cert.pem')), key: readFile
 /** A real HTTPS proxy on 127.0.0.1 in front of the Cosmos-compatible server, with injectable faults. */
 export async function startFaultProxy(backendEndpoint: string): Promise<FaultProxy> {
   const backend = new URL(backendEndpoint);
-  const sockets = new Set<Socket>();
+  const sockets = new Set<Duplex>();
   let port = 0;
   let server: Server;
 
@@ -59,7 +64,8 @@ export async function startFaultProxy(backendEndpoint: string): Promise<FaultPro
   function handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) {
     const isMetadata = req.method === 'GET' && (req.url === '/' || req.url === '');
     const mode = proxy.mode;
-    if (!isMetadata && mode.kind !== 'pass') {
+    const losesResponse = !isMetadata && mode.kind === 'loseResponse' && (mode.methods?.includes(req.method ?? '') ?? true);
+    if (!isMetadata && mode.kind !== 'pass' && mode.kind !== 'loseResponse') {
       proxy.faultsInjected += 1;
       if (mode.kind === 'throttle') {
         res.writeHead(429, { 'content-type': 'application/json', 'x-ms-retry-after-ms': String(mode.retryAfterMs) });
@@ -82,6 +88,13 @@ export async function startFaultProxy(backendEndpoint: string): Promise<FaultPro
         rejectUnauthorized: false,
       },
       (answer) => {
+        if (losesResponse) {
+          // The write happened; its answer is dropped with the connection.
+          proxy.faultsInjected += 1;
+          answer.resume();
+          answer.on('end', () => req.socket.destroy());
+          return;
+        }
         if (!isMetadata) {
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
