@@ -1,0 +1,25 @@
+/** Small statistics helpers for the benchmark (no timing assertions anywhere else). */
+
+export function median(values: readonly number[]): number {
+  return percentile(values, 50);
+}
+
+/** Nearest-rank percentile of unsorted samples. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+}
+
+/** Runs `measure` `rounds` times, one after the other, and returns every result. */
+export async function rounds<T>(count: number, measure: (round: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (let round = 0; round < count; round += 1) results.push(await measure(round));
+  return results;
+}
+
+/** The median of one numeric field over rounds. */
+export function medianOf<T>(results: readonly T[], field: (result: T) => number): number {
+  return median(results.map(field));
+}
