@@ -152,7 +152,6 @@ describe('.funcignore', () => {
       'package.json',
       'package-lock.json',
       'tsconfig.json',
-      'tsconfig.build.json',
       'functions/createPhoneMethod.ts',
       'functions/createProfilePhone.ts',
       'shared/http/handle.ts',
