@@ -1,7 +1,7 @@
 // graph-phones infrastructure, deployed by `azd up` (azd provision) at subscription scope:
 // a resource group holding a Flex Consumption function app with a user-assigned managed identity,
 // its identity-only host storage, Application Insights (Entra-authenticated ingestion) and a
-// Cosmos DB for NoSQL account without keys. See docs/deploy.md.
+// Cosmos DB for NoSQL account without keys. See README.md, Deploy.
 targetScope = 'subscription'
 
 @minLength(1)

@@ -19,7 +19,7 @@ param blobDataOwnerPrincipalId string
 
 // Built-in role "Storage Blob Data Owner": what the Functions host needs on AzureWebJobsStorage
 // (blob read/write, container creation for keys and leases) and what Flex needs to read the package.
-// No queue or table role: this app has only HTTP triggers and no Durable Functions (see docs/deploy.md).
+// No queue or table role: this app has only HTTP triggers and no Durable Functions (see README.md, Deploy).
 var storageBlobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
