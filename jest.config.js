@@ -3,11 +3,12 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // jose 6 is published as ESM only; Jest's CommonJS runtime needs it transformed like our own code.
+  // jose 6 and Microsoft's Graph SDK packages are published as ESM only; Jest's CommonJS runtime needs
+  // them transformed like our own code.
   transform: {
     '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(jose|@microsoft)/)'],
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
   globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
   setupFilesAfterEnv: ['<rootDir>/test/support/cleanup.ts'],

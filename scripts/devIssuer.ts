@@ -1,0 +1,108 @@
+import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { z } from 'zod';
+
+/**
+ * The local development token issuer: an RS256 key pair made at start and kept in memory only, its
+ * public key served as a JWKS, and tokens shaped like Entra's v2 access tokens. The service verifies
+ * them exactly as it verifies Entra's (same code path, issuer and key set from AUTH_ISSUER /
+ * AUTH_JWKS_URI), so nothing in the service knows it is talking to a development issuer.
+ */
+
+/** Directory role template id of Authentication Administrator (the phoneMethods delegated rule). */
+export const AUTHENTICATION_ADMINISTRATOR = 'c4e39bd9-1100-46d3-8c65-fb160da0071f';
+/** Stand-in tenant and client app of development tokens (fixed, so log lines are easy to read). */
+export const DEV_TENANT_ID = '00000000-0000-4000-8000-000000000001';
+export const DEV_CLIENT_APP_ID = '00000000-0000-4000-8000-000000000002';
+export const DEFAULT_DEV_AUDIENCE = 'api://graph-phones-local';
+export const DEV_ISSUER_PATH = '/dev-issuer';
+export const MAX_LIFETIME_SECONDS = 24 * 3600;
+
+const commaList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((item) => item.trim()).filter(Boolean));
+
+/** What a caller may ask for: the options of `npm run token` and of `POST /dev-issuer/token`. */
+export const tokenRequestSchema = z
+  .object({
+    oid: z.guid('must be a GUID').toLowerCase().optional(),
+    scp: z.string().trim().optional(),
+    roles: commaList.optional(),
+    wids: commaList.optional(),
+    idtyp: z.enum(['user', 'app']).optional(),
+    upn: z.string().trim().min(1).optional(),
+    name: z.string().trim().min(1).optional(),
+    lifetime: z.coerce.number().int().min(60).max(MAX_LIFETIME_SECONDS).optional(),
+  })
+  .strict();
+
+export type TokenRequest = z.input<typeof tokenRequestSchema>;
+
+export interface DevIssuer {
+  issuer: string;
+  jwksUri: string;
+  audience: string;
+  /** The public key set, as served at `GET /dev-issuer/keys`. */
+  jwks(): { keys: object[] };
+  /** A signed token; throws a ZodError for invalid options. */
+  mint(request?: TokenRequest): Promise<string>;
+}
+
+/**
+ * With no options the token is a delegated one that works for both endpoints: the user's own profile
+ * (`User.ReadWrite`) and other users' phone methods (`UserAuthenticationMethod.ReadWrite.All` and the
+ * Authentication Administrator role). `--idtyp app` (or only `--roles`) gives an app-only token.
+ */
+function claimsFor(options: z.output<typeof tokenRequestSchema>): Record<string, unknown> {
+  const oid = options.oid ?? randomUUID();
+  const app = options.idtyp === 'app' || (options.idtyp === undefined && options.roles !== undefined && options.scp === undefined);
+  if (app) {
+    return { oid, sub: oid, idtyp: 'app', roles: options.roles ?? [], azp: DEV_CLIENT_APP_ID, ...(options.name ? { app_displayname: options.name } : {}) };
+  }
+  const upn = options.upn ?? `dev-${oid.slice(0, 8)}@graph-phones.local`;
+  return {
+    oid,
+    sub: `dev-subject-${oid}`,
+    idtyp: 'user',
+    scp: options.scp ?? 'User.ReadWrite UserAuthenticationMethod.ReadWrite.All',
+    wids: options.wids ?? [AUTHENTICATION_ADMINISTRATOR],
+    ...(options.roles ? { roles: options.roles } : {}),
+    upn,
+    preferred_username: upn,
+    name: options.name ?? 'Local Developer',
+    azp: DEV_CLIENT_APP_ID,
+  };
+}
+
+/** Creates the issuer for a server whose base URL is `baseUrl` (e.g. `http://127.0.0.1:7071`). */
+export function createDevIssuer(baseUrl: string, audience: string): DevIssuer {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const kid = `dev-${randomUUID().slice(0, 8)}`;
+  const publicJwk = { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
+  const issuer = `${baseUrl}${DEV_ISSUER_PATH}`;
+  return {
+    issuer,
+    jwksUri: `${issuer}/keys`,
+    audience,
+    jwks: () => ({ keys: [publicJwk] }),
+    mint: (request = {}) => sign(privateKey, kid, issuer, audience, tokenRequestSchema.parse(request)),
+  };
+}
+
+async function sign(
+  key: KeyObject,
+  kid: string,
+  issuer: string,
+  audience: string,
+  options: z.output<typeof tokenRequestSchema>,
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ ...claimsFor(options), tid: DEV_TENANT_ID, ver: '2.0' })
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid })
+    .setIssuer(issuer)
+    .setAudience(audience)
+    .setIssuedAt(now)
+    .setNotBefore(now)
+    .setExpirationTime(now + (options.lifetime ?? 3600))
+    .sign(key);
+}

@@ -1,0 +1,96 @@
+import { parseArgs } from 'node:util';
+import { isLoopbackHost } from '../shared/config';
+import { DEV_ISSUER_PATH, type TokenRequest } from './devIssuer';
+
+/**
+ * `npm run token -- [options]`: asks the running local server's development issuer for a token and
+ * prints only the token. The signing key lives in that server's memory, so this works only against a
+ * local server that runs the development issuer (no AUTH_* configured), never against a real tenant.
+ */
+
+const USAGE = `Usage: npm run token -- [options]
+  --oid <guid>          object id of the caller (default: random)
+  --scp "A B"           delegated scopes, space separated
+                        (default: "User.ReadWrite UserAuthenticationMethod.ReadWrite.All")
+  --roles "R1,R2"       app roles (an app-only token when given without --scp)
+  --wids "id1,id2"      directory role template ids (default: Authentication Administrator)
+  --idtyp app|user      token type
+  --upn x@y             user principal name (also preferred_username)
+  --name "..."          display name
+  --lifetime <seconds>  60..86400 (default 3600)
+  --server <url>        local server (default http://127.0.0.1:$PORT, PORT default 7071)`;
+
+export class TokenCliError extends Error {
+  override name = 'TokenCliError';
+}
+
+/** Parses the command line into the server URL and the token options. */
+export function parseTokenArgs(args: string[]): { server: URL; request: TokenRequest } | 'help' {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      oid: { type: 'string' },
+      scp: { type: 'string' },
+      roles: { type: 'string' },
+      wids: { type: 'string' },
+      idtyp: { type: 'string' },
+      upn: { type: 'string' },
+      name: { type: 'string' },
+      lifetime: { type: 'string' },
+      server: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  const { server, help: _help, ...options } = values;
+  const serverUrl = server ?? `http://127.0.0.1:${process.env.PORT || 7071}`;
+  if (!URL.canParse(serverUrl)) throw new TokenCliError(`--server must be a URL, got '${serverUrl}'.`);
+  const request = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as TokenRequest;
+  return { server: new URL(serverUrl), request };
+}
+
+/** Mints a token through the server's `/dev-issuer/token`; refuses anything but a loopback server. */
+export async function requestToken(server: URL, request: TokenRequest): Promise<string> {
+  // Development tokens are never sent to, or asked of, anything but this machine.
+  if (!isLoopbackHost(server.hostname)) {
+    throw new TokenCliError(`Refusing ${server.origin}: development tokens come only from a local server (localhost or 127.0.0.1).`);
+  }
+  let response: Response;
+  try {
+    response = await fetch(new URL(`${DEV_ISSUER_PATH}/token`, server), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(request),
+    });
+  } catch {
+    throw new TokenCliError(`No local server answers at ${server.origin}. Start it with: npm start`);
+  }
+  const body = (await response.json().catch(() => ({}))) as { access_token?: string; error?: { message?: string } };
+  if (response.status === 404) {
+    throw new TokenCliError(
+      `The server at ${server.origin} has no development issuer (it is configured with AUTH_TENANT_ID or AUTH_ISSUER/AUTH_JWKS_URI): get a token from that issuer instead.`,
+    );
+  }
+  if (!response.ok || typeof body.access_token !== 'string') {
+    throw new TokenCliError(`The development issuer refused: ${body.error?.message ?? `HTTP ${response.status}`}`);
+  }
+  return body.access_token;
+}
+
+async function main(): Promise<void> {
+  const parsed = parseTokenArgs(process.argv.slice(2));
+  if (parsed === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  process.stdout.write(`${await requestToken(parsed.server, parsed.request)}\n`);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    const message = error instanceof Error && (error instanceof TokenCliError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) ? error.message : String(error);
+    console.error(`${message}\n\n${USAGE}`);
+    process.exit(1);
+  });
+}
