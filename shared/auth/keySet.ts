@@ -16,6 +16,12 @@ export interface KeySetOptions {
 }
 
 const MAX_JWKS_BYTES = 256 * 1024;
+/**
+ * Smallest RSA modulus accepted, in bytes (2048 bits, what Entra uses). WebCrypto imports a bogus
+ * modulus (e.g. `n: "broken"`, 31 bits) without complaint; such a key used to replace the good ones and
+ * make every verification throw a non-JOSE error (500). It is now skipped like any unusable key.
+ */
+const MIN_RSA_MODULUS_BYTES = 256;
 
 /**
  * A cache of the issuer's RS256 signing keys.
@@ -116,6 +122,7 @@ function isRs256SigningKey(jwk: JWK): boolean {
     jwk.kty === 'RSA' &&
     typeof jwk.kid === 'string' &&
     typeof jwk.n === 'string' &&
+    Buffer.from(jwk.n, 'base64url').length >= MIN_RSA_MODULUS_BYTES &&
     typeof jwk.e === 'string' &&
     (jwk.use === undefined || jwk.use === 'sig') &&
     (jwk.alg === undefined || jwk.alg === 'RS256')

@@ -8,6 +8,17 @@ import { generalException, serviceNotAvailable, tooManyRequests, type GraphError
 export const STORAGE_REQUEST_TIMEOUT_MS = 5_000;
 /** How often and how long the SDK retries a throttled (429) request before we answer 429 ourselves. */
 export const STORAGE_THROTTLE_RETRIES = { maxRetryAttemptCount: 3, maxWaitTimeInSeconds: 5 };
+/**
+ * Time limit for one storage operation, retries included. requestTimeout bounds one attempt only,
+ * and the SDK retries a timed-out read up to 10 times: without this, a stalled read held a request
+ * open for 50 seconds.
+ */
+export const STORAGE_OPERATION_DEADLINE_MS = 8_000;
+
+/** Request options for one storage operation: a fresh overall deadline. */
+export function withDeadline(): { abortSignal: AbortSignal } {
+  return { abortSignal: AbortSignal.timeout(STORAGE_OPERATION_DEADLINE_MS) };
+}
 
 export interface Containers {
   phoneMethods: Container;
@@ -90,4 +101,25 @@ export function storageFailure(error: unknown): GraphError {
     return serviceNotAvailable('The storage service is unavailable. Retry the request later.', 5);
   }
   return generalException();
+}
+
+/**
+ * True when a failed write may nevertheless have been applied: storage gave no answer (reset, timeout,
+ * deadline) or one that does not say (408, 5xx). A 4xx such as 409 or 429 is a definite refusal.
+ */
+export function isAmbiguousWriteFailure(error: unknown): boolean {
+  const status = storageStatus(error);
+  return status === undefined || status === 408 || status >= 500;
+}
+
+/**
+ * Runs a compensating action after an ambiguous write failure. Best effort: when storage is still
+ * unreachable the clean-up fails too, and the original failure is what the caller gets.
+ */
+export async function compensate(action: () => Promise<unknown>): Promise<void> {
+  try {
+    await action();
+  } catch {
+    // Nothing more can be done within this request; the caller still gets the original error.
+  }
 }
