@@ -21,14 +21,16 @@ export interface ServiceWithOwnKeySet {
 export async function startServiceWithOwnKeySet(keys: object[] = [defaultPublicJwk()]): Promise<ServiceWithOwnKeySet> {
   const jwks = await startJwksServer(keys);
   const service = loadServiceWith({ AUTH_JWKS_URI: jwks.url });
-  return {
+  const own: ServiceWithOwnKeySet = {
     service,
     jwks,
+    // A test may replace `jwks` (restart it on the same port): close whichever is current.
     close: async () => {
       service.dispose();
-      await jwks.close();
+      await own.jwks.close();
     },
   };
+  return own;
 }
 
 /**
