@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createPhoneMethod } from '../../functions/createPhoneMethod';
 import { createProfilePhone } from '../../functions/createProfilePhone';
-import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
+import type { FaultProxy } from '../support/faultProxy';
 import { invoke, type Invocation } from '../support/invoke';
-import { loadServiceWith, type IsolatedService } from '../support/isolated';
+import { loadServiceBehindFaultProxy, loadServiceWith, type IsolatedService } from '../support/isolated';
 import { newTestKey } from '../support/keys';
 import { documentsOf } from '../support/storage';
 import { signToken, userToken, v1Issuer, v2Issuer } from '../support/tokens';
@@ -152,15 +152,12 @@ describe('403, 413, 415', () => {
 describe('429, 503 and 500 from storage faults (a real proxy in front of the server)', () => {
   let proxy: FaultProxy;
   let service: IsolatedService;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    proxy = await startFaultProxy(process.env.COSMOS_ENDPOINT!);
-    service = loadServiceWith({ COSMOS_ENDPOINT: proxy.url });
+    ({ proxy, service, close } = await loadServiceBehindFaultProxy());
   });
-  afterAll(async () => {
-    service.dispose();
-    await proxy.close();
-  });
+  afterAll(() => close());
   afterEach(() => {
     proxy.mode = { kind: 'pass' };
   });

@@ -3,9 +3,9 @@ import { performance } from 'node:perf_hooks';
 import { phoneAuthenticationMethodResource } from '../../shared/models/phoneAuthenticationMethod';
 import { itemPhoneResource } from '../../shared/models/itemPhone';
 import { fromDocument } from '../../shared/storage/documents';
-import { startFaultProxy, type FaultMode, type FaultProxy } from '../support/faultProxy';
+import type { FaultMode, FaultProxy } from '../support/faultProxy';
 import { invoke, type Invocation } from '../support/invoke';
-import { loadServiceWith, type IsolatedService } from '../support/isolated';
+import { loadServiceBehindFaultProxy, type IsolatedService } from '../support/isolated';
 import { documentsOf } from '../support/storage';
 import { userToken } from '../support/tokens';
 
@@ -100,14 +100,14 @@ const latencies: string[] = [];
 let casesRun = 0;
 let documentsChecked = 0;
 
+let close: () => Promise<void>;
+
 beforeAll(async () => {
-  proxy = await startFaultProxy(process.env.COSMOS_ENDPOINT!);
-  service = loadServiceWith({ COSMOS_ENDPOINT: proxy.url });
+  ({ proxy, service, close } = await loadServiceBehindFaultProxy());
 });
 
 afterAll(async () => {
-  service.dispose();
-  await proxy.close();
+  await close();
   console.log(
     `storage faults: ${casesRun} cases, ${proxy.faultsInjected} faults injected, ${documentsChecked} documents checked; ` +
       `latencies ${latencies.join(', ')}`,

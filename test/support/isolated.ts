@@ -1,4 +1,5 @@
 import type { HttpHandler } from '@azure/functions';
+import { startFaultProxy, type FaultProxy } from './faultProxy';
 
 export interface IsolatedService {
   createPhoneMethod: HttpHandler;
@@ -39,4 +40,22 @@ export function loadServiceWith(overrides: Record<string, string | undefined>): 
     }
   }
   return service;
+}
+
+/** A copy of the service whose storage traffic goes through a real fault proxy. */
+export async function loadServiceBehindFaultProxy(): Promise<{
+  proxy: FaultProxy;
+  service: IsolatedService;
+  close(): Promise<void>;
+}> {
+  const proxy = await startFaultProxy(process.env.COSMOS_ENDPOINT!);
+  const service = loadServiceWith({ COSMOS_ENDPOINT: proxy.url });
+  return {
+    proxy,
+    service,
+    close: async () => {
+      service.dispose();
+      await proxy.close();
+    },
+  };
 }
