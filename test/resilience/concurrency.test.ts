@@ -5,6 +5,7 @@ import { MOBILE_ID } from '../support/constants';
 import { invoke } from '../support/invoke';
 import { documentsOf } from '../support/storage';
 import { userToken } from '../support/tokens';
+import { countBy } from '../support/counts';
 
 /**
  * Concurrency against the real Cosmos-compatible server: one winner per phone type, no lost or
@@ -18,8 +19,6 @@ const summary: string[] = [];
 
 afterAll(() => console.log(`concurrency: ${summary.join('; ')}`));
 
-const countBy = (statuses: number[]) =>
-  statuses.reduce<Record<number, number>>((counts, status) => ({ ...counts, [status]: (counts[status] ?? 0) + 1 }), {});
 
 test('50 simultaneous creates of the same phone type for one user: exactly one 201, 49 409, one document', async () => {
   const userId = randomUUID();

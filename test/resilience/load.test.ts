@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { startLocalServer, type LocalServer } from '../../scripts/localServer';
 import { documentsOf } from '../support/storage';
 import { userToken } from '../support/tokens';
+import { countBy } from '../support/counts';
 
 /**
  * A sustained, bounded load run over HTTP through the local server (the real handlers behind
@@ -16,8 +17,6 @@ const summary: string[] = [];
 
 afterAll(() => console.log(`load: ${summary.join('; ')}`));
 
-const countBy = (statuses: number[]) =>
-  statuses.reduce<Record<number, number>>((counts, status) => ({ ...counts, [status]: (counts[status] ?? 0) + 1 }), {});
 
 describe('sustained load over HTTP (the local server)', () => {
   let server: LocalServer;
