@@ -1,4 +1,4 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 
@@ -27,14 +27,6 @@ export interface BundleOutput {
   warnings: number;
 }
 
-/** The function files: every `functions/*.ts` registers itself with `app.http(...)` when loaded. */
-export function functionEntries(): string[] {
-  return readdirSync(path.join(ROOT, 'functions'))
-    .filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))
-    .sort()
-    .map((name) => `./functions/${name.slice(0, -'.ts'.length)}`);
-}
-
 /**
  * One bundle for all functions, not one per function: the worker loads `main` once per process, so
  * `@azure/functions`, the Cosmos client and the key set exist once per process, as they do in tests.
@@ -44,13 +36,7 @@ export async function bundle(options: BundleOptions = {}): Promise<BundleOutput>
   rmSync(path.join(ROOT, 'dist'), { recursive: true, force: true });
   const result = await build({
     ...NODE_BUNDLE,
-    stdin: {
-      // Generated, so a new function file is deployed without touching this script.
-      contents: functionEntries().map((entry) => `import '${entry}';`).join('\n'),
-      resolveDir: ROOT,
-      sourcefile: 'main.ts',
-      loader: 'ts',
-    },
+    entryPoints: [path.join(ROOT, 'functions', 'index.ts')],
     outfile: path.join(ROOT, BUNDLE_FILE),
     minify: options.minify ?? false,
     // Error and class names are logged (`errorType`) and compared by the SDKs: keep them when minifying.

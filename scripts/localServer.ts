@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -173,7 +173,7 @@ async function startEmbeddedCosmos(): Promise<HttpsServer> {
 }
 
 /**
- * Loads every function file with `app.http` and `app.hook.appStart` replaced by recorders (outside
+ * Loads the app's entry with `app.http` and `app.hook.appStart` replaced by recorders (outside
  * the Functions host the package is in test mode and would register nothing), then puts them back.
  */
 function loadFunctions(): { functions: RegisteredFunction[]; appStartHooks: AppStartHandler[] } {
@@ -193,14 +193,9 @@ function loadFunctions(): { functions: RegisteredFunction[]; appStartHooks: AppS
     return { dispose: () => undefined } as ReturnType<typeof app.hook.appStart>;
   };
   try {
-    const directory = join(REPO_ROOT, 'functions');
-    for (const file of readdirSync(directory).filter((name) => /\.ts$/.test(name) && !name.endsWith('.d.ts')).sort()) {
-      const before = functions.length;
-      require(join(directory, file));
-      if (functions.length === before) {
-        throw new Error(`functions/${file} registered no HTTP function: was it loaded before the local server could record it?`);
-      }
-    }
+    // The same entry the Functions host loads (package.json `main` is its bundle).
+    require(join(REPO_ROOT, 'functions', 'index'));
+    if (functions.length === 0) throw new Error('functions/index registered no HTTP function: was it loaded before the local server could record it?');
   } finally {
     app.http = original.http;
     app.hook.appStart = original.appStart;

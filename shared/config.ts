@@ -30,8 +30,15 @@ export const configSchema = z
     COSMOS_DATABASE: z.string().min(1).default('graph-phones'),
     COSMOS_PHONE_METHODS_CONTAINER: z.string().min(1).default('phoneMethods'),
     COSMOS_PROFILE_PHONES_CONTAINER: z.string().min(1).default('profilePhones'),
+    COSMOS_SMS_SIGN_IN_NUMBERS_CONTAINER: z.string().min(1).default('smsSignInNumbers'),
     SMS_SIGN_IN_ENABLED: z.stringbool().default(false),
+    MAX_PROFILE_PHONES_PER_USER: z.coerce.number().int().min(1).max(1_000).default(100),
     MAX_BODY_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(16_384),
+    PUBLIC_BASE_URL: httpsOrLoopbackUrl
+      .refine((value) => !URL.canParse(value) || isBareOrigin(new URL(value)), {
+        message: 'must be an origin such as https://phones.contoso.example (no path, query or fragment)',
+      })
+      .optional(),
     PORT: z.coerce.number().int().min(1).max(65_535).default(7071),
   })
   .superRefine((env, ctx) => {
@@ -62,14 +69,22 @@ export interface Config {
     database: string;
     phoneMethodsContainer: string;
     profilePhonesContainer: string;
+    smsSignInNumbersContainer: string;
   };
   smsSignInEnabled: boolean;
+  maxProfilePhonesPerUser: number;
+  /** The origin links (`Location`, `@odata.context`, `@odata.nextLink`) are built from; else the request's, validated. */
+  publicBaseUrl?: string;
   maxBodyBytes: number;
   port: number;
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+function isBareOrigin(url: URL): boolean {
+  return url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
 }
 
 export function isLoopbackHost(hostname: string): boolean {
@@ -107,8 +122,11 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       database: e.COSMOS_DATABASE,
       phoneMethodsContainer: e.COSMOS_PHONE_METHODS_CONTAINER,
       profilePhonesContainer: e.COSMOS_PROFILE_PHONES_CONTAINER,
+      smsSignInNumbersContainer: e.COSMOS_SMS_SIGN_IN_NUMBERS_CONTAINER,
     },
     smsSignInEnabled: e.SMS_SIGN_IN_ENABLED,
+    maxProfilePhonesPerUser: e.MAX_PROFILE_PHONES_PER_USER,
+    publicBaseUrl: e.PUBLIC_BASE_URL === undefined ? undefined : new URL(e.PUBLIC_BASE_URL).origin,
     maxBodyBytes: e.MAX_BODY_BYTES,
     port: e.PORT,
   };
