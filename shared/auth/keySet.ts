@@ -13,6 +13,8 @@ export interface KeySetOptions {
   maxAgeMs?: number;
   /** Time limit for one fetch of the key set. */
   fetchTimeoutMs?: number;
+  /** The clock, in milliseconds since the epoch (tests inject one). */
+  now?: () => number;
 }
 
 const MAX_JWKS_BYTES = 256 * 1024;
@@ -30,6 +32,9 @@ const MIN_RSA_MODULUS_BYTES = 256;
  * notion of "unavailable" versus "invalid token". This one:
  * - fetches once at first use; concurrent callers share one fetch;
  * - on an unknown `kid`, refreshes at most once per cool-down (a flood of made-up kids costs one fetch);
+ * - on a signature that fails with a known `kid` (the issuer re-keyed that kid), refreshes within the
+ *   same cool-down budget (`refreshAfterBadSignature`), so the verifier can retry once with the new key;
+ * - counts successful loads (`generation`), so whatever was derived from the old keys can be dropped;
  * - keeps the last good keys when a refresh fails;
  * - reports "no keys at all" as KeySetUnavailableError (503), distinct from a bad token (401);
  * - only ever fetches its configured URL: `jku`, `x5u` and embedded `jwk` headers are never followed.
@@ -42,6 +47,8 @@ export class KeySet {
   private readonly refreshCooldownMs: number;
   private readonly maxAgeMs: number;
   private readonly fetchTimeoutMs: number;
+  private readonly now: () => number;
+  private loads = 0;
   /** How many times the key set was fetched (for tests and the benchmark). */
   fetchCount = 0;
 
@@ -52,6 +59,29 @@ export class KeySet {
     this.refreshCooldownMs = options.refreshCooldownMs ?? 5 * 60_000;
     this.maxAgeMs = options.maxAgeMs ?? 12 * 60 * 60_000;
     this.fetchTimeoutMs = options.fetchTimeoutMs ?? 5_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Increments on every successful load (even one that publishes the same keys: each load imports new
+   * key objects). Anything verified with keys of an older generation must be verified again.
+   */
+  get generation(): number {
+    return this.loads;
+  }
+
+  /** The key currently held for `kid`, without fetching (the verifier compares it with the key it used). */
+  currentKey(kid: string): CryptoKey | undefined {
+    return this.keys.get(kid);
+  }
+
+  /**
+   * A token naming a known `kid` failed its signature check: the issuer may have re-keyed that kid.
+   * Refreshes once per cool-down (the budget unknown kids share, so forged signatures cannot cause
+   * more fetches than made-up kids); resolves when the refresh, or the one already running, is done.
+   */
+  refreshAfterBadSignature(): Promise<void> {
+    return this.refresh(this.now());
   }
 
   /** A jose `JWTVerifyGetKey`: resolves the verification key for a token's protected header. */
@@ -60,7 +90,7 @@ export class KeySet {
     if (typeof header.kid !== 'string' || header.kid.length === 0 || header.kid.length > 256) {
       throw new errors.JWKSNoMatchingKey('the token names no usable key id');
     }
-    const now = Date.now();
+    const now = this.now();
     if (this.keys.size === 0) {
       await this.refresh(now);
       if (this.keys.size === 0) throw new KeySetUnavailableError('the signing key set is not available');
@@ -111,7 +141,8 @@ export class KeySet {
     }
     if (loaded.size === 0) throw new Error('key set has no RS256 signing keys');
     this.keys = loaded;
-    this.loadedAt = Date.now();
+    this.loadedAt = this.now();
+    this.loads += 1;
   }
 }
 

@@ -1,9 +1,10 @@
-import { errors, jwtVerify } from 'jose';
+import { errors, jwtVerify, type CryptoKey, type JWSHeaderParameters, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import type { HttpRequest } from '@azure/functions';
-import { getConfig, type Config } from '../config';
+import type { Config } from '../config';
 import { invalidToken, serviceNotAvailable } from '../http/graphErrors';
 import { callerFromClaims, type Caller } from './caller';
 import { KeySet, KeySetUnavailableError } from './keySet';
+import { TokenCache, type TokenCacheOptions } from './tokenCache';
 
 /** Entra tokens run to a few KiB; anything far larger is rejected before it is decoded. */
 export const MAX_TOKEN_LENGTH = 16 * 1024;
@@ -14,29 +15,110 @@ export interface TokenVerifier {
   authenticate(request: HttpRequest): Promise<Caller>;
 }
 
+export interface TokenVerifierOptions {
+  /** The cache of verified tokens (see TokenCache); on by default, `false` turns it off. */
+  cache?: TokenCacheOptions | false;
+  /** The clock, in milliseconds since the epoch, for token lifetimes and cache expiry (tests inject one). */
+  now?: () => number;
+}
+
+/** What a verifier has done, for tests and the benchmark. */
+export interface TokenVerifierStats {
+  /** Signature checks run (calls of jose's `jwtVerify`, a retry after a key refresh included). */
+  verifications: number;
+  /** Requests answered from the cache of verified tokens. */
+  cacheHits: number;
+}
+
+export interface CachingTokenVerifier extends TokenVerifier {
+  readonly stats: Readonly<TokenVerifierStats>;
+  /** `undefined` when the cache is turned off. */
+  readonly cache: TokenCache | undefined;
+}
+
 /**
  * Checks the bearer token of a request: RS256 only, signed by a key of the configured key set,
- * issued by an accepted issuer for an accepted audience and (when configured) the tenant, unexpired.
+ * issued by an accepted issuer for an accepted audience and (when configured) the tenant, unexpired,
+ * with a GUID object id (see `callerFromClaims` for the other claims).
+ *
+ * A token that passes is remembered (see TokenCache): the same token string presented again gets the
+ * same frozen Caller without a signature check until its `exp`, five minutes, or the next change of the
+ * key set, whichever comes first. Failures are never remembered.
+ *
+ * When a signature fails with a key the set knows, the issuer may have re-keyed that `kid`: the key set
+ * is refreshed (at most once per cool-down) and, if it now holds another key for the kid, the token is
+ * checked once more with it.
  */
-export function createTokenVerifier(auth: Config['auth'], keySet: KeySet): TokenVerifier {
+export function createTokenVerifier(
+  auth: Config['auth'],
+  keySet: KeySet,
+  options: TokenVerifierOptions = {},
+): CachingTokenVerifier {
+  const cache = options.cache === false ? undefined : new TokenCache(options.cache);
+  const clock = options.now;
+  const stats: TokenVerifierStats = { verifications: 0, cacheHits: 0 };
+  const verifyOptions: JWTVerifyOptions = {
+    algorithms: ['RS256'],
+    issuer: auth.issuers,
+    audience: auth.audiences,
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    requiredClaims: ['exp', 'iss', 'aud', 'oid'],
+  };
+
+  async function verify(token: string, now: number): Promise<Caller> {
+    // The key jose checked the signature with, and its kid: a re-keyed kid gets one retry, and only a
+    // token checked with a key that is still current is cached.
+    let usedKid: string | undefined;
+    let usedKey: CryptoKey | undefined;
+    const getKey = async (header: JWSHeaderParameters): Promise<CryptoKey> => {
+      usedKid = undefined;
+      usedKey = undefined;
+      const key = await keySet.getKey(header);
+      usedKid = header.kid;
+      usedKey = key;
+      return key;
+    };
+    const joseOptions = clock === undefined ? verifyOptions : { ...verifyOptions, currentDate: new Date(now) };
+
+    let payload: JWTPayload;
+    stats.verifications += 1;
+    try {
+      ({ payload } = await jwtVerify(token, getKey, joseOptions));
+    } catch (error) {
+      if (!(error instanceof errors.JWSSignatureVerificationFailed) || usedKid === undefined) throw error;
+      const failedKey = usedKey;
+      await keySet.refreshAfterBadSignature();
+      const freshKey = keySet.currentKey(usedKid);
+      if (freshKey === undefined || freshKey === failedKey) throw error;
+      stats.verifications += 1;
+      ({ payload } = await jwtVerify(token, getKey, joseOptions));
+    }
+
+    const caller = callerFromClaims(payload);
+    if (auth.tenantId !== undefined && caller.tenantId !== auth.tenantId) {
+      throw invalidToken('Access token validation failure. Invalid tenant.', true);
+    }
+    if (cache !== undefined && usedKid !== undefined && usedKey !== undefined && keySet.currentKey(usedKid) === usedKey) {
+      cache.set(token, caller, payload.exp!, now, keySet.generation);
+    }
+    return caller;
+  }
+
   return {
+    stats,
+    cache,
     async authenticate(request) {
       const token = bearerToken(request);
+      const now = clock === undefined ? Date.now() : clock();
+      if (cache !== undefined) {
+        const cached = cache.get(token, now, keySet.generation);
+        if (cached !== undefined) {
+          stats.cacheHits += 1;
+          return cached;
+        }
+      }
       try {
-        const { payload } = await jwtVerify(token, keySet.getKey, {
-          algorithms: ['RS256'],
-          issuer: auth.issuers,
-          audience: auth.audiences,
-          clockTolerance: CLOCK_TOLERANCE_SECONDS,
-          requiredClaims: ['exp', 'iss', 'aud', 'oid'],
-        });
-        if (typeof payload.oid !== 'string' || payload.oid.length === 0) {
-          throw invalidToken('Access token validation failure. The token has no object id.', true);
-        }
-        if (auth.tenantId && String(payload.tid).toLowerCase() !== auth.tenantId) {
-          throw invalidToken('Access token validation failure. Invalid tenant.', true);
-        }
-        return callerFromClaims(payload);
+        return await verify(token, now);
       } catch (error) {
         throw toAuthenticationError(error);
       }
@@ -44,20 +126,26 @@ export function createTokenVerifier(auth: Config['auth'], keySet: KeySet): Token
   };
 }
 
+/** A bearer token: three base64url segments (the signature may be empty, for jose to refuse). */
+const BEARER = /^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/i;
+const BEARER_PREFIX_LENGTH = 'Bearer '.length;
+
 /** Exactly one `Authorization: Bearer <JWS>`; a token anywhere else (query string, body) is never read. */
 function bearerToken(request: HttpRequest): string {
-  const header = request.headers.get('authorization');
-  if (header === null || header.trim() === '') throw invalidToken('Access token is empty.', false);
+  const raw = request.headers.get('authorization');
+  const header = raw === null ? '' : raw.trim();
+  if (header === '') throw invalidToken('Access token is empty.', false);
   // The Headers class joins repeated headers with ", ": two Authorization headers are refused.
-  if (header.length > MAX_TOKEN_LENGTH + 'Bearer '.length) throw invalidToken('Access token is too large.', true);
-  const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i.exec(header.trim());
-  if (!match) throw invalidToken('Access token is missing or malformed; expected one Authorization: Bearer token.', true);
-  return match[1]!;
+  if (header.length > MAX_TOKEN_LENGTH + BEARER_PREFIX_LENGTH) throw invalidToken('Access token is too large.', true);
+  if (!BEARER.test(header)) {
+    throw invalidToken('Access token is missing or malformed; expected one Authorization: Bearer token.', true);
+  }
+  return header.slice(BEARER_PREFIX_LENGTH);
 }
 
 function toAuthenticationError(error: unknown): Error {
   if (error instanceof KeySetUnavailableError) {
-    return serviceNotAvailable('The token signing keys cannot be retrieved right now.', 30);
+    return serviceNotAvailable('The token signing keys cannot be retrieved right now.', 30, error);
   }
   if (error instanceof errors.JWTExpired) return invalidToken('Access token has expired or is not yet valid.', true);
   if (error instanceof errors.JWTClaimValidationFailed) {
@@ -69,19 +157,4 @@ function toAuthenticationError(error: unknown): Error {
   }
   if (error instanceof errors.JOSEError) return invalidToken('Access token validation failure. Invalid signature or format.', true);
   return error instanceof Error ? error : new Error(String(error));
-}
-
-let processVerifier: TokenVerifier | undefined;
-let processKeySet: KeySet | undefined;
-
-/** The per-process key set (created once, shared by every function of the app). */
-export function getKeySet(): KeySet {
-  processKeySet ??= new KeySet(getConfig().auth.jwksUri);
-  return processKeySet;
-}
-
-/** The per-process token verifier built from the configuration. */
-export function getTokenVerifier(): TokenVerifier {
-  processVerifier ??= createTokenVerifier(getConfig().auth, getKeySet());
-  return processVerifier;
 }

@@ -1,0 +1,99 @@
+import type { Caller } from './caller';
+
+export interface TokenCacheOptions {
+  /** Most tokens held; the least recently used is evicted first. Default 1,000. */
+  maxEntries?: number;
+  /** Longest an entry lives, whatever the token's `exp`. Default 5 minutes. */
+  maxLifetimeMs?: number;
+  /** Tokens longer than this are verified every time and never held. Default 8 KiB. */
+  maxTokenLength?: number;
+}
+
+export const TOKEN_CACHE_DEFAULTS: Readonly<Required<TokenCacheOptions>> = Object.freeze({
+  maxEntries: 1_000,
+  maxLifetimeMs: 5 * 60_000,
+  maxTokenLength: 8 * 1024,
+});
+
+interface Entry {
+  readonly caller: Caller;
+  /** Milliseconds since the epoch after which the entry is not served. */
+  readonly expiresAt: number;
+}
+
+/**
+ * Verified tokens and the Caller each maps to, as Envoy's `jwt_cache_config` and PostgREST's
+ * `jwt-cache-max-lifetime` keep them.
+ *
+ * - The key is the exact token string (a Map key: no hash, nothing can collide).
+ * - An entry is served until the earliest of the token's `exp`, `maxLifetimeMs` after it was verified,
+ *   and the next change of the key set (`generation`): a change empties the cache. Expiry is checked
+ *   against the caller's clock on every hit.
+ * - At most `maxEntries` entries (least recently used evicted); tokens over `maxTokenLength` are never
+ *   held. Only successes are stored: the verifier never puts a failure here.
+ * - Callers are frozen (see `callerFromClaims`), so the one object can be handed to every request.
+ */
+export class TokenCache {
+  private readonly entries = new Map<string, Entry>();
+  private generation = -1;
+  readonly maxEntries: number;
+  readonly maxLifetimeMs: number;
+  readonly maxTokenLength: number;
+
+  constructor(options: TokenCacheOptions = {}) {
+    this.maxEntries = positive(options.maxEntries, TOKEN_CACHE_DEFAULTS.maxEntries, 'maxEntries');
+    this.maxLifetimeMs = positive(options.maxLifetimeMs, TOKEN_CACHE_DEFAULTS.maxLifetimeMs, 'maxLifetimeMs');
+    this.maxTokenLength = positive(options.maxTokenLength, TOKEN_CACHE_DEFAULTS.maxTokenLength, 'maxTokenLength');
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The Caller of a token verified with keys of `generation`, if it is still good at `now`. */
+  get(token: string, now: number, generation: number): Caller | undefined {
+    if (generation !== this.generation) {
+      this.clearFor(generation);
+      return undefined;
+    }
+    const entry = this.entries.get(token);
+    if (entry === undefined) return undefined;
+    this.entries.delete(token);
+    if (now >= entry.expiresAt) return undefined;
+    // Re-inserting keeps the Map in least-recently-used order (its first key is the next to go).
+    this.entries.set(token, entry);
+    return entry.caller;
+  }
+
+  /**
+   * Holds a token that was just verified with keys of `generation` (the generation of the very key
+   * the signature was checked with). `expSeconds` is the token's `exp` claim.
+   */
+  set(token: string, caller: Caller, expSeconds: number, now: number, generation: number): void {
+    if (token.length > this.maxTokenLength) return;
+    if (generation !== this.generation) {
+      // Verified with keys that are no longer current (or the first entry of a new generation).
+      if (generation < this.generation) return;
+      this.clearFor(generation);
+    }
+    const expiresAt = Math.min(expSeconds * 1000, now + this.maxLifetimeMs);
+    if (!(expiresAt > now)) return;
+    this.entries.delete(token);
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+    this.entries.set(token, { caller, expiresAt });
+  }
+
+  private clearFor(generation: number): void {
+    this.entries.clear();
+    this.generation = generation;
+  }
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 1) throw new RangeError(`token cache ${name} must be a positive number`);
+  return Math.floor(value);
+}
