@@ -14,10 +14,35 @@ export interface RequestLogEntry {
   errorCode?: string;
   /** Error class name for 5xx answers (the message may carry data, so it is left out). */
   errorType?: string;
+  /** What lies behind a 5xx or 429: storage's or the key set's failure, as kinds and codes only. */
+  cause?: FailureCause;
   tenantId?: string;
   callerObjectId?: string;
   callerKind?: 'delegated' | 'app';
   targetUserId?: string;
+}
+
+export interface FailureCause {
+  /** The error class, e.g. `ErrorResponse` (Cosmos), `TimeoutError`, `KeySetUnavailableError`. */
+  type: string;
+  /** The HTTP status storage answered (e.g. 403 when the data-plane role is missing). */
+  status?: number;
+  /** Cosmos DB's sub-status code (e.g. 5301 for a missing role assignment). */
+  subStatus?: number;
+  /** A network error code such as `ECONNREFUSED`. */
+  code?: string;
+}
+
+/** The identifying parts of an error, never its message (which may carry data). */
+export function describeCause(cause: unknown): FailureCause | undefined {
+  if (cause === null || typeof cause !== 'object') return undefined;
+  const { name, code, substatus } = cause as { name?: unknown; code?: unknown; substatus?: unknown };
+  return {
+    type: typeof name === 'string' ? name : (cause.constructor?.name ?? 'unknown'),
+    ...(typeof code === 'number' ? { status: code } : {}),
+    ...(typeof substatus === 'number' ? { subStatus: substatus } : {}),
+    ...(typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? { code } : {}),
+  };
 }
 
 export function logRequest(context: InvocationContext, entry: RequestLogEntry): void {

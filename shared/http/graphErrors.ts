@@ -17,8 +17,9 @@ export class GraphError extends Error {
     message: string,
     readonly details: GraphErrorDetail[] = [],
     readonly headers: Record<string, string> = {},
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -42,22 +43,33 @@ export const accessDenied = (message: string, scopes: readonly string[]) =>
 
 export const conflict = (message: string) => new GraphError(409, 'conflict', message);
 
+export const itemNotFound = (message: string) => new GraphError(404, 'itemNotFound', message);
+
+export const quotaLimitReached = (limit: number) =>
+  new GraphError(409, 'quotaLimitReached', `The user already has the maximum of ${limit} profile phones.`);
+
 export const payloadTooLarge = (limitBytes: number) =>
   new GraphError(413, 'requestEntityTooLarge', `The request body exceeds the limit of ${limitBytes} bytes.`);
 
 export const unsupportedMediaType = () =>
   new GraphError(415, 'unsupportedMediaType', "The request body must be JSON with Content-Type 'application/json'.");
 
-export const tooManyRequests = (retryAfterSeconds: number) =>
-  new GraphError(429, 'tooManyRequests', 'The storage service is throttling requests. Retry after the indicated time.', [], {
-    'Retry-After': String(retryAfterSeconds),
-  });
+export const tooManyRequests = (retryAfterSeconds: number, cause?: unknown) =>
+  new GraphError(
+    429,
+    'tooManyRequests',
+    'The storage service is throttling requests. Retry after the indicated time.',
+    [],
+    { 'Retry-After': String(retryAfterSeconds) },
+    { cause },
+  );
 
-export const serviceNotAvailable = (message: string, retryAfterSeconds: number) =>
-  new GraphError(503, 'serviceNotAvailable', message, [], { 'Retry-After': String(retryAfterSeconds) });
+export const serviceNotAvailable = (message: string, retryAfterSeconds: number, cause?: unknown) =>
+  new GraphError(503, 'serviceNotAvailable', message, [], { 'Retry-After': String(retryAfterSeconds) }, { cause });
 
-export const generalException = () =>
-  new GraphError(500, 'generalException', 'An unexpected error occurred while processing the request.');
+/** 500 with nothing of the cause in the body; the cause is kept for the log line. */
+export const generalException = (cause?: unknown) =>
+  new GraphError(500, 'generalException', 'An unexpected error occurred while processing the request.', [], {}, { cause });
 
 /** Header parameter values are quoted strings: keep them free of quotes, backslashes and control characters. */
 function quoteSafe(text: string): string {

@@ -1,41 +1,27 @@
-import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { HttpResponseInit } from '@azure/functions';
 import host from '../../host.json';
-import { GraphError } from './graphErrors';
+import type { GraphError, GraphErrorDetail } from './graphErrors';
 import { requestIdHeaders, type RequestIds } from './requestIds';
 
 /** The route prefix the Functions host serves under (host.json), which is also Graph's version segment. */
 export const ROUTE_PREFIX = host.extensions.http.routePrefix;
 
-export const ODATA_JSON =
-  'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+/** Sent on every response, success or error. */
+export const SECURITY_HEADERS = { 'X-Content-Type-Options': 'nosniff' } as const;
 
-export interface CreatedResource {
-  request: HttpRequest;
-  ids: RequestIds;
-  /** The `{userId}` path segment exactly as the caller wrote it (decoded). */
-  userIdSegment: string;
-  /** The canonical user id the resource is stored under. */
-  userId: string;
-  /** The collection below the user, e.g. `authentication/phoneMethods`. */
-  collectionPath: string;
-  resource: { id: string };
-}
+/** An error answer stays small whatever the request held: at most this many details... */
+export const MAX_ERROR_DETAILS = 20;
+/** ...and no text longer than this (a property name can be as long as the body allows). */
+export const MAX_ERROR_TEXT = 300;
 
-/** 201 Created the way Graph answers: `@odata.context` first, `Location`, OData headers. */
-export function created({ request, ids, userIdSegment, userId, collectionPath, resource }: CreatedResource): HttpResponseInit {
-  const origin = new URL(request.url).origin;
-  const context = `${origin}/${ROUTE_PREFIX}/$metadata#users('${encodeURIComponent(userIdSegment)}')/${collectionPath}/$entity`;
-  return {
-    status: 201,
-    headers: {
-      'Content-Type': ODATA_JSON,
-      'OData-Version': '4.0',
-      'Cache-Control': 'no-cache',
-      Location: `${origin}/${ROUTE_PREFIX}/users/${encodeURIComponent(userId)}/${collectionPath}/${encodeURIComponent(resource.id)}`,
-      ...requestIdHeaders(ids),
-    },
-    body: JSON.stringify({ '@odata.context': context, ...resource }),
-  };
+const bounded = (text: string) => (text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT - 1)}…` : text);
+
+function boundedDetails(details: readonly GraphErrorDetail[]): GraphErrorDetail[] {
+  return details.slice(0, MAX_ERROR_DETAILS).map((detail) => ({
+    code: detail.code,
+    message: bounded(detail.message),
+    target: bounded(detail.target),
+  }));
 }
 
 /** Graph's error body: `{"error":{code,message,details,innerError}}`. The only error response builder. */
@@ -45,14 +31,15 @@ export function errorResponse(error: GraphError, ids: RequestIds): HttpResponseI
     headers: {
       'Content-Type': 'application/json',
       'Cache-Control': 'no-cache',
+      ...SECURITY_HEADERS,
       ...requestIdHeaders(ids),
       ...error.headers,
     },
     body: JSON.stringify({
       error: {
         code: error.code,
-        message: error.message,
-        details: error.details,
+        message: bounded(error.message),
+        details: boundedDetails(error.details),
         innerError: {
           date: new Date().toISOString().replace(/\.\d{3}Z$/, ''),
           'request-id': ids.requestId,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateTimeOffset, graphFlags, graphObject } from './graphTypes';
+import { dateTimeOffset, graphFlags, graphObject, plainText } from './graphTypes';
 import { identitySet } from './identitySet';
 
 /** microsoft.graph.allowedAudiences (a flags enum). */
@@ -25,6 +25,18 @@ export const inferenceData = graphObject('inferenceData', {
   userHasVerifiedAccuracy: z.boolean({ error: 'must be true or false.' }).nullable().optional(),
 });
 
+const dataSourceType = plainText(64).min(1, 'must be 1 to 64 characters.');
+
+/**
+ * microsoft.graph.personDataSource. Graph's documentation shows `type` as a string, the beta SDK sends
+ * a list of strings: both are accepted and kept as sent.
+ */
+export const personDataSource = graphObject('personDataSource', {
+  type: z.union([dataSourceType, z.array(dataSourceType).max(16, 'must list at most 16 types.')], {
+    error: 'must be a string or a list of strings of 1 to 64 characters.',
+  }),
+});
+
 /** The properties every microsoft.graph.itemFacet has, which the server sets on create. */
 export const itemFacetServerProperties = {
   id: z.string({ error: 'must be a string.' }),
@@ -38,4 +50,5 @@ export const itemFacetServerProperties = {
 export const itemFacetClientProperties = {
   allowedAudiences,
   inference: inferenceData.nullable(),
+  source: personDataSource.nullable(),
 };

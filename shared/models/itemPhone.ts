@@ -37,11 +37,27 @@ export const createItemPhoneBody = graphObject('itemPhone', {
   ...serverManaged(itemFacetServerProperties),
   allowedAudiences: itemPhoneClientProperties.allowedAudiences.nullable().optional(),
   inference: itemPhoneClientProperties.inference.optional(),
+  source: itemPhoneClientProperties.source.optional(),
   displayName: itemPhoneClientProperties.displayName.optional(),
   type: itemPhoneClientProperties.type.optional(),
   number: itemPhoneClientProperties.number,
 });
 export type CreateItemPhoneBody = z.infer<typeof createItemPhoneBody>;
+
+/**
+ * PATCH body: only what is sent changes. `number` may not be cleared; the other properties may be set
+ * to null (allowedAudiences back to its default). Server-managed properties are checked, then ignored.
+ */
+export const updateItemPhoneBody = graphObject('itemPhone', {
+  ...serverManaged(itemFacetServerProperties),
+  allowedAudiences: itemPhoneClientProperties.allowedAudiences.nullable().optional(),
+  inference: itemPhoneClientProperties.inference.optional(),
+  source: itemPhoneClientProperties.source.optional(),
+  displayName: itemPhoneClientProperties.displayName.optional(),
+  type: itemPhoneClientProperties.type.optional(),
+  number: itemPhoneClientProperties.number.optional(),
+});
+export type UpdateItemPhoneBody = z.infer<typeof updateItemPhoneBody>;
 
 /** The resource as returned and stored: every property present. */
 export const itemPhoneResource = z.object({
@@ -51,16 +67,21 @@ export const itemPhoneResource = z.object({
 });
 export type ItemPhone = z.infer<typeof itemPhoneResource>;
 
+/** Every property of an itemPhone, in the order it is answered (what `$select` may name). */
+export const ITEM_PHONE_PROPERTIES = Object.keys(itemPhoneResource.shape).filter((name) => name !== '@odata.type') as Array<
+  Exclude<keyof ItemPhone, '@odata.type'>
+>;
+
+type ServerSet = Pick<ItemPhone, 'id' | 'createdDateTime' | 'createdBy' | 'lastModifiedDateTime' | 'lastModifiedBy'>;
+
 /** Fills in what the caller left out with Graph's defaults. */
-export function itemPhoneFromBody(
-  body: CreateItemPhoneBody,
-  server: Pick<ItemPhone, 'id' | 'createdDateTime' | 'createdBy' | 'lastModifiedDateTime' | 'lastModifiedBy'>,
-): ItemPhone {
+export function itemPhoneFromBody(body: CreateItemPhoneBody, server: ServerSet): ItemPhone {
   return {
     '@odata.type': `#${ITEM_PHONE_TYPE}`,
     id: server.id,
     allowedAudiences: body.allowedAudiences ?? DEFAULT_ALLOWED_AUDIENCES,
     inference: body.inference ? withoutODataType(body.inference) : null,
+    source: body.source ? withoutODataType(body.source) : null,
     createdDateTime: server.createdDateTime,
     createdBy: server.createdBy,
     lastModifiedDateTime: server.lastModifiedDateTime,
@@ -68,6 +89,22 @@ export function itemPhoneFromBody(
     displayName: body.displayName ?? null,
     type: body.type ?? null,
     number: body.number,
+  };
+}
+
+/** Merge semantics: the properties sent change, the others keep their values; id and creation never change. */
+export function patchItemPhone(phone: ItemPhone, body: UpdateItemPhoneBody, modified: Pick<ItemPhone, 'lastModifiedDateTime' | 'lastModifiedBy'>): ItemPhone {
+  const sent = <K extends keyof UpdateItemPhoneBody>(name: K) => Object.hasOwn(body, name) && body[name] !== undefined;
+  return {
+    ...phone,
+    ...(sent('allowedAudiences') ? { allowedAudiences: body.allowedAudiences ?? DEFAULT_ALLOWED_AUDIENCES } : {}),
+    ...(sent('inference') ? { inference: body.inference ? withoutODataType(body.inference) : null } : {}),
+    ...(sent('source') ? { source: body.source ? withoutODataType(body.source) : null } : {}),
+    ...(sent('displayName') ? { displayName: body.displayName ?? null } : {}),
+    ...(sent('type') ? { type: body.type ?? null } : {}),
+    ...(body.number !== undefined ? { number: body.number } : {}),
+    lastModifiedDateTime: modified.lastModifiedDateTime,
+    lastModifiedBy: modified.lastModifiedBy,
   };
 }
 

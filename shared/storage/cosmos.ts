@@ -1,7 +1,7 @@
 import { Agent } from 'node:https';
 import { CosmosClient, type Container } from '@azure/cosmos';
 import { DefaultAzureCredential } from '@azure/identity';
-import { getConfig, type Config } from '../config';
+import type { Config } from '../config';
 import { generalException, serviceNotAvailable, tooManyRequests, type GraphError } from '../http/graphErrors';
 
 /** Per-attempt time limit for a storage request, so a stalled connection cannot hold a request open. */
@@ -23,6 +23,8 @@ export function withDeadline(): { abortSignal: AbortSignal } {
 export interface Containers {
   phoneMethods: Container;
   profilePhones: Container;
+  /** One document per phone number that is `ready` for SMS sign-in, partitioned by `/id` (the number). */
+  smsSignInNumbers: Container;
 }
 
 /**
@@ -48,30 +50,8 @@ export function containersOf(client: CosmosClient, cosmos: Config['cosmos']): Co
   return {
     phoneMethods: database.container(cosmos.phoneMethodsContainer),
     profilePhones: database.container(cosmos.profilePhonesContainer),
+    smsSignInNumbers: database.container(cosmos.smsSignInNumbersContainer),
   };
-}
-
-let processClient: CosmosClient | undefined;
-let processContainers: Containers | undefined;
-/** How many Cosmos clients this process created (must stay 1; read by tests and the benchmark). */
-export let cosmosClientCount = 0;
-
-/** The process's one Cosmos client and its container handles. */
-export function getContainers(): Containers {
-  if (!processContainers) {
-    const { cosmos } = getConfig();
-    processClient = createCosmosClient(cosmos);
-    cosmosClientCount += 1;
-    processContainers = containersOf(processClient, cosmos);
-  }
-  return processContainers;
-}
-
-/** Disposes the process's client (graceful shutdown of the local server and test runs). */
-export function disposeCosmosClient(): void {
-  processClient?.dispose();
-  processClient = undefined;
-  processContainers = undefined;
 }
 
 /** The status code of a Cosmos SDK error, if it is one. */
@@ -87,7 +67,7 @@ export function storageFailure(error: unknown): GraphError {
   const status = storageStatus(error);
   if (status === 429) {
     const retryAfterMs = Number((error as { retryAfterInMs?: unknown }).retryAfterInMs);
-    return tooManyRequests(Math.max(1, Math.ceil((Number.isFinite(retryAfterMs) ? retryAfterMs : 1000) / 1000)));
+    return tooManyRequests(Math.max(1, Math.ceil((Number.isFinite(retryAfterMs) ? retryAfterMs : 1000) / 1000)), error);
   }
   const code = (error as { code?: unknown } | null)?.code;
   const name = (error as { name?: unknown } | null)?.name;
@@ -98,9 +78,10 @@ export function storageFailure(error: unknown): GraphError {
     name === 'AbortError' ||
     (typeof code === 'string' && TRANSIENT_NETWORK_CODES.has(code))
   ) {
-    return serviceNotAvailable('The storage service is unavailable. Retry the request later.', 5);
+    return serviceNotAvailable('The storage service is unavailable. Retry the request later.', 5, error);
   }
-  return generalException();
+  // A refusal such as 401/403 (the data-plane role missing) is a misconfiguration, not an outage.
+  return generalException(error);
 }
 
 /**
@@ -110,16 +91,4 @@ export function storageFailure(error: unknown): GraphError {
 export function isAmbiguousWriteFailure(error: unknown): boolean {
   const status = storageStatus(error);
   return status === undefined || status === 408 || status >= 500;
-}
-
-/**
- * Runs a compensating action after an ambiguous write failure. Best effort: when storage is still
- * unreachable the clean-up fails too, and the original failure is what the caller gets.
- */
-export async function compensate(action: () => Promise<unknown>): Promise<void> {
-  try {
-    await action();
-  } catch {
-    // Nothing more can be done within this request; the caller still gets the original error.
-  }
 }

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { createProfilePhone } from '../../functions/createProfilePhone';
 import { itemPhoneResource } from '../../shared/models/itemPhone';
-import { fromDocument } from '../../shared/storage/documents';
 import { TEST_CLIENT_APP_ID } from '../support/constants';
 import { invoke } from '../support/invoke';
-import { documentsOf } from '../support/storage';
+import { storedItems } from '../support/storage';
 import { appToken, userToken } from '../support/tokens';
+import { testService } from '../support/service';
+
+const { createProfilePhone } = testService();
 
 const PATH = 'profile/phones';
 const call = (userId: string, token: string, body: unknown, collection = 'users') =>
   invoke(createProfilePhone, { userId, token, body, path: PATH, collection });
-const storedFor = (userId: string) => documentsOf('profilePhones', userId);
+const storedFor = (userId: string) => storedItems('profilePhones', userId);
 
 /** A delegated caller editing their own profile. */
 async function self(scp = 'User.ReadWrite') {
@@ -46,7 +47,7 @@ describe('POST /beta/users/{userId}/profile/phones', () => {
 
     const stored = await storedFor(oid);
     expect(stored).toHaveLength(1);
-    expect(fromDocument(stored[0]!)).toEqual(resource);
+    expect(stored[0]).toEqual(resource);
   });
 
   test('the caller\'s own UPN resolves to their object id; the context keeps the UPN as given', async () => {

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { createPhoneMethod } from '../../functions/createPhoneMethod';
-import { createProfilePhone } from '../../functions/createProfilePhone';
 import type { FaultProxy } from '../support/faultProxy';
 import { invoke, type Invocation } from '../support/invoke';
 import { loadServiceBehindFaultProxy, loadServiceWith, type IsolatedService } from '../support/isolated';
 import { newTestKey } from '../support/keys';
-import { documentsOf } from '../support/storage';
+import { storedItems } from '../support/storage';
 import { signToken, userToken, v1Issuer, v2Issuer } from '../support/tokens';
 import { TEST_TENANT_ID } from '../support/constants';
+import { testService } from '../support/service';
+
+const { createPhoneMethod, createProfilePhone } = testService();
 
 const PATH = 'authentication/phoneMethods';
 const validBody = { phoneNumber: '+1 2065550100', phoneType: 'mobile' };
@@ -50,7 +51,7 @@ describe('400 badRequest for bodies that are not JSON objects', () => {
     const userId = randomUUID();
     const result = await invoke(createPhoneMethod, { userId, token: await userToken(), rawBody, path: PATH });
     expectGraphError(result, 400, 'badRequest');
-    expect(await documentsOf('phoneMethods', userId)).toEqual([]);
+    expect(await storedItems('phoneMethods', userId)).toEqual([]);
   });
 });
 
@@ -84,7 +85,7 @@ describe('401 InvalidAuthenticationToken', () => {
     const challenge = result.headers.get('www-authenticate')!;
     expect(challenge).toMatch(/^Bearer /);
     expect(challenge.includes('error="invalid_token"')).toBe(tokenSent);
-    expect(await documentsOf('phoneMethods', userId)).toEqual([]);
+    expect(await storedItems('phoneMethods', userId)).toEqual([]);
   });
 
   test('a token in the query string is never read', async () => {
@@ -92,7 +93,7 @@ describe('401 InvalidAuthenticationToken', () => {
     const token = await userToken();
     const result = await invoke(createPhoneMethod, { userId, body: validBody, path: PATH, query: { access_token: token } });
     expectGraphError(result, 401, 'InvalidAuthenticationToken');
-    expect(await documentsOf('phoneMethods', userId)).toEqual([]);
+    expect(await storedItems('phoneMethods', userId)).toEqual([]);
   });
 
   test('both the v1 and the v2 Entra issuer are accepted', async () => {
@@ -121,7 +122,7 @@ describe('403, 413, 415', () => {
     expectGraphError(declared, 413, 'requestEntityTooLarge');
     const undeclared = await invoke(createPhoneMethod, { userId, token, rawBody: big, path: PATH });
     expectGraphError(undeclared, 413, 'requestEntityTooLarge');
-    expect(await documentsOf('phoneMethods', userId)).toEqual([]);
+    expect(await storedItems('phoneMethods', userId)).toEqual([]);
   });
 
   test.each([['text/plain'], ['application/x-www-form-urlencoded'], ['']])('415 for Content-Type %j', async (contentType) => {
@@ -134,7 +135,7 @@ describe('403, 413, 415', () => {
       headers: { 'content-type': contentType },
     });
     expectGraphError(result, 415, 'unsupportedMediaType');
-    expect(await documentsOf('phoneMethods', userId)).toEqual([]);
+    expect(await storedItems('phoneMethods', userId)).toEqual([]);
   });
 
   test('Content-Type parameters are allowed', async () => {
@@ -168,7 +169,7 @@ describe('429, 503 and 500 from storage faults (a real proxy in front of the ser
   test('passes through when there is no fault', async () => {
     const userId = randomUUID();
     expect((await callThroughProxy(userId)).status).toBe(201);
-    expect(await documentsOf('phoneMethods', userId)).toHaveLength(1);
+    expect(await storedItems('phoneMethods', userId)).toHaveLength(1);
   });
 
   test('429 tooManyRequests with Retry-After when storage keeps throttling past the retries', async () => {
@@ -180,7 +181,7 @@ describe('429, 503 and 500 from storage faults (a real proxy in front of the ser
     expect(Number(result.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(proxy.faultsInjected - before).toBeGreaterThan(1); // the SDK retried before giving up
     proxy.mode = { kind: 'pass' };
-    expect(await documentsOf('phoneMethods', userId)).toEqual([]);
+    expect(await storedItems('phoneMethods', userId)).toEqual([]);
   });
 
   test('503 serviceNotAvailable with Retry-After when storage refuses connections', async () => {
@@ -193,7 +194,7 @@ describe('429, 503 and 500 from storage faults (a real proxy in front of the ser
     } finally {
       await proxy.resume();
     }
-    expect(await documentsOf('phoneMethods', userId)).toEqual([]);
+    expect(await storedItems('phoneMethods', userId)).toEqual([]);
     expect((await callThroughProxy(userId)).status).toBe(201);
   });
 
@@ -221,7 +222,7 @@ describe('503 when no signing keys can be fetched at all', () => {
       const result = await invoke(service.createPhoneMethod, { userId, token: await userToken(), body: validBody, path: PATH });
       expectGraphError(result, 503, 'serviceNotAvailable');
       expect(result.headers.get('retry-after')).toMatch(/^\d+$/);
-      expect(await documentsOf('phoneMethods', userId)).toEqual([]);
+      expect(await storedItems('phoneMethods', userId)).toEqual([]);
     } finally {
       service.dispose();
     }

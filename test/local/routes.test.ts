@@ -1,10 +1,11 @@
-import { PROFILE_PHONES_ROUTE } from '../../functions/createProfilePhone';
+import { operations } from '../../functions/operations';
+import { registrationsOf } from '../../shared/http/pipeline';
 import { ROUTE_PREFIX } from '../../shared/http/graphResponses';
 import { BadPathError, compileRoute, decodeSegment, matchRoute } from '../../scripts/routes';
 
 /** The local server's route matching follows ASP.NET Core routing, as the Functions host does. */
 describe('route templates', () => {
-  const phones = compileRoute(ROUTE_PREFIX, PROFILE_PHONES_ROUTE);
+  const phones = compileRoute(ROUTE_PREFIX, registrationsOf(operations).find((r) => r.name === 'createProfilePhone')!.route);
   const methods = compileRoute(ROUTE_PREFIX, 'users/{userId}/authentication/phoneMethods');
 
   test('the prefix comes from host.json and is part of the template', () => {

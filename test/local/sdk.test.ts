@@ -13,7 +13,7 @@ import { createItemPhoneFromDiscriminatorValue, serializeItemPhone, type ItemPho
 import { createODataErrorFromDiscriminatorValue, type ODataError } from '@microsoft/msgraph-beta-sdk/models/oDataErrors/index.js';
 import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../scripts/localServer';
 import { MOBILE_ID } from '../support/constants';
-import { documentsOf } from '../support/storage';
+import { storedItems } from '../support/storage';
 
 /**
  * Microsoft's own Graph SDKs against the running local server: a client written for Graph must work
@@ -118,7 +118,7 @@ describe('@microsoft/msgraph-beta-sdk models: users/{id}/profile/phones', () => 
     // allowedAudiences is a flags enum: Graph and this service send it as one comma-separated string,
     // which the SDK writes correctly but kiota-serialization-json (TS) reads only from a JSON array
     // (microsoft/kiota#5309), so the parsed value is empty; the stored value shows the round trip.
-    const [stored] = await documentsOf('profilePhones', oid);
+    const [stored] = await storedItems('profilePhones', oid);
     expect(stored).toMatchObject({ id: phone?.id, number: '+1 (425) 555-0100', allowedAudiences: 'me,family' });
     expect(phone?.createdBy?.user?.displayName).toBe('Local Developer');
     expect(phone?.id).toMatch(/^[0-9a-f-]{36}$/);

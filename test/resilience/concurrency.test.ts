@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createPhoneMethod } from '../../functions/createPhoneMethod';
-import { createProfilePhone } from '../../functions/createProfilePhone';
 import { MOBILE_ID } from '../support/constants';
 import { invoke } from '../support/invoke';
-import { documentsOf } from '../support/storage';
+import { storedItems } from '../support/storage';
 import { userToken } from '../support/tokens';
 import { countBy } from '../support/counts';
+import { testService } from '../support/service';
+
+const { createPhoneMethod, createProfilePhone } = testService();
 
 /**
  * Concurrency against the real Cosmos-compatible server: one winner per phone type, no lost or
@@ -33,7 +34,7 @@ test('50 simultaneous creates of the same phone type for one user: exactly one 2
   expect(statuses).toEqual({ 201: 1, 409: 49 });
 
   const winner = results.find((result) => result.status === 201)!;
-  const stored = await documentsOf('phoneMethods', userId);
+  const stored = await storedItems('phoneMethods', userId);
   expect(stored).toHaveLength(1);
   expect(stored[0]).toMatchObject({ id: MOBILE_ID, phoneNumber: winner.body.phoneNumber, createdDateTime: winner.body.createdDateTime });
 });
@@ -54,7 +55,7 @@ test('300 simultaneous profile phones over 30 users: all stored, none lost or du
   let documents = 0;
   for (const user of users) {
     const answered = results.filter((_, index) => calls[index]!.user === user).map((result) => result.body.id as string);
-    const stored = (await documentsOf('profilePhones', user.oid)).map((document) => document.id as string);
+    const stored = (await storedItems('profilePhones', user.oid)).map((document) => document.id as string);
     documents += stored.length;
     expect(new Set(answered).size).toBe(10);
     expect(stored.sort()).toEqual(answered.sort());

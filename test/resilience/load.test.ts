@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { startLocalServer, type LocalServer } from '../../scripts/localServer';
-import { documentsOf } from '../support/storage';
+import { storedItems } from '../support/storage';
 import { userToken } from '../support/tokens';
 import { countBy } from '../support/counts';
 
@@ -69,8 +69,8 @@ describe('sustained load over HTTP (the local server)', () => {
     let storedPhones = 0;
     let storedMethods = 0;
     for (const user of users) {
-      storedPhones += (await documentsOf('profilePhones', user.oid)).length;
-      storedMethods += (await documentsOf('phoneMethods', user.oid)).length;
+      storedPhones += (await storedItems('profilePhones', user.oid)).length;
+      storedMethods += (await storedItems('phoneMethods', user.oid)).length;
     }
     expect(storedMethods).toBe(users.length * 2);
     expect(storedPhones + storedMethods).toBe(counts[201]);

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { HttpRequest, InvocationContext, type HttpHandler } from '@azure/functions';
 import fc from 'fast-check';
-import { createPhoneMethod } from '../../functions/createPhoneMethod';
-import { createProfilePhone } from '../../functions/createProfilePhone';
 import { getConfig } from '../../shared/config';
 import { itemPhoneResource } from '../../shared/models/itemPhone';
 import { phoneAuthenticationMethodResource } from '../../shared/models/phoneAuthenticationMethod';
 import { invoke, type Invocation } from '../support/invoke';
 import { testContainer } from '../support/storage';
 import { userToken } from '../support/tokens';
+import { testService } from '../support/service';
+
+const { createPhoneMethod, createProfilePhone } = testService();
 
 /**
  * Property-based fuzzing of both bodies and of the path's user id, in-process through the real

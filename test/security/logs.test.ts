@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createPhoneMethod } from '../../functions/createPhoneMethod';
-import { createProfilePhone } from '../../functions/createProfilePhone';
 import { startFaultProxy, type FaultMode } from '../support/faultProxy';
 import { withTamperedPayload } from '../support/forgedTokens';
 import { allLogLines, invoke } from '../support/invoke';
 import { loadServiceWith } from '../support/isolated';
 import { appToken, signToken, userToken } from '../support/tokens';
+import { testService } from '../support/service';
+
+const { createPhoneMethod, createProfilePhone } = testService();
 
 /**
  * Every log line written during a realistic mix of successes and failures (the handlers' own lines

@@ -1,6 +1,4 @@
 import { createPublicKey, randomUUID } from 'node:crypto';
-import { createPhoneMethod } from '../../functions/createPhoneMethod';
-import { createProfilePhone } from '../../functions/createProfilePhone';
 import { CLOCK_TOLERANCE_SECONDS } from '../../shared/auth/verifyToken';
 import { TEST_AUDIENCE, TEST_TENANT_ID } from '../support/constants';
 import { decodeSegment, forgeToken, hs256Token, withTamperedPayload } from '../support/forgedTokens';
@@ -8,8 +6,11 @@ import { invoke, type Invocation } from '../support/invoke';
 import { newTestKey } from '../support/keys';
 import { controlClock, startServiceWithOwnKeySet, type ServiceWithOwnKeySet } from '../support/ownKeySet';
 import { startRecordingServer } from '../support/recordingServer';
-import { documentsOf } from '../support/storage';
+import { storedItems } from '../support/storage';
 import { appToken, signToken, userToken, v1Issuer, v2Issuer } from '../support/tokens';
+import { testService } from '../support/service';
+
+const { createPhoneMethod, createProfilePhone } = testService();
 
 /**
  * Token attacks against the real verifier: each is refused with the contract's status and
@@ -48,7 +49,7 @@ async function expectRefused(
   expect(result.status).toBe(status);
   expect(result.body.error.code).toBe(status === 401 ? 'InvalidAuthenticationToken' : 'accessDenied');
   expect(result.headers.get('www-authenticate')).toMatch(challenge);
-  expect(await documentsOf('phoneMethods', userId)).toEqual([]);
+  expect(await storedItems('phoneMethods', userId)).toEqual([]);
 }
 
 const INVALID_TOKEN = /^Bearer realm="graph-phones", error="invalid_token", error_description="[^"]+"$/;
@@ -190,7 +191,7 @@ describe('claims', () => {
     const userId = randomUUID();
     const result = await invoke(createPhoneMethod, { userId, token: await adminToken(claims), body: validBody, path: PATH });
     expect(result.status).toBe(201);
-    expect(await documentsOf('phoneMethods', userId)).toHaveLength(1);
+    expect(await storedItems('phoneMethods', userId)).toHaveLength(1);
   });
 });
 
@@ -208,7 +209,7 @@ describe('permissions smuggled in the wrong claim', () => {
   test('an app token carrying scp-like roles for profile phones: 403 (app-only is not supported there)', async () => {
     const result = await attempt(bearer(await appToken(['User.ReadWrite.All'], { scp: undefined })), undefined, createProfilePhone);
     expect(result.result.status).toBe(403);
-    expect(await documentsOf('profilePhones', result.userId)).toEqual([]);
+    expect(await storedItems('profilePhones', result.userId)).toEqual([]);
   });
 });
 

@@ -1,8 +1,8 @@
-import { disposeCosmosClient } from '../../shared/storage/cosmos';
+import { disposeTestService } from './service';
 import { disposeTestClient } from './storage';
 
 // Release keep-alive sockets so each test file ends cleanly.
 afterAll(() => {
-  disposeCosmosClient();
+  disposeTestService();
   disposeTestClient();
 });

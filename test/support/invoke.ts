@@ -10,8 +10,13 @@ export interface Invocation {
 }
 
 export interface InvokeOptions {
-  /** The `{userId}` path value, as the Functions host would decode it. */
+  /** The `{userId}` path value, as the Functions host would decode it; ignored with `me`. */
   userId: string;
+  /** Call the `/me/...` route (the handler must be the `...Me` registration). */
+  me?: boolean;
+  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** Route values below the user, e.g. `{ id }`. */
+  params?: Record<string, string>;
   token?: string;
   body?: unknown;
   /** A raw body string (wins over `body`). */
@@ -34,11 +39,12 @@ export async function invoke(handler: HttpHandler, options: InvokeOptions): Prom
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   const raw = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   const search = options.query ? `?${new URLSearchParams(options.query)}` : '';
+  const user = options.me ? 'me' : `${collection}/${encodeURIComponent(options.userId)}`;
   const request = new HttpRequest({
-    method: 'POST',
-    url: `http://localhost:7071/beta/${collection}/${encodeURIComponent(options.userId)}/${options.path}${search}`,
+    method: options.method ?? 'POST',
+    url: `http://localhost:7071/beta/${user}/${options.path}${search}`,
     headers,
-    params: { collection, userId: options.userId },
+    params: { ...(options.me ? {} : { collection, userId: options.userId }), ...options.params },
     query: options.query,
     ...(raw === undefined ? {} : { body: { string: raw } }),
   });
@@ -57,7 +63,7 @@ export async function invoke(handler: HttpHandler, options: InvokeOptions): Prom
   return {
     status: init.status ?? 200,
     headers: new Headers(init.headers),
-    body: typeof init.body === 'string' ? JSON.parse(init.body) : init.body,
+    body: typeof init.body === 'string' && init.body.length > 0 ? JSON.parse(init.body) : init.body,
     logs,
   };
 }

@@ -1,45 +1,42 @@
 import type { HttpHandler } from '@azure/functions';
+import { operations } from '../../functions/operations';
+import type { KeySet } from '../../shared/auth/keySet';
+import { parseConfig } from '../../shared/config';
+import { handle, registrationsOf } from '../../shared/http/pipeline';
+import { createServices, type OwnedServices } from '../../shared/services';
 import { startFaultProxy, type FaultProxy } from './faultProxy';
 
+/** Every registered function's handler by its name (`createPhoneMethod`, `listProfilePhonesMe`, ...). */
+export type Handlers = Record<string, HttpHandler>;
+
 export interface IsolatedService {
+  handlers: Handlers;
+  /** Shorthands for the two create operations, which most suites exercise. */
   createPhoneMethod: HttpHandler;
   createProfilePhone: HttpHandler;
-  /** The isolated copy's key set (to count fetches). */
-  keySet(): import('../../shared/auth/keySet').KeySet;
+  services: OwnedServices;
+  /** The service's key set (to count fetches). */
+  keySet(): KeySet;
   dispose(): void;
 }
 
 /**
- * Loads a second, independent copy of the service (its own configuration, Cosmos client and key
- * set) with some environment variables changed, as a separate Functions worker process would be.
+ * An independent copy of the service (its own configuration, Cosmos client and key set), as a separate
+ * Functions worker process would be: the test environment with some variables changed.
  */
-export function loadServiceWith(overrides: Record<string, string | undefined>): IsolatedService {
-  const saved = Object.fromEntries(Object.keys(overrides).map((name) => [name, process.env[name]]));
-  let service!: IsolatedService;
-  try {
-    for (const [name, value] of Object.entries(overrides)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-    jest.isolateModules(() => {
-      // Parse the configuration now, while the overrides are in the environment.
-      require('../../shared/config').getConfig();
-      const verifyToken = require('../../shared/auth/verifyToken');
-      const cosmos = require('../../shared/storage/cosmos');
-      service = {
-        createPhoneMethod: require('../../functions/createPhoneMethod').createPhoneMethod,
-        createProfilePhone: require('../../functions/createProfilePhone').createProfilePhone,
-        keySet: () => verifyToken.getKeySet(),
-        dispose: () => cosmos.disposeCosmosClient(),
-      };
-    });
-  } finally {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-  return service;
+export function loadServiceWith(overrides: Record<string, string | undefined> = {}): IsolatedService {
+  const services = createServices(parseConfig({ ...process.env, ...overrides }));
+  const handlers: Handlers = Object.fromEntries(
+    registrationsOf(operations).map((registration) => [registration.name, handle(registration, () => services)]),
+  );
+  return {
+    handlers,
+    createPhoneMethod: handlers.createPhoneMethod!,
+    createProfilePhone: handlers.createProfilePhone!,
+    services,
+    keySet: () => services.keySet,
+    dispose: () => services.dispose(),
+  };
 }
 
 /** A copy of the service whose storage traffic goes through a real fault proxy. */

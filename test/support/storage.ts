@@ -4,7 +4,7 @@ import { CosmosClient, type Container } from '@azure/cosmos';
 let client: CosmosClient | undefined;
 
 /** The test's own client to the Cosmos-compatible server, to read back what the service stored. */
-export function testContainer(name: 'phoneMethods' | 'profilePhones'): Container {
+export function testContainer(name: 'phoneMethods' | 'profilePhones' | 'smsSignInNumbers'): Container {
   client ??= new CosmosClient({
     endpoint: process.env.COSMOS_ENDPOINT!,
     key: process.env.COSMOS_KEY!,
@@ -13,12 +13,21 @@ export function testContainer(name: 'phoneMethods' | 'profilePhones'): Container
   return client.database('graph-phones').container(name);
 }
 
-/** Every document stored for one user in a container. */
-export async function documentsOf(name: 'phoneMethods' | 'profilePhones', userId: string): Promise<Record<string, any>[]> {
+/** The item list each container keeps in a user's document. */
+const ITEM_FIELDS = { phoneMethods: 'methods', profilePhones: 'phones' } as const;
+
+/**
+ * Every item stored for one user in a container (the resources as answered), read straight from the
+ * user's document; also checks that the user has no other document there.
+ */
+export async function storedItems(name: 'phoneMethods' | 'profilePhones', userId: string): Promise<Record<string, any>[]> {
   const { resources } = await testContainer(name)
     .items.query({ query: 'SELECT * FROM c WHERE c.userId = @userId', parameters: [{ name: '@userId', value: userId }] })
     .fetchAll();
-  return resources;
+  if (resources.length > 1 || (resources[0] && resources[0].id !== userId)) {
+    throw new Error(`expected at most the one user document for ${userId} in ${name}, found ${resources.length}`);
+  }
+  return resources[0]?.[ITEM_FIELDS[name]] ?? [];
 }
 
 export function disposeTestClient(): void {

@@ -1,0 +1,89 @@
+import type { HttpResponseInit } from '@azure/functions';
+import { ROUTE_PREFIX, SECURITY_HEADERS } from './graphResponses';
+import { requestIdHeaders, type RequestIds } from './requestIds';
+
+export const ODATA_JSON =
+  'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+
+type Resource = { id: string } & Record<string, unknown>;
+
+/** What an operation answers; `render` turns it into the HTTP response. */
+export type OperationResult =
+  | { kind: 'created'; resource: Resource }
+  | { kind: 'ok'; resource: Record<string, unknown> }
+  | { kind: 'collection'; items: Record<string, unknown>[]; skipToken?: string }
+  | { kind: 'noContent' };
+
+export const created = (resource: Resource): OperationResult => ({ kind: 'created', resource });
+export const ok = (resource: Record<string, unknown>): OperationResult => ({ kind: 'ok', resource });
+/** A page of a collection; `skipToken` (opaque) continues it in `@odata.nextLink`. */
+export const collection = (items: Record<string, unknown>[], skipToken?: string): OperationResult => ({
+  kind: 'collection',
+  items,
+  skipToken,
+});
+export const noContent = (): OperationResult => ({ kind: 'noContent' });
+
+/** Where links point: the public origin and how the request named the user. */
+export interface Links {
+  /** e.g. `https://phones.contoso.example` */
+  origin: string;
+  /** The user as the request named it (decoded), or the caller's object id for `/me`. */
+  userKey: string;
+  /** The canonical user id. */
+  userId: string;
+  collectionPath: string;
+  /** The request's path and query, for `@odata.nextLink`. */
+  pathname: string;
+  query: URLSearchParams;
+}
+
+/** An OData key literal: single quotes doubled inside the quotes, then URL-encoded. */
+function keyLiteral(key: string): string {
+  return `'${encodeURIComponent(key).replace(/'/g, "''")}'`;
+}
+
+function contextOf(links: Links, entity: boolean): string {
+  const base = `${links.origin}/${ROUTE_PREFIX}/$metadata#users(${keyLiteral(links.userKey)})/${links.collectionPath}`;
+  return entity ? `${base}/$entity` : base;
+}
+
+/** The same request with the next page's skip token; OData reserves the `$` and keeps it literal. */
+function nextLinkOf(links: Links, skipToken: string): string {
+  const query = new URLSearchParams(links.query);
+  query.set('$skiptoken', skipToken);
+  return `${links.origin}${links.pathname}?${query.toString().replace(/%24/g, '$')}`;
+}
+
+/** Success the way Graph answers: `@odata.context` first, OData headers, request ids. */
+export function render(result: OperationResult, links: Links, ids: RequestIds): HttpResponseInit {
+  const headers: Record<string, string> = { 'Cache-Control': 'no-cache', ...SECURITY_HEADERS, ...requestIdHeaders(ids) };
+  if (result.kind === 'noContent') return { status: 204, headers };
+  const odata = { 'Content-Type': ODATA_JSON, 'OData-Version': '4.0' };
+  switch (result.kind) {
+    case 'created':
+      return {
+        status: 201,
+        headers: {
+          ...headers,
+          ...odata,
+          Location: `${links.origin}/${ROUTE_PREFIX}/users/${encodeURIComponent(links.userId)}/${links.collectionPath}/${encodeURIComponent(result.resource.id)}`,
+        },
+        body: JSON.stringify({ '@odata.context': contextOf(links, true), ...result.resource }),
+      };
+    case 'ok':
+      return { status: 200, headers: { ...headers, ...odata }, body: JSON.stringify({ '@odata.context': contextOf(links, true), ...result.resource }) };
+    case 'collection': {
+      const nextLink = result.skipToken === undefined ? undefined : nextLinkOf(links, result.skipToken);
+      return {
+        status: 200,
+        headers: { ...headers, ...odata },
+        body: JSON.stringify({
+          '@odata.context': contextOf(links, false),
+          ...(nextLink ? { '@odata.nextLink': nextLink } : {}),
+          value: result.items,
+        }),
+      };
+    }
+  }
+}

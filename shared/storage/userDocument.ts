@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Container } from '@azure/cosmos';
+import { serviceNotAvailable } from '../http/graphErrors';
+import { isAmbiguousWriteFailure, storageFailure, storageStatus, withDeadline } from './cosmos';
+
+/**
+ * Everything one user has in a container lives in one document (id = partition key = the user id),
+ * so every rule that spans a user's items is checked and written in one conditional replace.
+ */
+export type UserDocument<Items extends string, Item> = {
+  id: string;
+  userId: string;
+  /** Ids of the last few writes, newest first: tells a writer whose answer was lost whether it landed. */
+  recentWrites: string[];
+} & { [K in Items]: Item[] };
+
+/** What a decision returns: the new item list to write (or none) and the request's answer. */
+export type Decision<Item, Answer> = { items?: Item[]; answer: Answer };
+
+/** Conflicting writers re-read and decide again; this many tries are ample for one user's traffic. */
+const MAX_ATTEMPTS = 25;
+const RECENT_WRITES_KEPT = 16;
+
+/** The per-user documents of one container, holding the item list under `field`. */
+export class UserDocuments<Items extends string, Item> {
+  constructor(
+    private readonly container: Container,
+    private readonly field: Items,
+  ) {}
+
+  /** One point read. A user without a document has no items. */
+  async read(userId: string): Promise<Item[]> {
+    return (await this.readDocument(userId))?.[this.field] ?? [];
+  }
+
+  /**
+   * Reads the user's items, lets `decide` choose the new list, and writes it only if nobody wrote in
+   * between (If-Match on the etag, or create for a first document); otherwise reads and decides again.
+   * `decide` may throw a GraphError: nothing is written then. A write whose answer is lost is settled by
+   * reading back whether its write id landed, so a retry or clean-up can never undo another request.
+   */
+  async update<Answer>(userId: string, decide: (items: Item[]) => Decision<Item, Answer>): Promise<Answer> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+      const current = await this.readDocument(userId);
+      const decision = decide(current?.[this.field] ?? []);
+      if (decision.items === undefined) return decision.answer;
+      const writeId = randomUUID();
+      const next = {
+        id: userId,
+        userId,
+        recentWrites: [writeId, ...(current?.recentWrites ?? [])].slice(0, RECENT_WRITES_KEPT),
+        [this.field]: decision.items,
+      };
+      try {
+        if (current) {
+          await this.container.item(userId, userId).replace(next, { ...withDeadline(), accessCondition: { type: 'IfMatch', condition: current._etag } });
+        } else {
+          await this.container.items.create(next, withDeadline());
+        }
+        return decision.answer;
+      } catch (error) {
+        const status = storageStatus(error);
+        if (status === 412 || status === 409) {
+          await sleep(Math.random() * Math.min(50, 2 * attempt));
+          continue;
+        }
+        if (isAmbiguousWriteFailure(error) && (await this.landed(userId, writeId))) return decision.answer;
+        throw storageFailure(error);
+      }
+    }
+    throw serviceNotAvailable('Too many concurrent changes to this user. Retry the request.', 1);
+  }
+
+  private async readDocument(userId: string): Promise<(UserDocument<Items, Item> & { _etag: string }) | undefined> {
+    try {
+      const { resource } = await this.container.item(userId, userId).read<UserDocument<Items, Item> & { _etag: string }>(withDeadline());
+      return resource ?? undefined;
+    } catch (error) {
+      if (storageStatus(error) === 404) return undefined;
+      throw storageFailure(error);
+    }
+  }
+
+  /** Whether a write with this id is in the stored document; unknown (storage unreachable) counts as no. */
+  private async landed(userId: string, writeId: string): Promise<boolean> {
+    try {
+      return (await this.readDocument(userId))?.recentWrites.includes(writeId) ?? false;
+    } catch {
+      return false;
+    }
+  }
+}
