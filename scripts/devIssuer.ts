@@ -18,20 +18,35 @@ export const DEFAULT_DEV_AUDIENCE = 'api://graph-phones-local';
 export const DEV_ISSUER_PATH = '/dev-issuer';
 export const MAX_LIFETIME_SECONDS = 24 * 3600;
 
+/** Bounds of a token request, so a token (and the headers that carry it) stays small. */
+export const MAX_TOKEN_REQUEST_BYTES = 4096;
+export const TOKEN_LIMITS = { items: 20, itemLength: 128, scpLength: 1024, textLength: 256 } as const;
+
+/** Printable text without control characters. */
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, `must be at most ${max} characters`)
+    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+
 const commaList = z
-  .union([z.string(), z.array(z.string())])
-  .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((item) => item.trim()).filter(Boolean));
+  .union([z.string().max(TOKEN_LIMITS.items * (TOKEN_LIMITS.itemLength + 1)), z.array(z.string()).max(TOKEN_LIMITS.items)])
+  .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((item) => item.trim()).filter(Boolean))
+  .pipe(z.array(text(TOKEN_LIMITS.itemLength)).max(TOKEN_LIMITS.items, `must list at most ${TOKEN_LIMITS.items} values`));
 
 /** What a caller may ask for: the options of `npm run token` and of `POST /dev-issuer/token`. */
 export const tokenRequestSchema = z
   .object({
     oid: z.guid('must be a GUID').toLowerCase().optional(),
-    scp: z.string().trim().optional(),
+    scp: text(TOKEN_LIMITS.scpLength)
+      .refine((value) => value.split(/\s+/).filter(Boolean).length <= TOKEN_LIMITS.items, `must list at most ${TOKEN_LIMITS.items} scopes`)
+      .optional(),
     roles: commaList.optional(),
     wids: commaList.optional(),
     idtyp: z.enum(['user', 'app']).optional(),
-    upn: z.string().trim().min(1).optional(),
-    name: z.string().trim().min(1).optional(),
+    upn: text(TOKEN_LIMITS.textLength).min(1).optional(),
+    name: text(TOKEN_LIMITS.textLength).min(1).optional(),
     lifetime: z.coerce.number().int().min(60).max(MAX_LIFETIME_SECONDS).optional(),
   })
   .strict();

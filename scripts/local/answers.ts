@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GraphError } from '../../shared/http/graphErrors';
+import { errorResponse } from '../../shared/http/graphResponses';
+
+/** The answers the local server writes itself, always in Graph's error format for errors. */
+
+/** Any answer, from a function or from the server itself. */
+export type LocalAnswer = { status: number; headers: Record<string, string>; body: string };
+
+export function json(status: number, body: string): LocalAnswer {
+  return { status, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' }, body };
+}
+
+/** The server's own error answers use the service's Graph error builder (same body and headers). */
+export function localError(error: GraphError, clientRequestIdHeader?: string | string[]): LocalAnswer {
+  const requestId = randomUUID();
+  const given = clientRequestIdHeader;
+  const clientRequestId = typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : requestId;
+  const init = errorResponse(error, { requestId, clientRequestId });
+  return { status: init.status!, headers: init.headers as Record<string, string>, body: init.body as string };
+}
+
+export function requestError(error: GraphError, request: IncomingMessage): LocalAnswer {
+  return localError(error, request.headers['client-request-id']);
+}
+
+export function notFound(request: IncomingMessage, method: string): LocalAnswer {
+  return requestError(new GraphError(404, 'ResourceNotFound', `No function serves ${method} on this path.`), request);
+}
+
+export function methodNotAllowed(request: IncomingMessage, method: string, allowed: string[]): LocalAnswer {
+  const error = new GraphError(405, 'MethodNotAllowed', `The ${method} method is not supported on this resource.`, [], {
+    Allow: [...new Set(allowed)].join(', '),
+  });
+  return requestError(error, request);
+}
+
+/**
+ * Writes an answer. With `Connection: close` (the body was not read to its end) the socket is
+ * destroyed once the answer is out, so the rest of the body is never read.
+ */
+export function writeAnswer(response: ServerResponse, answer: LocalAnswer): void {
+  // The client went away, or the socket already got an answer from the 'clientError' handler.
+  const socket = response.socket;
+  if (!socket || socket.destroyed || !socket.writable || response.headersSent) return;
+  const body = Buffer.from(answer.body, 'utf8');
+  const close = answer.headers.Connection === 'close';
+  response.writeHead(answer.status, { ...answer.headers, 'Content-Length': String(body.byteLength) });
+  response.end(body, close ? () => socket.destroy() : undefined);
+}
+
+const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large' };
+
+/** A whole HTTP/1.1 error answer as bytes, for a socket that has no usable request (parse errors, timeouts). */
+export function rawErrorAnswer(error: GraphError): string {
+  const answer = localError(error);
+  const headers = { ...answer.headers, 'Content-Length': String(Buffer.byteLength(answer.body)), Connection: 'close' };
+  const head = [`HTTP/1.1 ${answer.status} ${REASONS[answer.status] ?? 'Error'}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+  return `${head.join('\r\n')}\r\n\r\n${answer.body}`;
+}
