@@ -34,39 +34,50 @@ export const MAX_DISPLAY_NAME_LENGTH = 256;
 /** Entra limits a user principal name to 113 characters (64 before the `@`, 48 after). */
 export const MAX_USER_PRINCIPAL_NAME_LENGTH = 113;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** What the model's `plainText` refuses: control, format and (lone) surrogate code points. */
 const NOT_PLAIN = /[\p{Cc}\p{Cf}\p{Cs}]/gu;
 /** A user principal name: `local@domain`, no whitespace, control or format characters. */
 const USER_PRINCIPAL_NAME = /^[^\s@\p{Cc}\p{Cf}\p{Cs}]+@[^\s@\p{Cc}\p{Cf}\p{Cs}]+$/u;
 
-/** A Set whose mutators throw once it is built: `ReadonlySet` is only a compile-time promise. */
-class FrozenSet extends Set<string> {
-  constructor(items: readonly string[]) {
-    super();
-    for (const item of items) super.add(item);
-    Object.freeze(this);
-  }
-  override add(): never {
-    throw new TypeError('A Caller cannot be changed.');
-  }
-  override delete(): never {
-    throw new TypeError('A Caller cannot be changed.');
-  }
-  override clear(): never {
-    throw new TypeError('A Caller cannot be changed.');
-  }
+function refuseChange(): never {
+  throw new TypeError('A Caller cannot be changed.');
 }
 
+const refused = { value: refuseChange, enumerable: false, writable: false, configurable: false };
+/** Set.prototype with mutators that throw: `ReadonlySet` is only a compile-time promise. */
+const FROZEN_SET_PROTOTYPE: object = Object.create(Set.prototype, { add: refused, delete: refused, clear: refused });
+
+/**
+ * A real Set (instanceof Set, same constructor) whose add/delete/clear throw. Built as a plain Set
+ * and re-parented: a subclass of Set costs several times more to construct.
+ */
 function frozenSet(items: readonly string[]): ReadonlySet<string> {
-  return new FrozenSet(items);
+  const set = new Set(items);
+  Object.setPrototypeOf(set, FROZEN_SET_PROTOTYPE);
+  return Object.freeze(set);
 }
 
 const EMPTY: ReadonlySet<string> = frozenSet([]);
 
-/** A GUID claim, lower case; `undefined` when absent or not a GUID string. */
-function guid(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length === 36 && GUID.test(value) ? value.toLowerCase() : undefined;
+/**
+ * A GUID claim (8-4-4-4-12 hex digits, no braces), lower case; `undefined` when absent or anything
+ * else. A character loop: on every cache miss it runs for oid, tid and azp, and costs a fifth of a
+ * case-insensitive regular expression plus toLowerCase.
+ */
+export function guid(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length !== 36) return undefined;
+  let upper = false;
+  for (let i = 0; i < 36; i += 1) {
+    const c = value.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 0x2d) return undefined; // -
+    } else if (c >= 0x41 && c <= 0x46) {
+      upper = true; // A-F
+    } else if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) {
+      return undefined; // not 0-9 or a-f
+    }
+  }
+  return upper ? value.toLowerCase() : value;
 }
 
 /**

@@ -78,7 +78,7 @@ describe('issuer-signed claims that are not safe to use', () => {
 
 describe('the Authorization header', () => {
   test('absent or blank: 401 with a bare challenge', async () => {
-    for (const headers of [{}, { authorization: '   ' }]) {
+    for (const headers of [{}, { authorization: '   ' }] as Record<string, string>[]) {
       const error = await refusal(fx.verifier.authenticate(requestWith(headers)));
       expect(error.status).toBe(401);
       expect(error.headers['WWW-Authenticate']).toBe('Bearer realm="graph-phones"');
