@@ -371,7 +371,7 @@ function securitySchemes(operations: readonly Operation[]): Json {
     Object.fromEntries(
       unique(rows.flatMap(of))
         .sort(compare)
-        .map((scope) => [scope, `Accepted by: ${rows.filter((entry) => of(entry).includes(scope)).map(({ name }) => name).join(', ')}`]),
+        .map((scope) => [scope, `Accepted by: ${unique(rows.filter((entry) => of(entry).includes(scope)).map(({ name }) => name)).sort(compare).join(', ')}`]),
     );
   const tokenUrl = 'https://login.microsoftonline.com/organizations/oauth2/v2.0/token';
   return {

@@ -1,25 +1,28 @@
 /**
- * The OpenAPI document is generated from the zod models; these tests pin that the committed file is
- * current and that the generation kept what clients rely on: both operations, every accepted body
- * property, the required lists, the enum values, security from the permission table and the errors.
+ * The OpenAPI document is generated from the operation descriptors. These tests pin that the
+ * committed file is what the descriptors give now, that every registered route is documented once
+ * with its method, operation id, parameters and responses, that bodies are exactly the zod schemas
+ * the pipeline validates with, that security is the permission table, and that the document is
+ * structurally OpenAPI 3.1. Expectations are computed from the descriptors, so adding an operation
+ * needs no change here.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
-import { PERMISSIONS } from '../../shared/auth/permissions';
+import { operations } from '../../functions/operations';
+import { PERMISSIONS, type PermissionRow } from '../../shared/auth/permissions';
 import { ROUTE_PREFIX } from '../../shared/http/graphResponses';
-import { createItemPhoneBody, phoneType } from '../../shared/models/itemPhone';
-import { authenticationPhoneType, authenticationMethodSignInState, createPhoneMethodBody } from '../../shared/models/phoneAuthenticationMethod';
+import type { Operation } from '../../shared/http/operation';
+import { registrationsOf, type Registration } from '../../shared/http/pipeline';
+import { phoneType } from '../../shared/models/itemPhone';
+import { authenticationMethodSignInState, authenticationPhoneType } from '../../shared/models/phoneAuthenticationMethod';
 import { buildOpenApiDocument } from '../../shared/openapi';
-import { renderOpenApiDocument } from '../../scripts/openapi';
+import { OUTPUT_FILE, openApiDrift, renderOpenApiDocument } from '../../scripts/openapi';
 
 type Json = Record<string, any>;
 
-const committedFile = path.resolve(__dirname, '..', '..', 'openapi.json');
 const document = buildOpenApiDocument() as Json;
-
-const PHONE_METHODS_PATH = '/users/{userId}/authentication/phoneMethods';
-const PROFILE_PATHS = ['/users/{userId}/profile/phones', '/user/{userId}/profile/phones'];
+const registrations = registrationsOf(operations);
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 /** Follows a local `$ref` (`#/components/...`) to the object it names. */
 function resolve(node: Json): Json {
@@ -32,9 +35,13 @@ function resolve(node: Json): Json {
   return resolve(target);
 }
 
-const post = (apiPath: string): Json => document.paths[apiPath]?.post;
-const requestSchema = (apiPath: string) => resolve(post(apiPath).requestBody.content['application/json'].schema);
-const createdSchema = (apiPath: string) => resolve(post(apiPath).responses['201'].content['application/json'].schema);
+/** A schema with every `$ref` replaced by what it names, for comparing with a zod conversion that inlines. */
+function inline(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(inline);
+  if (node === null || typeof node !== 'object') return node;
+  if (typeof (node as Json).$ref === 'string') return inline(resolve(node as Json));
+  return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, inline(value)]));
+}
 
 /** Every `$ref` anywhere in the document. */
 function refsIn(node: unknown): string[] {
@@ -43,68 +50,254 @@ function refsIn(node: unknown): string[] {
   return Object.entries(node).flatMap(([key, value]) => (key === '$ref' ? [value as string] : refsIn(value)));
 }
 
-/** The string enum values a (possibly nullable) property schema allows. */
-function enumValues(property: Json): string[] {
-  const branches: Json[] = property.anyOf ?? [property];
-  return branches.flatMap((branch) => resolve(branch).enum ?? []);
+/** Every operation object in the document, with where it is. */
+const documented = Object.entries(document.paths as Json).flatMap(([path, item]) =>
+  Object.entries(item as Json)
+    .filter(([method]) => HTTP_METHODS.includes(method))
+    .map(([method, operation]) => ({ path, method, operation: operation as Json })),
+);
+
+/**
+ * The OpenAPI paths of a registration, written independently of the generator: the prefix, then the
+ * route with `{name:regex(^(a|b)$)}` as one path per word (the first is the main one).
+ */
+function expectedPaths(route: string): Array<{ path: string; main: boolean }> {
+  const alternation = /\{\w+:regex\(\^\(([\w|]+)\)\$\)\}/.exec(route);
+  if (!alternation) return [{ path: `/${ROUTE_PREFIX}/${route}`, main: true }];
+  return alternation[1]!.split('|').map((word, index) => ({ path: `/${ROUTE_PREFIX}/${route.replace(alternation[0], word)}`, main: index === 0 }));
+}
+
+const expectations = registrations.flatMap((registration) =>
+  expectedPaths(registration.route).map((where) => ({ registration, ...where, method: registration.operation.method.toLowerCase() })),
+);
+
+const at = (path: string, method: string): Json => document.paths[path]?.[method];
+const label = ({ registration, path }: { registration: Registration; path: string }) => `${registration.name} ${path}`;
+
+/** The object schema of a query option schema (an object piped into its parsed form). */
+function queryObject(operation: Operation): z.ZodObject | undefined {
+  let schema: unknown = operation.query;
+  while (schema instanceof z.ZodPipe) schema = schema.in;
+  return schema instanceof z.ZodObject ? schema : undefined;
+}
+
+/** What zod itself gives for a schema, without the generator's component registry. */
+function zodJsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
+  const { $schema: _dialect, ...body } = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as Json;
+  return body;
 }
 
 describe('openapi.json', () => {
-  it('is the committed output of buildOpenApiDocument(), byte for byte (run `npm run openapi` when this fails)', () => {
-    const committed = readFileSync(committedFile, 'utf8');
+  it('is the committed output of the descriptors, byte for byte (run `npm run openapi` when this fails)', () => {
+    const committed = readFileSync(OUTPUT_FILE, 'utf8');
     expect(JSON.parse(committed)).toEqual(document);
     expect(committed).toBe(renderOpenApiDocument());
-  });
-
-  it('is OpenAPI 3.1 served under the route prefix, and every $ref resolves', () => {
-    expect(document.openapi).toBe('3.1.0');
-    expect(document.servers).toEqual([{ url: `/${ROUTE_PREFIX}` }]);
-    const refs = refsIn(document);
-    expect(refs.length).toBeGreaterThan(10);
-    for (const ref of refs) expect(() => resolve({ $ref: ref })).not.toThrow();
+    expect(openApiDrift()).toBeUndefined();
   });
 
   it('is deterministic', () => {
-    expect(JSON.stringify(buildOpenApiDocument())).toBe(JSON.stringify(document));
+    expect(renderOpenApiDocument()).toBe(`${JSON.stringify(document, null, 2)}\n`);
+    expect(JSON.stringify(buildOpenApiDocument([...operations].reverse()))).toBe(JSON.stringify(document));
+  });
+
+  it('the --check logic reports a stale or missing file', () => {
+    expect(openApiDrift(`${OUTPUT_FILE}.missing`)).toMatch(/missing/);
+    expect(openApiDrift(__filename)).toMatch(/out of date/);
+  });
+
+  it('describes the service in its own terms', () => {
+    const text = JSON.stringify(document);
+    expect(text).not.toMatch(/\bseed\b|contract section/i);
+    expect(text).not.toContain('unknownFutureValue');
   });
 });
 
-describe('operations', () => {
-  it('has exactly the phone method and the two profile phone paths, each POST only, with unique operation ids', () => {
-    expect(Object.keys(document.paths).sort()).toEqual([PHONE_METHODS_PATH, ...PROFILE_PATHS].sort());
-    for (const apiPath of Object.keys(document.paths)) expect(Object.keys(document.paths[apiPath])).toEqual(['post']);
-    const ids = Object.keys(document.paths).map((apiPath) => post(apiPath).operationId);
-    expect(new Set(ids).size).toBe(3);
-    expect(post(PHONE_METHODS_PATH).operationId).toBe('users.authentication.CreatePhoneMethods');
-    expect(post('/users/{userId}/profile/phones').operationId).toBe('users.profile.CreatePhones');
-  });
+describe('OpenAPI 3.1 structure', () => {
+  /** Structural rules of the OpenAPI 3.1 specification this document can break, as a list of problems. */
+  function problems(): string[] {
+    const found: string[] = [];
+    const check = (ok: unknown, problem: string) => {
+      if (!ok) found.push(problem);
+    };
+    const only = (object: Json, allowed: string[], where: string) => {
+      for (const key of Object.keys(object)) check(allowed.includes(key) || key.startsWith('x-'), `${where}: unknown field ${key}`);
+    };
+    only(document, ['openapi', 'info', 'jsonSchemaDialect', 'servers', 'paths', 'webhooks', 'components', 'security', 'tags', 'externalDocs'], 'document');
+    check(/^3\.1\.\d+$/.test(document.openapi), 'openapi is not 3.1.x');
+    check(typeof document.info?.title === 'string' && typeof document.info?.version === 'string', 'info needs title and version');
+    only(document.components, ['schemas', 'responses', 'parameters', 'examples', 'requestBodies', 'headers', 'securitySchemes', 'links', 'callbacks', 'pathItems'], 'components');
+    for (const kind of Object.keys(document.components)) {
+      for (const name of Object.keys(document.components[kind])) check(/^[a-zA-Z0-9.\-_]+$/.test(name), `components.${kind}: bad name ${name}`);
+    }
+    for (const [path, item] of Object.entries(document.paths as Json)) {
+      check(path.startsWith('/'), `${path}: does not start with /`);
+      only(item, [...HTTP_METHODS, '$ref', 'summary', 'description', 'servers', 'parameters'], path);
+    }
+    const operationIds = documented.map(({ operation }) => operation.operationId);
+    check(new Set(operationIds).size === operationIds.length, 'operationIds are not unique');
+    for (const { path, method, operation } of documented) {
+      const where = `${method} ${path}`;
+      only(operation, ['tags', 'summary', 'description', 'externalDocs', 'operationId', 'parameters', 'requestBody', 'responses', 'callbacks', 'deprecated', 'security', 'servers'], where);
+      const parameters: Json[] = (operation.parameters ?? []).map(resolve);
+      const keys = parameters.map((parameter) => `${parameter.in}:${parameter.name}`);
+      check(new Set(keys).size === keys.length, `${where}: duplicate parameters`);
+      for (const parameter of parameters) {
+        check(['query', 'header', 'path', 'cookie'].includes(parameter.in), `${where}: parameter ${parameter.name} in ${parameter.in}`);
+        check(('schema' in parameter) !== ('content' in parameter), `${where}: parameter ${parameter.name} needs schema or content`);
+        if (parameter.in === 'path') check(parameter.required === true, `${where}: path parameter ${parameter.name} not required`);
+      }
+      const templated = [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]).sort();
+      const declared = parameters.filter((parameter) => parameter.in === 'path').map((parameter) => parameter.name).sort();
+      check(JSON.stringify(templated) === JSON.stringify(declared), `${where}: path parameters ${declared} for template ${templated}`);
+      if (operation.requestBody) check(Object.keys(resolve(operation.requestBody).content ?? {}).length > 0, `${where}: requestBody without content`);
+      const responses = Object.entries(operation.responses ?? {});
+      check(responses.length > 0, `${where}: no responses`);
+      for (const [status, response] of responses) {
+        check(/^([1-5](\d\d|XX)|default)$/.test(status), `${where}: response key ${status}`);
+        check(typeof resolve(response as Json).description === 'string', `${where}: response ${status} without description`);
+      }
+      for (const requirement of operation.security ?? []) {
+        for (const [scheme, scopes] of Object.entries(requirement as Record<string, string[]>)) {
+          const definition = document.components.securitySchemes[scheme];
+          check(definition, `${where}: unknown security scheme ${scheme}`);
+          const flowScopes = Object.values(definition?.flows ?? {}).flatMap((flow: any) => Object.keys(flow.scopes));
+          for (const scope of scopes) check(flowScopes.includes(scope), `${where}: scope ${scope} is not declared in ${scheme}`);
+        }
+      }
+    }
+    for (const [name, scheme] of Object.entries(document.components.securitySchemes as Json)) {
+      check(['apiKey', 'http', 'mutualTLS', 'oauth2', 'openIdConnect'].includes(scheme.type), `securityScheme ${name}: type`);
+      for (const [flowName, flow] of Object.entries(scheme.flows ?? {}) as Array<[string, Json]>) {
+        check(typeof flow.tokenUrl === 'string' || flowName === 'implicit', `securityScheme ${name}.${flowName}: tokenUrl`);
+        check(flow.scopes && typeof flow.scopes === 'object', `securityScheme ${name}.${flowName}: scopes`);
+      }
+    }
+    for (const ref of refsIn(document)) {
+      try {
+        resolve({ $ref: ref });
+      } catch (error) {
+        found.push(String(error));
+      }
+    }
+    const types = ['null', 'boolean', 'object', 'array', 'number', 'string', 'integer'];
+    const walkSchema = (schema: unknown, where: string): void => {
+      if (typeof schema === 'boolean') return;
+      if (!schema || typeof schema !== 'object') return void found.push(`${where}: not a schema`);
+      const node = schema as Json;
+      for (const type of [node.type ?? []].flat()) check(types.includes(type), `${where}: type ${type}`);
+      if (node.required) check(node.required.every((name: string) => !node.properties || name in node.properties), `${where}: required names an undeclared property`);
+      for (const [name, child] of Object.entries(node.properties ?? {})) walkSchema(child, `${where}.${name}`);
+      for (const key of ['anyOf', 'oneOf', 'allOf', 'prefixItems'] as const) (node[key] ?? []).forEach((child: unknown, index: number) => walkSchema(child, `${where}.${key}[${index}]`));
+      if (node.items !== undefined) walkSchema(node.items, `${where}.items`);
+    };
+    for (const [name, schema] of Object.entries(document.components.schemas as Json)) walkSchema(schema, name);
+    return found;
+  }
 
-  it('declares the userId path parameter on every operation', () => {
-    for (const apiPath of Object.keys(document.paths)) {
-      expect(post(apiPath).parameters).toContainEqual(expect.objectContaining({ name: 'userId', in: 'path', required: true }));
+  it('has no structural problem', () => {
+    expect(problems()).toEqual([]);
+    expect(refsIn(document).length).toBeGreaterThan(10);
+  });
+});
+
+describe('registrations', () => {
+  it('every registered route is documented once, with its method and operation id, and nothing else is', () => {
+    expect(registrations.length).toBe(operations.length * 2);
+    expect(documented).toHaveLength(expectations.length);
+    for (const expectation of expectations) {
+      const operation = at(expectation.path, expectation.method);
+      expect({ where: label(expectation), present: operation !== undefined }).toEqual({ where: label(expectation), present: true });
+      const { name } = expectation.registration;
+      if (expectation.main) expect(operation.operationId).toBe(name);
+      else expect(operation.operationId).toMatch(new RegExp(`^${name}\\.\\w+$`));
+      expect(operation.summary).toBe(expectation.registration.operation.summary);
+    }
+    for (const { name } of registrations) {
+      expect(documented.filter(({ operation }) => operation.operationId === name)).toHaveLength(1);
     }
   });
 
-  it.each<[string, boolean]>([[PHONE_METHODS_PATH, true], ...PROFILE_PATHS.map((p): [string, boolean] => [p, false])])(
-    '%s answers 201 with @odata.context and the Graph error statuses (409 only for phone methods)',
-    (apiPath, hasConflict) => {
-      const responses = post(apiPath).responses;
-      const expected = ['201', '400', '401', '403', ...(hasConflict ? ['409'] : []), '413', '415', '429', '500', '503'];
-      expect(Object.keys(responses)).toEqual(expected);
-      expect(Object.keys(responses['201'].headers)).toEqual(expect.arrayContaining(['Location', 'request-id', 'client-request-id']));
-      const created = createdSchema(apiPath);
-      expect(Object.keys(created.properties)[0]).toBe('@odata.context');
-      expect(created.required).toContain('@odata.context');
-      for (const status of expected.filter((s) => s !== '201')) {
-        const response = resolve(responses[status]);
-        expect(Object.keys(response.headers)).toEqual(expect.arrayContaining(['request-id', 'client-request-id']));
-        expect(response.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/microsoft.graph.ODataErrors.ODataError' });
+  it('profile phones are served on /users, /user and /me; phone methods on /users and /me', () => {
+    const paths = Object.keys(document.paths);
+    expect(paths).toEqual(expect.arrayContaining([`/${ROUTE_PREFIX}/users/{userId}/profile/phones`, `/${ROUTE_PREFIX}/user/{userId}/profile/phones`, `/${ROUTE_PREFIX}/me/profile/phones`]));
+    expect(paths).toEqual(expect.arrayContaining([`/${ROUTE_PREFIX}/users/{userId}/authentication/phoneMethods`, `/${ROUTE_PREFIX}/me/authentication/phoneMethods`]));
+    expect(paths).not.toContain(`/${ROUTE_PREFIX}/user/{userId}/authentication/phoneMethods`);
+  });
+
+  it.each(expectations.map((expectation) => [label(expectation), expectation] as const))('%s: path and query parameters', (_label, expectation) => {
+    const { operation: descriptor, me } = expectation.registration;
+    const parameters: Json[] = at(expectation.path, expectation.method).parameters;
+    const path = parameters.filter((parameter) => parameter.in === 'path').map((parameter) => parameter.name);
+    expect(path).toEqual([...(me ? [] : ['userId']), ...[...descriptor.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1])]);
+    for (const parameter of parameters) expect(parameter.description).toEqual(expect.any(String));
+    const query = parameters.filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name);
+    const options = queryObject(descriptor);
+    if (!descriptor.query) return expect(query).toEqual([]);
+    expect(options).toBeDefined();
+    // Every option of the schema is either a parameter or named as not supported; refused ones are not parameters.
+    const description: string = at(expectation.path, expectation.method).description;
+    for (const name of Object.keys(options!.shape)) {
+      const refused = description.includes(name);
+      expect({ name, documented: query.includes(name) !== refused }).toEqual({ name, documented: true });
+    }
+    for (const name of query) expect(options!.shape[name]).toBeDefined();
+  });
+
+  it('list operations document $top, $select, $orderby and $skiptoken, and refuse $filter', () => {
+    const lists = expectations.filter(({ registration }) => registration.operation.response.collection);
+    expect(lists.length).toBeGreaterThan(0);
+    for (const expectation of lists) {
+      const operation = at(expectation.path, expectation.method);
+      const byName = Object.fromEntries(operation.parameters.map((parameter: Json) => [parameter.name, parameter]));
+      for (const name of ['$top', '$select', '$orderby', '$skiptoken']) {
+        expect(byName[name]).toMatchObject({ in: 'query', required: false, description: expect.stringMatching(/\w{3}/), schema: { type: 'string' } });
       }
-      expect(Object.keys(resolve(responses['401']).headers)).toContain('WWW-Authenticate');
-      expect(Object.keys(resolve(responses['429']).headers)).toContain('Retry-After');
-      expect(Object.keys(resolve(responses['503']).headers)).toContain('Retry-After');
-    },
-  );
+      expect(byName.$filter).toBeUndefined();
+      expect(operation.description).toMatch(/Not supported \(400\): \$filter/);
+      expect(byName.$top.description).toMatch(/from 1 to \d+/);
+    }
+  });
+
+  it.each(expectations.map((expectation) => [label(expectation), expectation] as const))('%s: responses', (_label, expectation) => {
+    const descriptor = expectation.registration.operation;
+    const responses: Json = at(expectation.path, expectation.method).responses;
+    const statuses = Object.keys(responses);
+    const success = String(descriptor.response.status);
+    const hasKey = /\{\w+\}/.test(descriptor.path);
+    const hasBody = descriptor.body !== undefined;
+    expect(statuses).toEqual([
+      success,
+      '400',
+      '401',
+      '403',
+      ...(hasKey ? ['404'] : []),
+      ...(hasBody ? ['409', '413', '415'] : []),
+      '429',
+      '500',
+      '503',
+    ]);
+    const ok = responses[success];
+    expect(Object.keys(ok.headers)).toEqual(expect.arrayContaining(['request-id', 'client-request-id']));
+    if (descriptor.response.status === 204) return expect(ok.content).toBeUndefined();
+    if (descriptor.response.status === 201) expect(Object.keys(ok.headers)).toContain('Location');
+    const body = resolve(ok.content['application/json'].schema);
+    expect(Object.keys(body.properties)[0]).toBe('@odata.context');
+    expect(body.required).toContain('@odata.context');
+    if (descriptor.response.collection) {
+      expect(Object.keys(body.properties)).toEqual(['@odata.context', '@odata.nextLink', 'value']);
+      expect(body.required).toEqual(['@odata.context', 'value']);
+      expect(body.properties.value.type).toBe('array');
+    }
+    for (const status of statuses.slice(1)) {
+      const response = resolve(responses[status]);
+      expect(response.description).toMatch(new RegExp(`^${status} `));
+      expect(Object.keys(response.headers)).toEqual(expect.arrayContaining(['request-id', 'client-request-id']));
+      expect(response.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/microsoft.graph.ODataErrors.ODataError' });
+    }
+    expect(Object.keys(resolve(responses['401']).headers)).toContain('WWW-Authenticate');
+    expect(Object.keys(resolve(responses['429']).headers)).toContain('Retry-After');
+    expect(Object.keys(resolve(responses['503']).headers)).toContain('Retry-After');
+  });
 
   it('uses one Graph error schema with code, message, details[{code,message,target}] and innerError ids', () => {
     const error = resolve({ $ref: '#/components/schemas/microsoft.graph.ODataErrors.ODataError' }).properties.error;
@@ -114,71 +307,85 @@ describe('operations', () => {
   });
 });
 
-describe('security', () => {
-  it('offers each accepted delegated scope and application role as an alternative, from the permission table', () => {
-    const alternatives = (apiPath: string) => post(apiPath).security.flatMap((requirement: Json) => requirement.azureAdJwt);
-    const methods = PERMISSIONS.phoneMethods;
-    expect(alternatives(PHONE_METHODS_PATH).sort()).toEqual([...new Set([...methods.delegated.others.scopes, ...methods.application!])].sort());
-    const profile = PERMISSIONS.profilePhones;
-    for (const apiPath of PROFILE_PATHS) {
-      expect(alternatives(apiPath).sort()).toEqual([...new Set([...profile.delegated.self!.scopes, ...profile.delegated.others.scopes])].sort());
-    }
-    // One scope per requirement object: OpenAPI ANDs the scopes of one object, the service accepts any one.
-    for (const apiPath of Object.keys(document.paths)) {
-      for (const requirement of post(apiPath).security) expect(Object.values(requirement)).toEqual([[expect.any(String)]]);
+describe('schemas', () => {
+  it.each(expectations.map((expectation) => [label(expectation), expectation] as const))('%s: the request body is the zod body schema', (_label, expectation) => {
+    const descriptor = expectation.registration.operation;
+    const operation = at(expectation.path, expectation.method);
+    if (!descriptor.body) return expect(operation.requestBody).toBeUndefined();
+    expect(operation.requestBody.required).toBe(true);
+    expect(inline(operation.requestBody.content['application/json'].schema)).toEqual(zodJsonSchema(descriptor.body, 'input'));
+  });
+
+  it.each(expectations.map((expectation) => [label(expectation), expectation] as const))('%s: the success body is the zod resource schema', (_label, expectation) => {
+    const { response } = expectation.registration.operation;
+    if (!response.schema) return;
+    const content = inline(at(expectation.path, expectation.method).responses[String(response.status)].content['application/json'].schema) as Json;
+    const resource = zodJsonSchema(response.schema, 'output');
+    const entity = response.collection ? (content.properties.value.items as Json) : content;
+    const { '@odata.context': context, ...properties } = entity.properties;
+    expect(properties).toEqual(resource.properties);
+    if (response.collection) {
+      // Items may carry only the `$select`ed properties.
+      expect(context).toBeUndefined();
+      expect(entity.required ?? []).toEqual([]);
+    } else {
+      expect(context).toMatchObject({ type: 'string' });
+      expect(entity.required).toEqual(['@odata.context', ...resource.required]);
     }
   });
 
-  it('declares every scope an operation asks for in the scheme', () => {
-    const flows = document.components.securitySchemes.azureAdJwt.flows;
-    const declared = new Set([...Object.keys(flows.authorizationCode.scopes), ...Object.keys(flows.clientCredentials.scopes)]);
-    for (const apiPath of Object.keys(document.paths)) {
-      for (const requirement of post(apiPath).security) expect(declared).toContain(requirement.azureAdJwt[0]);
-    }
-  });
-});
-
-describe('request bodies', () => {
-  /** What the zod create-body accepts and requires, read from the schema the handler parses with. */
-  function zodShape(schema: z.ZodObject) {
-    const keys = Object.keys(schema.shape);
-    return { keys, required: keys.filter((key) => !schema.shape[key]!.safeParse(undefined).success) };
-  }
-
-  it.each([
-    ['itemPhone', PROFILE_PATHS[0]!, createItemPhoneBody, ['number']],
-    ['itemPhone (/user/)', PROFILE_PATHS[1]!, createItemPhoneBody, ['number']],
-    ['phoneAuthenticationMethod', PHONE_METHODS_PATH, createPhoneMethodBody, ['phoneNumber', 'phoneType']],
-  ] as const)('%s: every accepted property is declared, no other, and the required list is right', (_name, apiPath, body, required) => {
-    const schema = requestSchema(apiPath);
-    const shape = zodShape(body);
-    expect(Object.keys(schema.properties)).toEqual(shape.keys);
-    expect(schema.additionalProperties).toBe(false);
-    expect(shape.required).toEqual(required);
-    expect(schema.required).toEqual(required);
-  });
-
-  it('lists the enum values of the models, never unknownFutureValue', () => {
-    const phoneMethod = requestSchema(PHONE_METHODS_PATH).properties;
-    expect(enumValues(phoneMethod.phoneType)).toEqual(authenticationPhoneType.options);
-    expect(enumValues(phoneMethod.smsSignInState)).toEqual(authenticationMethodSignInState.options);
-    expect(enumValues(requestSchema(PROFILE_PATHS[0]!).properties.type)).toEqual(phoneType.options);
-    expect(enumValues(createdSchema(PROFILE_PATHS[0]!).properties.type)).toEqual(phoneType.options);
-    expect(JSON.stringify(document)).not.toContain('unknownFutureValue');
+  it('lists the enum values of the models', () => {
+    const enumValues = (property: Json): string[] => (property.anyOf ?? [property]).flatMap((branch: Json) => resolve(branch).enum ?? []);
+    const body = (name: string) => resolve(at(`/${ROUTE_PREFIX}/users/{userId}/${operations.find((o) => o.name === name)!.path}`, 'post').requestBody.content['application/json'].schema);
+    expect(enumValues(body('createPhoneMethod').properties.phoneType)).toEqual(authenticationPhoneType.options);
+    expect(enumValues(body('createPhoneMethod').properties.smsSignInState)).toEqual(authenticationMethodSignInState.options);
+    expect(enumValues(body('createProfilePhone').properties.type)).toEqual(phoneType.options);
   });
 
   it('shares nested Graph types as components', () => {
-    const createdBy = requestSchema(PROFILE_PATHS[0]!).properties.createdBy;
+    const create = at(`/${ROUTE_PREFIX}/users/{userId}/profile/phones`, 'post');
+    const createdBy = resolve(create.requestBody.content['application/json'].schema).properties.createdBy;
     expect(createdBy.anyOf).toContainEqual({ $ref: '#/components/schemas/microsoft.graph.identitySet' });
     expect(Object.keys(resolve({ $ref: '#/components/schemas/microsoft.graph.identitySet' }).properties)).toEqual(
       expect.arrayContaining(['user', 'application', 'device']),
     );
   });
+});
 
-  it('describes the response resources with every property the service returns as required', () => {
-    const phoneMethod = createdSchema(PHONE_METHODS_PATH);
-    expect(phoneMethod.required).toEqual(['@odata.context', '@odata.type', 'id', 'smsSignInState', 'createdDateTime', 'phoneNumber', 'phoneType']);
-    expect(phoneMethod.properties['@odata.type'].const).toBe('#microsoft.graph.phoneAuthenticationMethod');
-    expect(createdSchema(PROFILE_PATHS[0]!).required).toEqual(expect.arrayContaining(['id', 'number', 'allowedAudiences', 'createdBy']));
+describe('security', () => {
+  /** What the permission row lets through on a registration: on /me only the self rule can apply. */
+  function accepted(row: PermissionRow, me: boolean): string[] {
+    const scopes = me ? [...(row.self?.scopes ?? [])] : [...(row.self?.scopes ?? []), ...row.others.scopes, ...(row.application ?? [])];
+    return [...new Set(scopes)].sort();
+  }
+
+  it.each(expectations.map((expectation) => [label(expectation), expectation] as const))('%s: one requirement per accepted scope or role', (_label, expectation) => {
+    const { operation: descriptor, me } = expectation.registration;
+    const row: PermissionRow = PERMISSIONS[descriptor.permission];
+    const operation = at(expectation.path, expectation.method);
+    const security: Json[] = operation.security;
+    for (const requirement of security) expect(Object.keys(requirement)).toEqual(['azureAdJwt']);
+    const scopes = accepted(row, me);
+    if (scopes.length === 0) {
+      expect(security).toEqual([{ azureAdJwt: [] }]);
+      expect(operation.description).toMatch(/cannot perform this operation on their own account/);
+      return;
+    }
+    for (const requirement of security) expect(requirement.azureAdJwt).toHaveLength(1);
+    expect(security.map((requirement) => requirement.azureAdJwt[0]).sort()).toEqual(scopes);
+    if (!me && row.others.directoryRoles) {
+      for (const role of row.others.directoryRoles) expect(operation.description).toContain(role);
+    }
+    if (!me && !row.self) expect(operation.description).toMatch(/cannot perform this operation on their own account/);
+    if (!me && !row.application) expect(operation.description).toMatch(/Application-only tokens are not supported/);
+  });
+
+  it('declares exactly the scopes and roles the operations accept', () => {
+    const flows = document.components.securitySchemes.azureAdJwt.flows;
+    const rows = operations.map((operation): PermissionRow => PERMISSIONS[operation.permission]);
+    const delegated = [...new Set(rows.flatMap((row) => [...(row.self?.scopes ?? []), ...row.others.scopes]))].sort();
+    const application = [...new Set(rows.flatMap((row) => [...(row.application ?? [])]))].sort();
+    expect(Object.keys(flows.authorizationCode.scopes)).toEqual(delegated);
+    expect(Object.keys(flows.clientCredentials.scopes)).toEqual(application);
   });
 });
