@@ -59,7 +59,8 @@ export class KeySet {
     this.refreshCooldownMs = options.refreshCooldownMs ?? 5 * 60_000;
     this.maxAgeMs = options.maxAgeMs ?? 12 * 60 * 60_000;
     this.fetchTimeoutMs = options.fetchTimeoutMs ?? 5_000;
-    this.now = options.now ?? Date.now;
+    // Date.now is looked up on every call, not captured: tests install fake clocks after construction.
+    this.now = options.now ?? (() => Date.now());
   }
 
   /**

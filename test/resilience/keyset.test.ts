@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { startJwksServer } from '../support/jwksServer';
 import { newTestKey } from '../support/keys';
+import { controlClock } from '../support/ownKeySet';
 import { COOL_DOWN_MS, MAX_AGE_MS, refusal, startAuthFixture, type AuthFixture } from '../auth/fixture';
 
 /**
@@ -177,4 +178,28 @@ describe('the issuer re-keys an existing kid', () => {
     // The real key still works.
     expect((await call()).status).toBe(200);
   });
+});
+
+test('without injected clocks, the key set and the cache follow a fake Date installed after they were built', async () => {
+  // As the token-attack suite does: the service is built first, then the test takes over Date.
+  fx.rebuild({ keySet: { now: undefined }, verifier: { now: undefined } });
+  const cached = await fx.sign();
+  expect((await call({}, cached)).status).toBe(200);
+  const clock = controlClock();
+  try {
+    const next = newTestKey('rotated-under-a-fake-clock');
+    fx.jwks.setKeys([fx.key.publicJwk, next.publicJwk]);
+    clock.advance(COOL_DOWN_MS + 1_000);
+    expect((await call({ key: next })).status).toBe(200);
+    expect(fx.jwks.fetches).toBe(2);
+
+    expect((await call({}, cached)).status).toBe(200);
+    expect((await call({}, cached)).status).toBe(200);
+    const hits = fx.verifier.stats.cacheHits;
+    clock.advance(5 * 60_000); // the cache's maximum lifetime
+    expect((await call({}, cached)).status).toBe(200);
+    expect(fx.verifier.stats.cacheHits).toBe(hits);
+  } finally {
+    clock.restore();
+  }
 });
