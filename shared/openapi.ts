@@ -257,10 +257,11 @@ function optionFacts(field: z.ZodType, resourceProperties: readonly string[]): O
 
 /**
  * An option the schema refuses whatever its value (the service answers 400) is listed as not
- * supported instead of being a parameter.
+ * supported instead of being a parameter. The probes are typical values of OData options; an option
+ * with a description above must accept one of them, so a documented option is never dropped silently.
  */
 function refusesEverything(field: z.ZodType, resourceProperties: readonly string[]): boolean {
-  const probes = ['1', 'x', ...resourceProperties, ...resourceProperties.flatMap((name) => [`${name} desc`, `${name} eq '1'`])];
+  const probes = ['0', '1', 'x', 'true', 'false', ...resourceProperties, ...resourceProperties.flatMap((name) => [`${name} desc`, `${name} eq '1'`])];
   return !probes.some((probe) => field.safeParse(probe).success);
 }
 
@@ -296,6 +297,9 @@ function documentQuery(operation: Operation): QueryDocumentation {
   const refused: string[] = [];
   for (const [name, field] of Object.entries(object.shape) as Array<[string, z.ZodType]>) {
     if (refusesEverything(field, resourceProperties)) {
+      if (Object.hasOwn(QUERY_OPTION_DESCRIPTIONS, name)) {
+        throw new Error(`OpenAPI: the query option '${name}' of '${operation.name}' accepts none of the probe values.`);
+      }
       refused.push(name);
       continue;
     }
@@ -343,23 +347,25 @@ const roleName = (id: string) => {
   return name ? `${name} (${id})` : id;
 };
 
+const oneOf = (names: readonly string[]) => unique(names).join(', ');
+
 /** Restrictions the scope list cannot express (directory roles, self-service, app-only), as prose. */
 function permissionNotes({ operation, me }: Registration): string {
   const row: PermissionRow = PERMISSIONS[operation.permission];
   if (me) {
     return [
       row.self
-        ? `Acts on the signed-in user. Delegated: one of ${row.self.scopes.join(', ')}.`
+        ? `Acts on the signed-in user. Delegated: one of ${oneOf(row.self.scopes)}.`
         : 'Users cannot perform this operation on their own account: every call is answered 403.',
       'Application-only tokens have no signed-in user: 400.',
     ].join(' ');
   }
   const { self, others, application } = row;
   return [
-    self ? `Delegated, own account: one of ${self.scopes.join(', ')}.` : 'Delegated: users cannot perform this operation on their own account (403).',
-    `Delegated, another user: one of ${others.scopes.join(', ')}` +
-      (others.directoryRoles ? `, and one of the directory roles (wids) ${others.directoryRoles.map(roleName).join(', ')}.` : '.'),
-    application ? `Application: one of the roles ${application.join(', ')}.` : 'Application-only tokens are not supported (403).',
+    self ? `Delegated, own account: one of ${oneOf(self.scopes)}.` : 'Delegated: users cannot perform this operation on their own account (403).',
+    `Delegated, another user: one of ${oneOf(others.scopes)}` +
+      (others.directoryRoles ? `, and one of the directory roles (wids) ${oneOf(others.directoryRoles.map(roleName))}.` : '.'),
+    application ? `Application: one of the roles ${oneOf(application)}.` : 'Application-only tokens are not supported (403).',
   ].join(' ');
 }
 
