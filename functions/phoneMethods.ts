@@ -1,15 +1,115 @@
-import { badRequest, conflict } from '../shared/http/graphErrors';
+import { z } from 'zod';
+import { badRequest, conflict, itemNotFound, serviceNotAvailable, type GraphError } from '../shared/http/graphErrors';
 import { defineOperation, type UserRoutes } from '../shared/http/operation';
-import { created } from '../shared/http/results';
+import { collection, created, noContent, ok } from '../shared/http/results';
 import {
   createPhoneMethodBody,
+  PHONE_METHOD_IDS,
+  PHONE_TYPE_ORDER,
   phoneAuthenticationMethodResource,
   phoneMethodFromBody,
+  phoneTypeOfId,
+  presentPhoneMethod,
+  smsNumberKey,
+  updatePhoneMethodBody,
+  type PhoneAuthenticationMethod,
+  type SmsSignInState,
 } from '../shared/models/phoneAuthenticationMethod';
-import { phoneMethodStore } from '../shared/storage/phoneMethods';
+import type { Services } from '../shared/services';
+import { phoneMethodStore, type PhoneMethodStore } from '../shared/storage/phoneMethods';
+import { SmsSignInNumbers, type WonClaim } from '../shared/storage/smsSignInNumbers';
+
+/**
+ * Phone authentication methods. Each user's methods live in one document, so every rule that spans
+ * them ("one per type", "no alternateMobile without a mobile", "do not delete the mobile while an
+ * alternateMobile exists") is checked inside `decide` and written in one conditional replace: under
+ * any interleaving the stored list only ever moves from one valid state to another, and a request
+ * that fails writes nothing. SMS sign-in on the mobile additionally claims its number in
+ * `smsSignInNumbers` first (see shared/storage/smsSignInNumbers.ts for the protocol and why it holds).
+ */
 
 const users: UserRoutes = { collections: ['users'] };
 const collectionPath = 'authentication/phoneMethods';
+const methodId = z.object({ id: z.string() });
+const MOBILE_ID = PHONE_METHOD_IDS.mobile;
+/** An operation whose premise (the mobile's number or state) changed under it starts over this often. */
+const MAX_ROUNDS = 5;
+
+const notFound = () => itemNotFound('The phone authentication method does not exist for this user.');
+const byId = (methods: readonly PhoneAuthenticationMethod[], id: string) => {
+  const type = phoneTypeOfId(id);
+  return type === undefined ? undefined : methods.find((method) => method.phoneType === type);
+};
+const mobileOf = (methods: readonly PhoneAuthenticationMethod[]) => methods.find((method) => method.phoneType === 'mobile');
+const replaceMethod = (methods: readonly PhoneAuthenticationMethod[], next: PhoneAuthenticationMethod) =>
+  methods.map((method) => (method.phoneType === next.phoneType ? next : method));
+const sameNumber = (a: string, b: string) => smsNumberKey(a) === smsNumberKey(b);
+
+function stores(services: Services): { methods: PhoneMethodStore; numbers: SmsSignInNumbers } {
+  const methods = phoneMethodStore(services.containers);
+  return { methods, numbers: new SmsSignInNumbers(services.containers.smsSignInNumbers, methods, () => services.now()) };
+}
+
+/** The state a mobile gets from a claim attempt: `ready` only while the claim's holder may still write. */
+function claimedState(numbers: SmsSignInNumbers, claim: WonClaim | undefined): SmsSignInState {
+  if (!claim) return 'phoneNumberNotUnique';
+  if (!numbers.mayWriteReady(claim)) throw serviceNotAvailable('Claiming the phone number took too long. Retry the request.', 1);
+  return 'ready';
+}
+
+/** Runs `attempt` with a won claim (or none), then settles the claim whatever happened. */
+async function withClaim<T>(numbers: SmsSignInNumbers, userId: string, phoneNumber: string, attempt: (claim: WonClaim | undefined) => Promise<T>): Promise<T> {
+  const claim = await numbers.claim(userId, phoneNumber);
+  try {
+    return await attempt(claim);
+  } finally {
+    if (claim) await numbers.settle(userId, phoneNumber, claim.holderId);
+  }
+}
+
+function smsOnlyOnMobile(id: string): void {
+  if (id.toLowerCase() !== MOBILE_ID) {
+    throw badRequest('SMS sign-in can only be enabled or disabled on the mobile phone method.', [
+      { code: 'invalidValue', target: 'id', message: `Only the mobile phone method (${MOBILE_ID}) supports SMS sign-in.` },
+    ]);
+  }
+}
+
+const RETRY = Symbol('retry');
+const tooManyChanges = () => serviceNotAvailable('The phone method changed repeatedly during the request. Retry the request.', 1);
+
+export const listPhoneMethods = defineOperation({
+  name: 'listPhoneMethods',
+  summary: "List a user's phone authentication methods",
+  method: 'GET',
+  users,
+  collectionPath,
+  path: collectionPath,
+  permission: 'phoneMethodsRead',
+  response: { status: 200, schema: phoneAuthenticationMethodResource, collection: true },
+  async run({ userId, services }) {
+    const methods = await phoneMethodStore(services.containers).read(userId);
+    const ordered = PHONE_TYPE_ORDER.flatMap((type) => methods.filter((method) => method.phoneType === type).slice(0, 1));
+    return collection(ordered.map((method) => presentPhoneMethod(method, services.config.smsSignInEnabled)));
+  },
+});
+
+export const getPhoneMethod = defineOperation({
+  name: 'getPhoneMethod',
+  summary: 'Get one phone authentication method',
+  method: 'GET',
+  users,
+  collectionPath,
+  path: `${collectionPath}/{id}`,
+  permission: 'phoneMethodsRead',
+  params: methodId,
+  response: { status: 200, schema: phoneAuthenticationMethodResource },
+  async run({ userId, params, services }) {
+    const method = byId(await phoneMethodStore(services.containers).read(userId), params.id);
+    if (!method) throw notFound();
+    return ok(presentPhoneMethod(method, services.config.smsSignInEnabled));
+  },
+});
 
 export const createPhoneMethod = defineOperation({
   name: 'createPhoneMethod',
@@ -22,20 +122,199 @@ export const createPhoneMethod = defineOperation({
   body: createPhoneMethodBody,
   response: { status: 201, schema: phoneAuthenticationMethodResource },
   async run({ userId, body, now, services }) {
-    const method = phoneMethodFromBody(body, { smsSignInEnabled: services.config.smsSignInEnabled, now });
-    await phoneMethodStore(services.containers).update(userId, (methods) => {
-      if (methods.some((existing) => existing.phoneType === method.phoneType)) {
-        throw conflict(`A phone method of type '${method.phoneType}' already exists for this user.`);
-      }
-      if (method.phoneType === 'alternateMobile' && !methods.some((existing) => existing.phoneType === 'mobile')) {
-        throw badRequest('An alternateMobile phone method requires a mobile phone method first.', [
-          { code: 'invalidValue', target: 'phoneType', message: 'Add a mobile phone method before an alternateMobile one.' },
-        ]);
-      }
-      return { items: [...methods, method], answer: undefined };
-    });
-    return created(method);
+    const policy = services.config.smsSignInEnabled;
+    const { methods: store, numbers } = stores(services);
+    const method = phoneMethodFromBody(body, { smsSignInEnabled: policy, now });
+    const add = (state: SmsSignInState) =>
+      store.update(userId, (methods) => {
+        if (methods.some((existing) => existing.phoneType === method.phoneType)) {
+          throw conflict(`A phone method of type '${method.phoneType}' already exists for this user.`);
+        }
+        if (method.phoneType === 'alternateMobile' && !mobileOf(methods)) {
+          throw badRequest('An alternateMobile phone method requires a mobile phone method first.', [
+            { code: 'invalidValue', target: 'phoneType', message: 'Add a mobile phone method before an alternateMobile one.' },
+          ]);
+        }
+        const stored = { ...method, smsSignInState: state };
+        return { items: [...methods, stored], answer: stored };
+      });
+
+    if (method.phoneType !== 'mobile' || !policy) return created(presentPhoneMethod(await add(method.smsSignInState), policy));
+    // A user who already has a mobile gets the 409 without touching the number's claim.
+    if (mobileOf(await store.read(userId))) throw conflict("A phone method of type 'mobile' already exists for this user.");
+    const stored = await withClaim(numbers, userId, method.phoneNumber, (claim) => add(claimedState(numbers, claim)));
+    return created(presentPhoneMethod(stored, policy));
   },
 });
 
-export const phoneMethodOperations = [createPhoneMethod];
+export const updatePhoneMethod = defineOperation({
+  name: 'updatePhoneMethod',
+  summary: "Update a phone authentication method's number (to change its type, add the new type and delete the old)",
+  method: 'PATCH',
+  users,
+  collectionPath,
+  path: `${collectionPath}/{id}`,
+  permission: 'phoneMethodsWrite',
+  params: methodId,
+  body: updatePhoneMethodBody,
+  response: { status: 204 },
+  async run({ userId, params, body, services }) {
+    const policy = services.config.smsSignInEnabled;
+    const { methods: store, numbers } = stores(services);
+    const type = phoneTypeOfId(params.id);
+    if (!type) throw notFound();
+    const newNumber = body.phoneNumber;
+
+    /** Changes the number; `state` decides the mobile's new SMS state from its current one (RETRY: start over). */
+    const change = (state: (current: PhoneAuthenticationMethod) => SmsSignInState | typeof RETRY) =>
+      store.update(userId, (methods) => {
+        const current = methods.find((method) => method.phoneType === type);
+        if (!current) throw notFound();
+        if (body.phoneType != null && body.phoneType !== current.phoneType) {
+          throw badRequest('The phone type of a phone method cannot be changed; add a method of the new type and delete this one.', [
+            { code: 'invalidValue', target: 'phoneType', message: `This method's phoneType is '${current.phoneType}'.` },
+          ]);
+        }
+        if (newNumber === undefined || newNumber === current.phoneNumber) return { answer: { previous: current, retry: false } };
+        const next = state(current);
+        if (next === RETRY) return { answer: { previous: current, retry: true } };
+        return { items: replaceMethod(methods, { ...current, phoneNumber: newNumber, smsSignInState: next }), answer: { previous: current, retry: false } };
+      });
+    /** Frees the mobile's old number when the change moved it off that number. */
+    const freeOld = async (previous: PhoneAuthenticationMethod) => {
+      if (type === 'mobile' && newNumber !== undefined && !sameNumber(previous.phoneNumber, newNumber)) {
+        await numbers.settle(userId, previous.phoneNumber);
+      }
+    };
+
+    if (type !== 'mobile' || !policy || newNumber === undefined) {
+      // With the policy off a mobile cannot claim a number: a changed mobile is stored notEnabled.
+      const { previous } = await change((current) => (current.phoneType === 'mobile' ? 'notEnabled' : current.smsSignInState));
+      await freeOld(previous);
+      return noContent();
+    }
+    for (let round = 1; round <= MAX_ROUNDS; round += 1) {
+      const current = byId(await store.read(userId), params.id);
+      if (!current) throw notFound();
+      // Nothing to claim (a disabled mobile stays disabled on its new number, an unchanged number keeps
+      // its state); should the state have changed meanwhile, start over.
+      const wrongType = body.phoneType != null && body.phoneType !== type;
+      const claims = !wrongType && current.smsSignInState !== 'notEnabled' && !sameNumber(current.phoneNumber, newNumber);
+      const { previous, retry } = claims
+        ? await withClaim(numbers, userId, newNumber, (claim) =>
+            change((now) => (now.smsSignInState === 'notEnabled' ? 'notEnabled' : claimedState(numbers, claim))),
+          )
+        : await change((now) => (now.smsSignInState === 'notEnabled' ? 'notEnabled' : RETRY));
+      if (retry) continue;
+      await freeOld(previous);
+      return noContent();
+    }
+    throw tooManyChanges();
+  },
+});
+
+export const deletePhoneMethod = defineOperation({
+  name: 'deletePhoneMethod',
+  summary: 'Delete a phone authentication method',
+  method: 'DELETE',
+  users,
+  collectionPath,
+  path: `${collectionPath}/{id}`,
+  permission: 'phoneMethodsDelete',
+  params: methodId,
+  response: { status: 204 },
+  async run({ userId, params, services }) {
+    const { methods: store, numbers } = stores(services);
+    const removed = await store.update(userId, (methods) => {
+      const method = byId(methods, params.id);
+      if (!method) throw notFound();
+      if (method.phoneType === 'mobile' && methods.some((other) => other.phoneType === 'alternateMobile')) {
+        throw badRequest('The mobile phone method cannot be deleted while an alternateMobile one exists; update the mobile number instead, then delete the alternateMobile method.', [
+          { code: 'invalidValue', target: 'id', message: 'Delete the alternateMobile phone method first.' },
+        ]);
+      }
+      return { items: methods.filter((other) => other !== method), answer: method };
+    });
+    if (removed.phoneType === 'mobile') await numbers.settle(userId, removed.phoneNumber);
+    return noContent();
+  },
+});
+
+export const enableSmsSignIn = defineOperation({
+  name: 'enableSmsSignIn',
+  summary: 'Enable SMS sign-in on the mobile phone method',
+  method: 'POST',
+  users,
+  collectionPath,
+  path: `${collectionPath}/{id}/enableSmsSignIn`,
+  permission: 'smsSignIn',
+  params: methodId,
+  response: { status: 204 },
+  async run({ userId, params, services }) {
+    if (!services.config.smsSignInEnabled) {
+      throw badRequest('SMS sign-in is not allowed by the authentication methods policy of this tenant.');
+    }
+    smsOnlyOnMobile(params.id);
+    const { methods: store, numbers } = stores(services);
+    for (let round = 1; round <= MAX_ROUNDS; round += 1) {
+      const mobile = mobileOf(await store.read(userId));
+      if (!mobile) throw notFound();
+      if (mobile.smsSignInState === 'ready') return noContent();
+      const phoneNumber = mobile.phoneNumber;
+      const outcome = await withClaim(numbers, userId, phoneNumber, (claim) =>
+        store.update<SmsSignInState | typeof RETRY>(userId, (methods) => {
+          const current = mobileOf(methods);
+          if (!current) throw notFound();
+          if (!sameNumber(current.phoneNumber, phoneNumber)) return { answer: RETRY };
+          const state = claimedState(numbers, claim);
+          if (current.smsSignInState === state) return { answer: state };
+          return { items: replaceMethod(methods, { ...current, smsSignInState: state }), answer: state };
+        }),
+      );
+      if (outcome === RETRY) continue;
+      if (outcome !== 'ready') throw numberNotUnique();
+      return noContent();
+    }
+    throw tooManyChanges();
+  },
+});
+
+function numberNotUnique(): GraphError {
+  return badRequest('The phone number is already enabled for SMS sign-in by another user.', [
+    { code: 'phoneNumberNotUnique', target: 'phoneNumber', message: 'Another user has this number enabled for SMS sign-in.' },
+  ]);
+}
+
+export const disableSmsSignIn = defineOperation({
+  name: 'disableSmsSignIn',
+  summary: 'Disable SMS sign-in on the mobile phone method',
+  method: 'POST',
+  users,
+  collectionPath,
+  path: `${collectionPath}/{id}/disableSmsSignIn`,
+  permission: 'smsSignIn',
+  params: methodId,
+  response: { status: 204 },
+  async run({ userId, params, services }) {
+    smsOnlyOnMobile(params.id);
+    const { methods: store, numbers } = stores(services);
+    const mobile = await store.update(userId, (methods) => {
+      const current = mobileOf(methods);
+      if (!current) throw notFound();
+      if (current.smsSignInState === 'notEnabled') return { answer: current };
+      return { items: replaceMethod(methods, { ...current, smsSignInState: 'notEnabled' }), answer: current };
+    });
+    await numbers.settle(userId, mobile.phoneNumber);
+    return noContent();
+  },
+});
+
+export const phoneMethodOperations = [
+  listPhoneMethods,
+  getPhoneMethod,
+  createPhoneMethod,
+  updatePhoneMethod,
+  deletePhoneMethod,
+  enableSmsSignIn,
+  disableSmsSignIn,
+];

@@ -79,10 +79,49 @@ export const phoneAuthenticationMethodResource = z.object({
 });
 export type PhoneAuthenticationMethod = z.infer<typeof phoneAuthenticationMethodResource>;
 
-/** SMS sign-in is only ever possible on the mobile number, and only when the tenant enables it. */
-export function smsSignInStateFor(phoneType: AuthenticationPhoneType, smsSignInEnabled: boolean) {
-  if (phoneType !== 'mobile') return 'notSupported' as const;
-  return smsSignInEnabled ? ('ready' as const) : ('notAllowedByPolicy' as const);
+/** PATCH body: phoneNumber as for create; phoneType only restating the method's own type (checked by the operation). */
+export const updatePhoneMethodBody = graphObject('phoneAuthenticationMethod', {
+  ...serverManaged(serverProperties),
+  phoneNumber: authenticationPhoneNumber.optional(),
+  phoneType: authenticationPhoneType.optional(),
+});
+export type UpdatePhoneMethodBody = z.infer<typeof updatePhoneMethodBody>;
+
+export type SmsSignInState = z.infer<typeof authenticationMethodSignInState>;
+
+/**
+ * The state a new method is stored with before any number claim: only the mobile can sign in by SMS.
+ * With the tenant policy off a mobile is stored `notEnabled`, so turning the policy on later shows it
+ * as not enabled; with the policy on the operation replaces this with the outcome of its number claim.
+ */
+export function smsSignInStateFor(phoneType: AuthenticationPhoneType, smsSignInEnabled: boolean): SmsSignInState {
+  if (phoneType !== 'mobile') return 'notSupported';
+  return smsSignInEnabled ? 'ready' : 'notEnabled';
+}
+
+/** What a stored method reports: with the tenant policy off every mobile is `notAllowedByPolicy`. */
+export function presentPhoneMethod(stored: PhoneAuthenticationMethod, smsSignInEnabled: boolean): PhoneAuthenticationMethod {
+  if (stored.phoneType !== 'mobile') return { ...stored, smsSignInState: 'notSupported' };
+  if (!smsSignInEnabled) return { ...stored, smsSignInState: 'notAllowedByPolicy' };
+  // A mobile stored while the policy was off (or by an earlier version) that claimed nothing.
+  if (stored.smsSignInState === 'notAllowedByPolicy' || stored.smsSignInState === 'notSupported') {
+    return { ...stored, smsSignInState: 'notEnabled' };
+  }
+  return stored;
+}
+
+/** The order Graph lists phone methods in. */
+export const PHONE_TYPE_ORDER: readonly AuthenticationPhoneType[] = ['mobile', 'alternateMobile', 'office'];
+
+/** The phone type whose fixed method id this is (any letter case), if any. */
+export function phoneTypeOfId(id: string): AuthenticationPhoneType | undefined {
+  const lower = id.toLowerCase();
+  return PHONE_TYPE_ORDER.find((type) => PHONE_METHOD_IDS[type] === lower);
+}
+
+/** The number as a claim document id: the normalized number without its space (`+12065550100`). */
+export function smsNumberKey(phoneNumber: string): string {
+  return phoneNumber.replace(' ', '');
 }
 
 export function phoneMethodFromBody(

@@ -47,9 +47,10 @@ describe('POST /beta/users/{userId}/authentication/phoneMethods', () => {
     const { '@odata.context': _context, ...resource } = result.body;
     expect(phoneAuthenticationMethodResource.parse(resource)).toEqual(resource);
 
+    // With the tenant policy off a new mobile is stored notEnabled and reported notAllowedByPolicy.
     const stored = await storedFor(userId);
     expect(stored).toHaveLength(1);
-    expect(stored[0]).toEqual(resource);
+    expect(stored[0]).toEqual({ ...resource, smsSignInState: 'notEnabled' });
   });
 
   test('client-request-id defaults to request-id', async () => {
