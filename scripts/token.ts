@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { isLoopbackHost } from '../shared/config';
 import { DEV_ISSUER_PATH, type TokenRequest } from './devIssuer';
+import { readLocalSettingsValues } from './local/env';
+import { portFrom, StartupError } from './local/startupError';
 
 /**
  * `npm run token -- [options]`: asks the running local server's development issuer for a token and
@@ -18,7 +20,8 @@ const USAGE = `Usage: npm run token -- [options]
   --upn x@y             user principal name (also preferred_username)
   --name "..."          display name
   --lifetime <seconds>  60..86400 (default 3600)
-  --server <url>        local server (default http://127.0.0.1:$PORT, PORT default 7071)`;
+  --server <url>        local server (default http://127.0.0.1:$PORT, with PORT from the
+                        environment, else local.settings.json, else 7071, as npm start)`;
 
 export class TokenCliError extends Error {
   override name = 'TokenCliError';
@@ -44,10 +47,23 @@ export function parseTokenArgs(args: string[]): { server: URL; request: TokenReq
   });
   if (values.help) return 'help';
   const { server, help: _help, ...options } = values;
-  const serverUrl = server ?? `http://127.0.0.1:${process.env.PORT || 7071}`;
+  const serverUrl = server ?? `http://127.0.0.1:${defaultPort()}`;
   if (!URL.canParse(serverUrl)) throw new TokenCliError(`--server must be a URL, got '${serverUrl}'.`);
   const request = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as TokenRequest;
   return { server: new URL(serverUrl), request };
+}
+
+/** The port `npm start` listens on when started from this directory: PORT, else local.settings.json's, else 7071. */
+function defaultPort(): number {
+  const fromEnv = process.env.PORT;
+  if (fromEnv !== undefined && fromEnv !== '') return portFrom(fromEnv);
+  let settings: Record<string, string> | undefined;
+  try {
+    settings = readLocalSettingsValues();
+  } catch (error) {
+    throw new TokenCliError(error instanceof Error ? error.message : String(error));
+  }
+  return portFrom(settings?.PORT, 'PORT in local.settings.json');
 }
 
 /** Mints a token through the server's `/dev-issuer/token`; refuses anything but a loopback server. */
@@ -64,7 +80,7 @@ export async function requestToken(server: URL, request: TokenRequest): Promise<
       body: JSON.stringify(request),
     });
   } catch {
-    throw new TokenCliError(`No local server answers at ${server.origin}. Start it with: npm start`);
+    throw new TokenCliError(`No local server answers at ${server.origin}. Start it with: npm start (if it runs on another port, pass the URL its banner shows: --server http://127.0.0.1:<port>)`);
   }
   const body = (await response.json().catch(() => ({}))) as { access_token?: string; error?: { message?: string } };
   if (response.status === 404) {
@@ -89,7 +105,8 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    const message = error instanceof Error && (error instanceof TokenCliError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) ? error.message : String(error);
+    const known = error instanceof TokenCliError || error instanceof StartupError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const message = known && error instanceof Error ? error.message : String(error);
     console.error(`${message}\n\n${USAGE}`);
     process.exit(1);
   });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { GraphError } from '../../shared/http/graphErrors';
 import { errorResponse } from '../../shared/http/graphResponses';
 
@@ -36,18 +37,43 @@ export function methodNotAllowed(request: IncomingMessage, method: string, allow
   return requestError(error, request);
 }
 
+/** After an early answer (413), at most this much of the unread body is read and dropped, for at most LINGER_MS... */
+export const LINGER_MAX_BYTES = 8 * 1_048_576;
+/** ...after which the connection is destroyed. */
+export const LINGER_MS = 2000;
+
 /**
- * Writes an answer. With `Connection: close` (the body was not read to its end) the socket is
- * destroyed once the answer is out, so the rest of the body is never read.
+ * Writes an answer. With `Connection: close` (the body was not read to its end) the connection is
+ * closed once the answer is out: the rest of the body is read and dropped for a bounded time and
+ * size (nothing is kept), so the client, still sending, sees the answer rather than a reset.
  */
 export function writeAnswer(response: ServerResponse, answer: LocalAnswer): void {
   // The client went away, or the socket already got an answer from the 'clientError' handler.
   const socket = response.socket;
   if (!socket || socket.destroyed || !socket.writable || response.headersSent) return;
+  const request = response.req;
   const body = Buffer.from(answer.body, 'utf8');
   const close = answer.headers.Connection === 'close';
   response.writeHead(answer.status, { ...answer.headers, 'Content-Length': String(body.byteLength) });
-  response.end(body, close ? () => socket.destroy() : undefined);
+  response.end(body, close ? () => linger(request, socket) : undefined);
+}
+
+function linger(request: IncomingMessage | undefined, socket: Socket): void {
+  if (socket.destroyed) return;
+  const stop = () => socket.destroy();
+  const timer = setTimeout(stop, LINGER_MS).unref();
+  socket.once('close', () => clearTimeout(timer));
+  if (!request || request.complete) {
+    stop();
+    return;
+  }
+  let dropped = 0;
+  request.on('data', (chunk: Buffer) => {
+    dropped += chunk.byteLength;
+    if (dropped > LINGER_MAX_BYTES) stop();
+  });
+  request.once('end', stop);
+  request.resume();
 }
 
 const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large' };

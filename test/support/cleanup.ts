@@ -1,3 +1,5 @@
+// Also the setup file that drops @azure/functions' test-mode warnings (it runs before each test file).
+import './quietFunctionsTestMode';
 import { disposeTestService } from './service';
 import { disposeTestClient } from './storage';
 
