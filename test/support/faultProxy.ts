@@ -14,6 +14,10 @@ import { dirname, join } from 'node:path';
  * - loseResponse: forward document operations (so a write does happen) and then destroy the
  *   connection instead of answering: the client cannot know whether its write landed. With `methods`,
  *   only requests of those HTTP methods lose their answer; the others pass.
+ * - hold: document operations of the given HTTP methods (all when omitted; the others pass) wait until
+ *   the test takes them with `nextHeld()` and releases each: with `forwarded` the request reaches
+ *   storage at once and only its answer waits, else the request itself waits. Released with 'answer'
+ *   it completes normally; with 'drop' the connection is destroyed (after the write, if forwarded).
  * The account metadata call (GET /) is always forwarded, rewritten so the SDK keeps using the proxy.
  */
 export type FaultMode =
@@ -22,13 +26,23 @@ export type FaultMode =
   | { kind: 'status'; status: number }
   | { kind: 'stall' }
   | { kind: 'reset' }
-  | { kind: 'loseResponse'; methods?: string[] };
+  | { kind: 'loseResponse'; methods?: string[] }
+  | { kind: 'hold'; methods?: string[]; forwarded?: boolean };
+
+/** A request (or, when forwarded, its answer) the proxy holds until the test decides. */
+export interface HeldRequest {
+  method: string;
+  path: string;
+  release(outcome: 'answer' | 'drop'): void;
+}
 
 export interface FaultProxy {
   url: string;
   mode: FaultMode;
   /** How many requests got a fault instead of the real answer. */
   faultsInjected: number;
+  /** The next request held by a `hold` mode (at once if one is waiting). */
+  nextHeld(): Promise<HeldRequest>;
   /** Stops listening (connections are refused) until `resume`. */
   refuse(): Promise<void>;
   resume(): Promise<void>;
@@ -45,11 +59,25 @@ export async function startFaultProxy(backendEndpoint: string): Promise<FaultPro
   const sockets = new Set<Duplex>();
   let port = 0;
   let server: Server;
+  const unclaimed: HeldRequest[] = [];
+  const waiters: Array<(held: HeldRequest) => void> = [];
+  const park = (held: HeldRequest) => {
+    proxy.faultsInjected += 1;
+    const waiter = waiters.shift();
+    if (waiter) waiter(held);
+    else unclaimed.push(held);
+  };
 
   const proxy: FaultProxy = {
     url: '',
     mode: { kind: 'pass' },
     faultsInjected: 0,
+    nextHeld: () =>
+      new Promise((resolve) => {
+        const first = unclaimed.shift();
+        if (first) resolve(first);
+        else waiters.push(resolve);
+      }),
     refuse: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -65,7 +93,17 @@ export async function startFaultProxy(backendEndpoint: string): Promise<FaultPro
     const isMetadata = req.method === 'GET' && (req.url === '/' || req.url === '');
     const mode = proxy.mode;
     const losesResponse = !isMetadata && mode.kind === 'loseResponse' && (mode.methods?.includes(req.method ?? '') ?? true);
-    if (!isMetadata && mode.kind !== 'pass' && mode.kind !== 'loseResponse') {
+    const holds = !isMetadata && mode.kind === 'hold' && (mode.methods?.includes(req.method ?? '') ?? true);
+    const holdsAnswer = holds && mode.kind === 'hold' && mode.forwarded === true;
+    if (holds && !holdsAnswer) {
+      park({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        release: (outcome) => (outcome === 'drop' ? req.socket.destroy() : forward(req, res, isMetadata, false, false)),
+      });
+      return;
+    }
+    if (!isMetadata && mode.kind !== 'pass' && mode.kind !== 'loseResponse' && mode.kind !== 'hold') {
       proxy.faultsInjected += 1;
       if (mode.kind === 'throttle') {
         res.writeHead(429, { 'content-type': 'application/json', 'x-ms-retry-after-ms': String(mode.retryAfterMs) });
@@ -78,6 +116,10 @@ export async function startFaultProxy(backendEndpoint: string): Promise<FaultPro
       }
       return; // stall: never answer
     }
+    forward(req, res, isMetadata, losesResponse, holdsAnswer);
+  }
+
+  function forward(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, isMetadata: boolean, losesResponse: boolean, holdsAnswer: boolean) {
     const upstream = httpsRequest(
       {
         host: backend.hostname,
@@ -88,6 +130,22 @@ export async function startFaultProxy(backendEndpoint: string): Promise<FaultPro
         rejectUnauthorized: false,
       },
       (answer) => {
+        if (holdsAnswer) {
+          park({
+            method: req.method ?? '',
+            path: req.url ?? '',
+            release: (outcome) => {
+              if (outcome === 'drop') {
+                answer.resume();
+                req.socket.destroy();
+              } else {
+                res.writeHead(answer.statusCode ?? 502, answer.headers);
+                answer.pipe(res);
+              }
+            },
+          });
+          return;
+        }
         if (losesResponse) {
           // The write happened; its answer is dropped with the connection.
           proxy.faultsInjected += 1;
