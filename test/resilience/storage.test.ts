@@ -19,7 +19,7 @@ const LATENCY_BOUND_MS = 30_000;
 
 interface Fault {
   name: string;
-  expected: 429 | 503;
+  expected: 201 | 429 | 503;
   /** Starts the fault; resolves to the function that ends it. */
   apply(proxy: FaultProxy): Promise<() => Promise<void>>;
 }
@@ -42,8 +42,9 @@ const FAULTS: Fault[] = [
   { name: 'a reset mid-request', expected: 503, apply: setMode({ kind: 'reset' }) },
   { name: 'throttling past the retries', expected: 429, apply: setMode({ kind: 'throttle', retryAfterMs: 50 }) },
   { name: 'storage answering 503', expected: 503, apply: setMode({ kind: 'status', status: 503 }) },
-  // The write lands but its answer is lost: the service cannot know, so it must clean up after itself.
-  { name: 'the write landing with its answer lost', expected: 503, apply: setMode({ kind: 'loseResponse', methods: ['POST'] }) },
+  // The write lands but its answer is lost: the service reads back whether its write id landed, and
+  // since it did, the request succeeds with exactly what was stored.
+  { name: 'the write landing with its answer lost', expected: 201, apply: setMode({ kind: 'loseResponse', methods: ['POST', 'PUT'] }) },
 ];
 
 interface Operation {
@@ -132,10 +133,18 @@ describe.each(OPERATIONS)('$name', (operation) => {
     latencies.push(`${operation.container}/${fault.name}=${Math.round(elapsed)}ms`);
 
     expect(result.status).toBe(fault.expected);
-    expect(result.body.error.code).toBe(fault.expected === 429 ? 'tooManyRequests' : 'serviceNotAvailable');
-    expect(result.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
     expect(elapsed).toBeLessThan(LATENCY_BOUND_MS);
     if (fault.name !== 'connections refused') expect(proxy.faultsInjected).toBeGreaterThan(faultsBefore);
+    if (fault.expected === 201) {
+      // Settled as a success: stored exactly once, exactly as answered.
+      const { '@odata.context': _context, ...answered } = result.body;
+      const stored = operation.written(await storedItems(operation.container, userId));
+      documentsChecked += stored.length;
+      expect(stored).toEqual([answered]);
+      return;
+    }
+    expect(result.body.error.code).toBe(fault.expected === 429 ? 'tooManyRequests' : 'serviceNotAvailable');
+    expect(result.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
 
     // A failed request writes nothing: not even the write whose answer was lost.
     const left = operation.written(await storedItems(operation.container, userId));
