@@ -8,6 +8,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { operations } from '../../functions/operations';
+import { registrationsOf } from '../../shared/http/pipeline';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const stubRoot = path.join(__dirname, 'functions-core-stub');
@@ -63,17 +65,27 @@ describe('loading package.json main like the Functions worker', () => {
     expect(registered.programmingModel?.name).toBe('@azure/functions');
   });
 
-  it('registers exactly createPhoneMethod and createProfilePhone', () => {
-    expect(registered.functions.map((fn) => fn.name).sort()).toEqual(['createPhoneMethod', 'createProfilePhone']);
+  const expected = registrationsOf(operations);
+
+  it('registers exactly one function per operation and route (users/{userId} and me), named as the descriptors say', () => {
+    expect(registered.functions.map((fn) => fn.name).sort()).toEqual(expected.map((registration) => registration.name).sort());
+    expect(expected.length).toBe(2 * operations.length);
   });
 
-  it.each([
-    ['createPhoneMethod', 'users/{userId}/authentication/phoneMethods'],
-    ['createProfilePhone', '{collection:regex(^users?$)}/{userId}/profile/phones'],
-  ])('%s: anonymous POST-only httpTrigger on %s with an http output', (name, route) => {
-    expect(triggerOf(name)).toMatchObject({ type: 'httpTrigger', direction: 'in', authLevel: 'anonymous', route });
-    expect(triggerOf(name)?.methods).toEqual(['POST']);
-    expect(outputsOf(name)).toEqual([expect.objectContaining({ type: 'http', direction: 'out' })]);
+  it('each is an anonymous httpTrigger for exactly its method and route, with an http output', () => {
+    for (const { name, route, operation } of expected) {
+      expect([name, triggerOf(name)]).toEqual([name, expect.objectContaining({ type: 'httpTrigger', direction: 'in', authLevel: 'anonymous', route })]);
+      expect([name, triggerOf(name)?.methods]).toEqual([name, [operation.method]]);
+      expect(outputsOf(name)).toEqual([expect.objectContaining({ type: 'http', direction: 'out' })]);
+    }
+  });
+
+  it("serves the seed route /user/{userId} and Graph's /users/{userId} for profile phones, and /me for everything", () => {
+    const routes = expected.map((registration) => registration.route);
+    expect(routes).toContain('{collection:regex(^(users|user)$)}/{userId}/profile/phones/{id}');
+    expect(routes).toContain('users/{userId}/authentication/phoneMethods');
+    expect(routes).toContain('me/profile/phones');
+    expect(routes).toContain('me/authentication/phoneMethods');
   });
 
   it('registers the appStart hook that validates configuration when the worker starts', () => {
@@ -86,97 +98,5 @@ describe('host.json', () => {
     const host = JSON.parse(readFileSync(path.join(repoRoot, 'host.json'), 'utf8'));
     expect(host.version).toBe('2.0');
     expect(host.extensions.http.routePrefix).toBe('beta');
-  });
-});
-
-/**
- * .funcignore decides what a deployment uploads. azure.yaml asks for a remote build, so the package
- * must carry what `npm run build` reads and must not carry node_modules (azd rejects that combination).
- */
-describe('.funcignore', () => {
-  const rules = readFileSync(path.join(repoRoot, '.funcignore'), 'utf8')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'))
-    .map(toRule);
-
-  interface Rule {
-    negated: boolean;
-    dirOnly: boolean;
-    regex: RegExp;
-  }
-
-  /** The subset of .gitignore syntax the file uses: `!`, trailing `/`, `*` and a `/` that anchors. */
-  function toRule(line: string): Rule {
-    const negated = line.startsWith('!');
-    let pattern = negated ? line.slice(1) : line;
-    const dirOnly = pattern.endsWith('/');
-    pattern = pattern.replace(/\/$/, '');
-    const anchored = pattern.includes('/');
-    const body = pattern
-      .replace(/^\//, '')
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '[^/]*')
-      .replace(/\?/g, '[^/]');
-    return { negated, dirOnly, regex: new RegExp(`^${anchored ? '' : '(?:.*/)?'}${body}$`) };
-  }
-
-  /** Git's rule: the last matching pattern wins, and nothing inside an ignored directory comes back. */
-  function isIgnored(file: string): boolean {
-    const parts = file.split('/');
-    for (let depth = 1; depth <= parts.length; depth++) {
-      const candidate = parts.slice(0, depth).join('/');
-      const isDirectory = depth < parts.length;
-      let ignored = false;
-      for (const rule of rules) {
-        if ((!rule.dirOnly || isDirectory) && rule.regex.test(candidate)) ignored = !rule.negated;
-      }
-      if (ignored) return true;
-    }
-    return false;
-  }
-
-  const packageJson = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
-  const remoteBuild = /^\s*remoteBuild:\s*true\b/m.test(readFileSync(path.join(repoRoot, 'azure.yaml'), 'utf8'));
-
-  it('matches azure.yaml: a remote build uploads sources, not node_modules or a local dist', () => {
-    expect(remoteBuild).toBe(true);
-    expect(isIgnored('node_modules/@azure/functions/package.json')).toBe(true);
-    expect(isIgnored(packageJson.main.replace(/\*/g, 'x'))).toBe(true);
-  });
-
-  it('keeps what the host and the remote build need', () => {
-    const buildScriptFiles: string[] = String(packageJson.scripts.build).match(/[\w./-]+\.(?:ts|js|json)\b/g) ?? [];
-    for (const file of [
-      'host.json',
-      'package.json',
-      'package-lock.json',
-      'tsconfig.json',
-      'functions/createPhoneMethod.ts',
-      'functions/createProfilePhone.ts',
-      'shared/http/handle.ts',
-      'shared/storage/indexingPolicy.json',
-      ...buildScriptFiles,
-    ]) {
-      expect([file, isIgnored(file)]).toEqual([file, false]);
-    }
-  });
-
-  it('leaves out tests, infra, docs, CI, git and every local settings file', () => {
-    for (const file of [
-      'test/registration/registration.test.ts',
-      'infra/main.bicep',
-      'docs/deploy.md',
-      '.git/config',
-      '.github/workflows/ci.yml',
-      '.ci/run',
-      'coverage/lcov.info',
-      'local.settings.json',
-      'local.settings.sample.json',
-      'scripts/openapi.ts',
-      'README.md',
-    ]) {
-      expect([file, isIgnored(file)]).toEqual([file, true]);
-    }
   });
 });
