@@ -209,7 +209,16 @@ describe('429, 503 and 500 from storage faults (a real proxy in front of the ser
     const result = await callThroughProxy(userId);
     expectGraphError(result, 500, 'generalException');
     expect(JSON.stringify(result.body)).not.toMatch(/injected|stack|at \w+ \(/);
-    expect(result.logs.join('\n')).toContain('"errorType"');
+    // The operator can tell "data-plane role missing" (storage said 403) from an outage or a bug.
+    const entry = JSON.parse(result.logs[0]!);
+    expect(entry).toMatchObject({ status: 500, errorCode: 'generalException', cause: { status: 403 } });
+    expect(typeof entry.cause.type).toBe('string');
+  });
+
+  test('a storage outage is logged with its cause, distinct from a refusal', async () => {
+    proxy.mode = { kind: 'status', status: 503 };
+    const result = await callThroughProxy(randomUUID());
+    expect(JSON.parse(result.logs[0]!)).toMatchObject({ status: 503, errorCode: 'serviceNotAvailable', cause: { status: 503 } });
   });
 });
 
@@ -222,6 +231,7 @@ describe('503 when no signing keys can be fetched at all', () => {
       const result = await invoke(service.createPhoneMethod, { userId, token: await userToken(), body: validBody, path: PATH });
       expectGraphError(result, 503, 'serviceNotAvailable');
       expect(result.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(JSON.parse(result.logs[0]!).cause).toEqual({ type: 'KeySetUnavailableError' });
       expect(await storedItems('phoneMethods', userId)).toEqual([]);
     } finally {
       service.dispose();
@@ -264,7 +274,7 @@ describe('the request log', () => {
       tenantId: TEST_TENANT_ID,
       callerObjectId: oid,
       targetUserId: oid,
-      route: '{collection:regex(^users?$)}/{userId}/profile/phones',
+      route: '{collection:regex(^(users|user)$)}/{userId}/profile/phones',
     });
     expect(typeof entry.durationMs).toBe('number');
     for (const secret of ['555 0177', '5550177', 'Secret Name', 'Private line', token, token.split('.')[1]!]) {
