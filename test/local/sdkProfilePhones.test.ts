@@ -29,7 +29,9 @@ const errorMapping: ErrorMappings = { XXX: createODataErrorFromDiscriminatorValu
 
 function adapterFor(token: string): RequestAdapter {
   const adapter = new GraphRequestAdapter({
-    authenticateRequest: async (request: RequestInformation) => request.headers.tryAdd('Authorization', `Bearer ${token}`),
+    authenticateRequest: async (request: RequestInformation) => {
+      request.headers.tryAdd('Authorization', `Bearer ${token}`);
+    },
   });
   adapter.baseUrl = server.baseUrl;
   return adapter;
