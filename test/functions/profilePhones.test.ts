@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { HttpRequest, InvocationContext } from '@azure/functions';
 import { itemPhoneResource } from '../../shared/models/itemPhone';
 import { invoke, type Invocation } from '../support/invoke';
 import { loadServiceWith } from '../support/isolated';
@@ -338,6 +339,23 @@ describe('links and error hardening', () => {
     } finally {
       configured.dispose();
     }
+  });
+
+  test('without PUBLIC_BASE_URL, a request whose host is not a plain host name is a 400 (never a 500) and writes nothing', async () => {
+    const owner = await self();
+    for (const authority of ['a_b.example', 'a*b.example:8080', "it's.example"]) {
+      const request = new HttpRequest({
+        method: 'POST',
+        url: `http://${authority}/beta/users/${owner.oid}/profile/phones`,
+        headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'application/json' },
+        params: { collection: 'users', userId: owner.oid },
+        body: { string: JSON.stringify({ number: '555 0100' }) },
+      });
+      const response = (await handlers.createProfilePhone!(request, new InvocationContext({ logHandler: () => undefined }))) as { status: number; body: string };
+      expect([authority, response.status]).toEqual([authority, 400]);
+      expect(JSON.parse(response.body).error.details[0].target).toBe('Host');
+    }
+    expect(await stored(owner.oid)).toEqual([]);
   });
 
   test("a single quote in the user key is doubled in @odata.context, as OData literals are", async () => {
