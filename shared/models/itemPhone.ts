@@ -32,31 +32,25 @@ const itemPhoneClientProperties = {
   number: phoneNumberText,
 };
 
-/** POST body: `number` required, the rest optional; server-managed properties are checked, then replaced. */
-export const createItemPhoneBody = graphObject('itemPhone', {
+/** What both bodies share: server-managed properties are checked, then replaced; the rest may be left out. */
+const optionalBodyProperties = {
   ...serverManaged(itemFacetServerProperties),
   allowedAudiences: itemPhoneClientProperties.allowedAudiences.nullable().optional(),
   inference: itemPhoneClientProperties.inference.optional(),
   source: itemPhoneClientProperties.source.optional(),
   displayName: itemPhoneClientProperties.displayName.optional(),
   type: itemPhoneClientProperties.type.optional(),
-  number: itemPhoneClientProperties.number,
-});
+};
+
+/** POST body: `number` required. */
+export const createItemPhoneBody = graphObject('itemPhone', { ...optionalBodyProperties, number: itemPhoneClientProperties.number });
 export type CreateItemPhoneBody = z.infer<typeof createItemPhoneBody>;
 
 /**
  * PATCH body: only what is sent changes. `number` may not be cleared; the other properties may be set
- * to null (allowedAudiences back to its default). Server-managed properties are checked, then ignored.
+ * to null (allowedAudiences back to its default).
  */
-export const updateItemPhoneBody = graphObject('itemPhone', {
-  ...serverManaged(itemFacetServerProperties),
-  allowedAudiences: itemPhoneClientProperties.allowedAudiences.nullable().optional(),
-  inference: itemPhoneClientProperties.inference.optional(),
-  source: itemPhoneClientProperties.source.optional(),
-  displayName: itemPhoneClientProperties.displayName.optional(),
-  type: itemPhoneClientProperties.type.optional(),
-  number: itemPhoneClientProperties.number.optional(),
-});
+export const updateItemPhoneBody = graphObject('itemPhone', { ...optionalBodyProperties, number: itemPhoneClientProperties.number.optional() });
 export type UpdateItemPhoneBody = z.infer<typeof updateItemPhoneBody>;
 
 /** The resource as returned and stored: every property present. */
