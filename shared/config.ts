@@ -32,7 +32,8 @@ export const configSchema = z
     COSMOS_PROFILE_PHONES_CONTAINER: z.string().min(1).default('profilePhones'),
     COSMOS_SMS_SIGN_IN_NUMBERS_CONTAINER: z.string().min(1).default('smsSignInNumbers'),
     SMS_SIGN_IN_ENABLED: z.stringbool().default(false),
-    MAX_PROFILE_PHONES_PER_USER: z.coerce.number().int().min(1).max(1_000).default(100),
+    // Bounded so a user's document (all their profile phones) stays far inside Cosmos DB's 2 MiB item limit.
+    MAX_PROFILE_PHONES_PER_USER: z.coerce.number().int().min(1).max(250).default(100),
     MAX_BODY_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(16_384),
     PUBLIC_BASE_URL: httpsOrLoopbackUrl
       .refine((value) => !URL.canParse(value) || isBareOrigin(new URL(value)), {
