@@ -3,10 +3,11 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // jose 6 and Microsoft's Graph SDK packages are published as ESM only; Jest's CommonJS runtime needs
-  // them transformed like our own code.
+  // TypeScript and ESM become CommonJS with esbuild (test/support/esbuildTransform.js). jose 6 and
+  // Microsoft's Graph SDK packages are published as ESM only; Jest's CommonJS runtime needs them
+  // transformed like our own code, so they are let through transformIgnorePatterns.
   transform: {
-    '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
+    '^.+\\.(t|j)sx?$': '<rootDir>/test/support/esbuildTransform.js',
   },
   transformIgnorePatterns: ['/node_modules/(?!(jose|@microsoft)/)'],
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
