@@ -51,8 +51,19 @@ param cosmosPhoneMethodsContainerName string = 'phoneMethods'
 @description('COSMOS_PROFILE_PHONES_CONTAINER: container of profile phones.')
 param cosmosProfilePhonesContainerName string = 'profilePhones'
 
+@description('COSMOS_SMS_SIGN_IN_NUMBERS_CONTAINER: container of phone numbers enabled for SMS sign-in (partition key /id).')
+param cosmosSmsSignInNumbersContainerName string = 'smsSignInNumbers'
+
 @description('SMS_SIGN_IN_ENABLED: new mobile phone methods are `ready` for SMS sign-in.')
 param smsSignInEnabled bool = false
+
+@minValue(1)
+@maxValue(1000)
+@description('MAX_PROFILE_PHONES_PER_USER: profile phones one user may have.')
+param maxProfilePhonesPerUser int = 100
+
+@description('PUBLIC_BASE_URL: the origin the API builds links from (Location, @odata.context, @odata.nextLink), e.g. a custom domain. Empty: https://<the function app default host name>.')
+param publicBaseUrl string = ''
 
 @minValue(256)
 @maxValue(1048576)
@@ -65,7 +76,7 @@ param maxBodyBytes int = 16384
   'serverless'
   'autoscale'
 ])
-@description('Cosmos DB capacity mode. serverless (default): pay per request. autoscale: provisioned autoscale throughput shared by both containers. The mode of an existing account cannot be changed by redeploying.')
+@description('Cosmos DB capacity mode. serverless (default): pay per request. autoscale: provisioned autoscale throughput shared by the containers. The mode of an existing account cannot be changed by redeploying.')
 param cosmosThroughputMode string = 'serverless'
 
 @minValue(1000)
@@ -149,6 +160,7 @@ module cosmos 'modules/cosmos.bicep' = {
     databaseName: cosmosDatabaseName
     phoneMethodsContainerName: cosmosPhoneMethodsContainerName
     profilePhonesContainerName: cosmosProfilePhonesContainerName
+    smsSignInNumbersContainerName: cosmosSmsSignInNumbersContainerName
     throughputMode: cosmosThroughputMode
     autoscaleMaxThroughput: cosmosAutoscaleMaxThroughput
     appPrincipalId: identity.outputs.principalId
@@ -181,7 +193,10 @@ module api 'modules/functionapp.bicep' = {
     cosmosDatabaseName: cosmos.outputs.databaseName
     cosmosPhoneMethodsContainerName: cosmos.outputs.phoneMethodsContainerName
     cosmosProfilePhonesContainerName: cosmos.outputs.profilePhonesContainerName
+    cosmosSmsSignInNumbersContainerName: cosmos.outputs.smsSignInNumbersContainerName
     smsSignInEnabled: smsSignInEnabled
+    maxProfilePhonesPerUser: maxProfilePhonesPerUser
+    publicBaseUrl: publicBaseUrl
     maxBodyBytes: maxBodyBytes
   }
 }
@@ -200,3 +215,5 @@ output COSMOS_ENDPOINT string = cosmos.outputs.endpoint
 output COSMOS_DATABASE string = cosmos.outputs.databaseName
 output COSMOS_PHONE_METHODS_CONTAINER string = cosmos.outputs.phoneMethodsContainerName
 output COSMOS_PROFILE_PHONES_CONTAINER string = cosmos.outputs.profilePhonesContainerName
+output COSMOS_SMS_SIGN_IN_NUMBERS_CONTAINER string = cosmos.outputs.smsSignInNumbersContainerName
+output PUBLIC_BASE_URL string = api.outputs.publicBaseUrl

@@ -1,4 +1,4 @@
-// Azure Cosmos DB for NoSQL: the account, the database and the two containers of contract section 5,
+// Azure Cosmos DB for NoSQL: the account, the database and the three containers of the service,
 // and data-plane access for the app identity (and, optionally, the deploying user). Keys are disabled:
 // the app authenticates with its managed identity, and only the infrastructure creates the database
 // and containers (key-based metadata writes are disabled too).
@@ -21,6 +21,9 @@ param phoneMethodsContainerName string
 @description('Name of the container of profile phones.')
 param profilePhonesContainerName string
 
+@description('Name of the container that maps each phone number enabled for SMS sign-in to its user (one document per number, id = the normalized number).')
+param smsSignInNumbersContainerName string
+
 @allowed([
   'serverless'
   'autoscale'
@@ -30,7 +33,7 @@ param throughputMode string
 
 @minValue(1000)
 @maxValue(1000000)
-@description('Autoscale maximum RU/s shared by the two containers (autoscale mode only).')
+@description('Autoscale maximum RU/s shared by the containers (autoscale mode only).')
 param autoscaleMaxThroughput int
 
 @description('Principal (object) id of the app identity; it gets the built-in Data Contributor role.')
@@ -131,6 +134,26 @@ resource profilePhonesContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDataba
   }
 }
 
+// One document per phone number: the id is the normalized number and is also the partition key, so
+// claiming a number for SMS sign-in is a point write that conflicts when another user holds it.
+resource smsSignInNumbersContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2025-04-15' = {
+  parent: database
+  name: smsSignInNumbersContainerName
+  properties: {
+    resource: {
+      id: smsSignInNumbersContainerName
+      partitionKey: {
+        paths: [
+          '/id'
+        ]
+        kind: 'Hash'
+        version: 2
+      }
+      indexingPolicy: indexingPolicy
+    }
+  }
+}
+
 // Built-in "Cosmos DB Built-in Data Contributor" (data plane: read and write items, read metadata;
 // it cannot create or delete databases or containers). Assigned at account scope because the SDK reads
 // account metadata when it starts; the account holds nothing but this app's data.
@@ -159,3 +182,4 @@ output endpoint string = account.properties.documentEndpoint
 output databaseName string = database.name
 output phoneMethodsContainerName string = phoneMethodsContainer.name
 output profilePhonesContainerName string = profilePhonesContainer.name
+output smsSignInNumbersContainerName string = smsSignInNumbersContainer.name

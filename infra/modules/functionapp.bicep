@@ -74,8 +74,19 @@ param cosmosPhoneMethodsContainerName string
 @description('COSMOS_PROFILE_PHONES_CONTAINER: the profile phones container name.')
 param cosmosProfilePhonesContainerName string
 
+@description('COSMOS_SMS_SIGN_IN_NUMBERS_CONTAINER: the SMS sign-in numbers container name.')
+param cosmosSmsSignInNumbersContainerName string
+
 @description('SMS_SIGN_IN_ENABLED: new mobile methods are `ready` for SMS sign-in.')
 param smsSignInEnabled bool
+
+@minValue(1)
+@maxValue(1000)
+@description('MAX_PROFILE_PHONES_PER_USER: profile phones one user may have.')
+param maxProfilePhonesPerUser int
+
+@description('PUBLIC_BASE_URL: the origin links are built from; empty means https://<default host name of this app>.')
+param publicBaseUrl string
 
 @description('MAX_BODY_BYTES: request body limit in bytes.')
 param maxBodyBytes int
@@ -87,6 +98,8 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
+
+var effectivePublicBaseUrl = empty(publicBaseUrl) ? 'https://${site.properties.defaultHostName}' : publicBaseUrl
 
 resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
   name: planName
@@ -150,76 +163,38 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
       scmMinTlsVersion: '1.2'
       ftpsState: 'Disabled'
       remoteDebuggingEnabled: false
-      // Flex Consumption takes the runtime from functionAppConfig: no FUNCTIONS_WORKER_RUNTIME,
-      // FUNCTIONS_EXTENSION_VERSION or WEBSITE_* deployment settings here.
-      appSettings: [
-        {
-          name: 'AzureWebJobsStorage__accountName'
-          value: storage.name
-        }
-        {
-          name: 'AzureWebJobsStorage__credential'
-          value: 'managedidentity'
-        }
-        {
-          name: 'AzureWebJobsStorage__clientId'
-          value: identityClientId
-        }
-        {
-          name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
-          value: appInsights.properties.ConnectionString
-        }
-        {
-          name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
-          value: 'ClientId=${identityClientId};Authorization=AAD'
-        }
-        {
-          // DefaultAzureCredential (the Cosmos DB client) picks the user-assigned identity by this id.
-          name: 'AZURE_CLIENT_ID'
-          value: identityClientId
-        }
-        {
-          name: 'AUTH_TENANT_ID'
-          value: authTenantId
-        }
-        {
-          name: 'AUTH_AUDIENCE'
-          value: authAudience
-        }
-        {
-          name: 'AUTH_ISSUER'
-          value: authIssuer
-        }
-        {
-          name: 'AUTH_JWKS_URI'
-          value: authJwksUri
-        }
-        {
-          name: 'COSMOS_ENDPOINT'
-          value: cosmosEndpoint
-        }
-        {
-          name: 'COSMOS_DATABASE'
-          value: cosmosDatabaseName
-        }
-        {
-          name: 'COSMOS_PHONE_METHODS_CONTAINER'
-          value: cosmosPhoneMethodsContainerName
-        }
-        {
-          name: 'COSMOS_PROFILE_PHONES_CONTAINER'
-          value: cosmosProfilePhonesContainerName
-        }
-        {
-          name: 'SMS_SIGN_IN_ENABLED'
-          value: smsSignInEnabled ? 'true' : 'false'
-        }
-        {
-          name: 'MAX_BODY_BYTES'
-          value: string(maxBodyBytes)
-        }
-      ]
     }
+  }
+}
+
+// The app settings, as their own resource so they can name the app's default host name (the site's
+// own properties cannot refer to it). This resource replaces the whole settings list on every deploy.
+// Flex Consumption takes the runtime from functionAppConfig: no FUNCTIONS_WORKER_RUNTIME,
+// FUNCTIONS_EXTENSION_VERSION or WEBSITE_* deployment settings here.
+resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
+  parent: site
+  name: 'appsettings'
+  properties: {
+    AzureWebJobsStorage__accountName: storage.name
+    AzureWebJobsStorage__credential: 'managedidentity'
+    AzureWebJobsStorage__clientId: identityClientId
+    APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+    // DefaultAzureCredential (the Cosmos DB client) picks the user-assigned identity by this id.
+    AZURE_CLIENT_ID: identityClientId
+    AUTH_TENANT_ID: authTenantId
+    AUTH_AUDIENCE: authAudience
+    AUTH_ISSUER: authIssuer
+    AUTH_JWKS_URI: authJwksUri
+    COSMOS_ENDPOINT: cosmosEndpoint
+    COSMOS_DATABASE: cosmosDatabaseName
+    COSMOS_PHONE_METHODS_CONTAINER: cosmosPhoneMethodsContainerName
+    COSMOS_PROFILE_PHONES_CONTAINER: cosmosProfilePhonesContainerName
+    COSMOS_SMS_SIGN_IN_NUMBERS_CONTAINER: cosmosSmsSignInNumbersContainerName
+    SMS_SIGN_IN_ENABLED: smsSignInEnabled ? 'true' : 'false'
+    MAX_PROFILE_PHONES_PER_USER: string(maxProfilePhonesPerUser)
+    MAX_BODY_BYTES: string(maxBodyBytes)
+    PUBLIC_BASE_URL: effectivePublicBaseUrl
   }
 }
 
@@ -243,3 +218,4 @@ resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2
 
 output name string = site.name
 output uri string = 'https://${site.properties.defaultHostName}'
+output publicBaseUrl string = effectivePublicBaseUrl

@@ -1,291 +1,132 @@
 /**
- * Static checks of the infrastructure code (infra/*.bicep) against the security baseline and against
- * the service's configuration contract. No Bicep CLI is needed: the test parses the Bicep declarations
- * it relies on (resources, modules, params, vars and their object/array bodies) and checks each
- * property inside the resource it belongs to, so a property that is missing, wrong, set from a
- * parameter, or written elsewhere in the file makes the check fail.
+ * Checks of the infrastructure code (infra/*.bicep) against the security baseline and against the
+ * service's configuration contract, made on what Azure receives: the ARM JSON that the real Bicep
+ * compiler produces. The compiler is found as $BICEP_PATH, `bicep` on PATH, or `az bicep` (in that
+ * order); `scripts/bicep.sh` installs the pinned one and prints its path. Without a compiler the
+ * compile-based tests are skipped with one warning, unless BICEP_REQUIRED=1 (set by .ci/run), where a
+ * missing compiler fails the suite.
+ *
+ * In the compiled template every module is a nested `Microsoft.Resources/deployments` resource whose
+ * parameters are ARM expressions; a resource property that reads a module parameter is followed back
+ * to what main.bicep passes (and to main.bicep's defaults), so a property that is missing, wrong or
+ * set from an unexpected value makes the check fail.
  */
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { configVariableNames } from '../../shared/config';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const infraDir = path.join(repoRoot, 'infra');
-const mainFile = path.join(infraDir, 'main.bicep');
 const indexingPolicyFile = path.join(repoRoot, 'shared', 'storage', 'indexingPolicy.json');
 const localSettingsSampleFile = path.join(repoRoot, 'local.settings.sample.json');
 
 // ---------------------------------------------------------------------------------------------
-// A small parser for the subset of Bicep this repository uses.
+// Finding and running the Bicep CLI
 // ---------------------------------------------------------------------------------------------
 
-type BicepValue =
-  | { kind: 'object'; props: Map<string, BicepValue>; text: string }
-  | { kind: 'array'; items: BicepValue[]; text: string }
-  | { kind: 'expr'; text: string };
+interface BicepCli {
+  /** How it was found, for messages. */
+  description: string;
+  build(file: string, outfile: string): SpawnSyncReturns<string>;
+  lint(file: string): SpawnSyncReturns<string>;
+}
 
-interface Declaration {
-  file: string;
-  keyword: 'resource' | 'module';
-  symbol: string;
-  /** Resource type (without the API version) or module path. */
-  target: string;
-  apiVersion?: string;
-  existing: boolean;
-  /** Text of the `if (...)` condition, when the declaration is conditional. */
+function run(command: string, args: string[]): SpawnSyncReturns<string> {
+  return spawnSync(command, args, { cwd: repoRoot, encoding: 'utf8', timeout: 180_000 });
+}
+
+function findBicep(): BicepCli | undefined {
+  const direct = (command: string, description: string): BicepCli => ({
+    description,
+    build: (file, outfile) => run(command, ['build', file, '--outfile', outfile]),
+    lint: (file) => run(command, ['lint', file]),
+  });
+  const fromEnv = process.env.BICEP_PATH;
+  if (fromEnv) {
+    // An explicit path that does not work is a mistake to report, not a reason to look elsewhere.
+    const version = run(fromEnv, ['--version']);
+    if (version.status !== 0) throw new Error(`BICEP_PATH=${fromEnv} does not run: ${version.error?.message ?? version.stderr}`);
+    return direct(fromEnv, `BICEP_PATH (${version.stdout.trim()})`);
+  }
+  const onPath = run('bicep', ['--version']);
+  if (onPath.status === 0) return direct('bicep', `bicep on PATH (${onPath.stdout.trim()})`);
+  const az = run('az', ['bicep', 'version']);
+  if (az.status === 0) {
+    return {
+      description: `az bicep (${az.stdout.trim()})`,
+      build: (file, outfile) => run('az', ['bicep', 'build', '--file', file, '--outfile', outfile]),
+      lint: (file) => run('az', ['bicep', 'lint', '--file', file]),
+    };
+  }
+  return undefined;
+}
+
+const bicep = findBicep();
+const bicepRequired = process.env.BICEP_REQUIRED === '1';
+if (!bicep && !bicepRequired) {
+  // One plain line (console.warn would add Jest's source excerpt around it).
+  process.stderr.write(
+    'test/infra: no Bicep CLI found (BICEP_PATH, bicep on PATH, or az bicep): the compiled-template checks are skipped. Run scripts/bicep.sh to install it.\n',
+  );
+}
+/** `describe` when there is a compiler (or one is required, so its absence fails), else skipped. */
+const describeCompiled = bicep || bicepRequired ? describe : describe.skip;
+
+// ---------------------------------------------------------------------------------------------
+// The compiled templates
+// ---------------------------------------------------------------------------------------------
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+interface ArmParameter {
+  type: string;
+  defaultValue?: Json;
+}
+
+interface ArmResource {
+  type: string;
+  apiVersion: string;
+  name: string;
   condition?: string;
-  loop: boolean;
-  body: Extract<BicepValue, { kind: 'object' }>;
+  scope?: string;
+  dependsOn?: string[];
+  kind?: string;
+  sku?: JsonObject;
+  tags?: Json;
+  identity?: JsonObject;
+  properties?: JsonObject;
 }
 
-interface BicepFile {
-  file: string;
-  source: string;
-  declarations: Declaration[];
-  params: Map<string, { type: string; defaultText?: string }>;
-  vars: Map<string, string>;
+interface ArmTemplate {
+  metadata?: { _generator?: { templateHash?: string } };
+  parameters?: Record<string, ArmParameter>;
+  variables?: Record<string, Json>;
+  resources: ArmResource[];
+  outputs?: Record<string, { type: string; value: Json }>;
 }
 
-const closers: Record<string, string> = { '{': '}', '[': ']', '(': ')' };
-
-function fail(file: string, source: string, index: number, message: string): never {
-  const line = source.slice(0, index).split('\n').length;
-  throw new Error(`${path.relative(repoRoot, file)}:${line}: ${message}`);
+/** A resource together with the template it is declared in (main, or a module's nested template). */
+interface Located {
+  resource: ArmResource;
+  template: ArmTemplate;
+  /** The module deployment's name in main.bicep (e.g. `cosmos`); undefined for main.bicep itself. */
+  module?: string;
 }
 
-/** `i` is at a `'`; returns the index after the closing quote (handles escapes and `${...}`). */
-function skipString(file: string, src: string, i: number): number {
-  if (src.startsWith("'''", i)) {
-    const end = src.indexOf("'''", i + 3);
-    if (end < 0) fail(file, src, i, 'unterminated multi-line string');
-    return end + 3;
-  }
-  let j = i + 1;
-  while (j < src.length) {
-    const c = src[j];
-    if (c === '\\') {
-      j += 2;
-    } else if (c === "'") {
-      return j + 1;
-    } else if (c === '$' && src[j + 1] === '{') {
-      j = skipBalanced(file, src, j + 1);
-    } else if (c === '\n') {
-      fail(file, src, i, 'unterminated string');
-    } else {
-      j += 1;
-    }
-  }
-  return fail(file, src, i, 'unterminated string');
+const DEPLOYMENTS = 'Microsoft.Resources/deployments';
+
+interface Compiled {
+  main: ArmTemplate;
+  /** Every .bicep file under infra/ (relative to infra/), compiled on its own. */
+  files: Map<string, ArmTemplate>;
+  buildOutput: string;
+  lintOutput: string;
 }
 
-/** Returns the index after a comment starting at `i`, or `i` when there is none. */
-function skipComment(src: string, i: number): number {
-  if (src.startsWith('//', i)) {
-    const end = src.indexOf('\n', i);
-    return end < 0 ? src.length : end;
-  }
-  if (src.startsWith('/*', i)) {
-    const end = src.indexOf('*/', i + 2);
-    return end < 0 ? src.length : end + 2;
-  }
-  return i;
-}
-
-/** `i` is at `{`, `[` or `(`; returns the index after the matching closer. */
-function skipBalanced(file: string, src: string, i: number): number {
-  const stack: string[] = [];
-  let j = i;
-  while (j < src.length) {
-    const c = src[j] ?? '';
-    const afterComment = skipComment(src, j);
-    if (afterComment !== j) {
-      j = afterComment;
-      continue;
-    }
-    if (c === "'") {
-      j = skipString(file, src, j);
-      continue;
-    }
-    if (c in closers) {
-      stack.push(closers[c] ?? '');
-    } else if (c === '}' || c === ']' || c === ')') {
-      if (stack.pop() !== c) fail(file, src, j, `unbalanced '${c}'`);
-      if (stack.length === 0) return j + 1;
-    }
-    j += 1;
-  }
-  return fail(file, src, i, `no closing bracket for '${src[i] ?? ''}'`);
-}
-
-/** Skips spaces, newlines, commas and comments. */
-function skipTrivia(src: string, i: number): number {
-  let j = i;
-  for (;;) {
-    const afterComment = skipComment(src, j);
-    if (afterComment !== j) {
-      j = afterComment;
-    } else if (j < src.length && /[\s,]/.test(src[j] ?? '')) {
-      j += 1;
-    } else {
-      return j;
-    }
-  }
-}
-
-/**
- * The end of the expression starting at `i`: the first newline, comma, comment or unmatched closer at
- * bracket depth 0, except that a following line starting with `?`, `:`, `.`, `&&` or `||` continues
- * a multi-line expression.
- */
-function scanExpression(file: string, src: string, i: number): number {
-  let j = i;
-  while (j < src.length) {
-    const c = src[j] ?? '';
-    if (src.startsWith('//', j) || src.startsWith('/*', j)) return j;
-    if (c === "'") {
-      j = skipString(file, src, j);
-    } else if (c in closers) {
-      j = skipBalanced(file, src, j);
-    } else if (c === ',' || c === '}' || c === ']' || c === ')') {
-      return j;
-    } else if (c === '\n' || c === '\r') {
-      const next = src.slice(j).match(/^\s*/)?.[0].length ?? 0;
-      const rest = src.slice(j + next);
-      if (/^(\?|:(?!:)|\.|&&|\|\|)/.test(rest)) {
-        j += next;
-      } else {
-        return j;
-      }
-    } else {
-      j += 1;
-    }
-  }
-  return j;
-}
-
-function parseValue(file: string, src: string, start: number, end: number): BicepValue {
-  let s = start;
-  let e = end;
-  while (s < e && /\s/.test(src[s] ?? '')) s += 1;
-  while (e > s && /\s/.test(src[e - 1] ?? '')) e -= 1;
-  const text = src.slice(s, e);
-  const c = src[s] ?? '';
-  if ((c === '{' || c === '[') && skipBalanced(file, src, s) === e && !/^\[\s*for\b/.test(text)) {
-    return c === '{' ? parseObject(file, src, s) : parseArray(file, src, s);
-  }
-  return { kind: 'expr', text };
-}
-
-/** `i` is at `{`. */
-function parseObject(file: string, src: string, i: number): Extract<BicepValue, { kind: 'object' }> {
-  const end = skipBalanced(file, src, i);
-  const props = new Map<string, BicepValue>();
-  let j = i + 1;
-  for (;;) {
-    j = skipTrivia(src, j);
-    if (j >= end - 1) break;
-    let key: string;
-    if (src[j] === "'") {
-      const keyEnd = skipString(file, src, j);
-      key = src.slice(j + 1, keyEnd - 1);
-      j = keyEnd;
-    } else {
-      const match = /^[A-Za-z_$][\w$]*/.exec(src.slice(j, end));
-      if (!match) fail(file, src, j, 'expected a property name');
-      key = match[0];
-      j += key.length;
-    }
-    while (src[j] === ' ' || src[j] === '\t') j += 1;
-    if (src[j] !== ':') fail(file, src, j, `expected ':' after '${key}'`);
-    j += 1;
-    while (src[j] === ' ' || src[j] === '\t') j += 1;
-    const valueEnd = scanExpression(file, src, j);
-    if (props.has(key)) fail(file, src, j, `property '${key}' is set twice`);
-    props.set(key, parseValue(file, src, j, valueEnd));
-    j = valueEnd;
-  }
-  return { kind: 'object', props, text: src.slice(i, end) };
-}
-
-/** `i` is at `[`. */
-function parseArray(file: string, src: string, i: number): Extract<BicepValue, { kind: 'array' }> {
-  const end = skipBalanced(file, src, i);
-  const items: BicepValue[] = [];
-  let j = i + 1;
-  for (;;) {
-    j = skipTrivia(src, j);
-    if (j >= end - 1) break;
-    const itemEnd = scanExpression(file, src, j);
-    items.push(parseValue(file, src, j, itemEnd));
-    j = itemEnd;
-  }
-  return { kind: 'array', items, text: src.slice(i, end) };
-}
-
-const fileCache = new Map<string, BicepFile>();
-
-function loadBicep(file: string): BicepFile {
-  const cached = fileCache.get(file);
-  if (cached) return cached;
-  if (!fs.existsSync(file)) throw new Error(`missing ${path.relative(repoRoot, file)}`);
-  const source = fs.readFileSync(file, 'utf8').replace(/\r\n/g, '\n');
-  const declarations: Declaration[] = [];
-  const params = new Map<string, { type: string; defaultText?: string }>();
-  const vars = new Map<string, string>();
-
-  // Walk the top level only: skip strings, comments and bracketed bodies between statements.
-  let i = 0;
-  while (i < source.length) {
-    i = skipTrivia(source, i);
-    if (i >= source.length) break;
-    const rest = source.slice(i);
-    const decl =
-      /^(resource|module)\s+(\w+)\s+'([^'@]+)(?:@([^']+))?'\s*(existing\s*)?=\s*(\[\s*for\s[^:]+:\s*)?(?:if\s*\(([^\n]*)\)\s*)?\{/.exec(rest);
-    const param = /^param\s+(\w+)\s+([\w.]+)(?:[ \t]*=[ \t]*)?/.exec(rest);
-    const variable = /^var\s+(\w+)\s*=\s*/.exec(rest);
-    if (decl) {
-      const bodyStart = i + decl[0].length - 1;
-      const body = parseObject(file, source, bodyStart);
-      declarations.push({
-        file,
-        keyword: decl[1] as 'resource' | 'module',
-        symbol: decl[2] ?? '',
-        target: decl[3] ?? '',
-        apiVersion: decl[4],
-        existing: decl[5] !== undefined,
-        loop: decl[6] !== undefined,
-        condition: decl[7]?.trim(),
-        body,
-      });
-      i = bodyStart + body.text.length;
-      if (decl[6] !== undefined) i = skipTrivia(source, i) + 1; // the loop's closing ']'
-    } else if (param) {
-      const valueStart = i + param[0].length;
-      const hasDefault = /=\s*$/.test(param[0]);
-      const end = hasDefault ? scanExpression(file, source, valueStart) : valueStart;
-      params.set(param[1] ?? '', {
-        type: param[2] ?? '',
-        defaultText: hasDefault ? source.slice(valueStart, end).trim() : undefined,
-      });
-      i = Math.max(end, i + 1);
-    } else if (variable) {
-      const valueStart = i + variable[0].length;
-      const end = scanExpression(file, source, valueStart);
-      vars.set(variable[1] ?? '', source.slice(valueStart, end).trim());
-      i = end;
-    } else {
-      // Anything else (targetScope, decorators, outputs, metadata): skip to the end of the statement.
-      const c = source[i] ?? '';
-      if (c === "'") i = skipString(file, source, i);
-      else if (c in closers) i = skipBalanced(file, source, i);
-      else if (c === '@') i = scanExpression(file, source, i + 1);
-      else i = scanExpression(file, source, i) === i ? i + 1 : scanExpression(file, source, i);
-    }
-  }
-  const parsed: BicepFile = { file, source, declarations, params, vars };
-  fileCache.set(file, parsed);
-  return parsed;
-}
+let compiled: Compiled | undefined;
 
 function allBicepFiles(dir: string): string[] {
   return fs
@@ -298,105 +139,182 @@ function allBicepFiles(dir: string): string[] {
     .sort();
 }
 
-/** The Bicep files deployed by main.bicep: main plus every module it references, transitively. */
-function deployedFiles(): BicepFile[] {
-  const seen = new Map<string, BicepFile>();
-  const visit = (file: string): void => {
-    if (seen.has(file)) return;
-    const parsed = loadBicep(file);
-    seen.set(file, parsed);
-    for (const decl of parsed.declarations) {
-      if (decl.keyword === 'module' && !decl.target.startsWith('br:') && !decl.target.startsWith('br/')) {
-        visit(path.resolve(path.dirname(file), decl.target));
+function compileAll(cli: BicepCli): Compiled {
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'graph-phones-bicep-'));
+  try {
+    const files = new Map<string, ArmTemplate>();
+    let buildOutput = '';
+    for (const file of allBicepFiles(infraDir)) {
+      const relative = path.relative(infraDir, file);
+      const outfile = path.join(outDir, relative.replace(/\.bicep$/, '.json'));
+      fs.mkdirSync(path.dirname(outfile), { recursive: true });
+      const result = cli.build(file, outfile);
+      if (result.status !== 0) {
+        throw new Error(`${cli.description}: bicep build ${relative} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stdout}${result.stderr}`);
       }
+      buildOutput += result.stdout + result.stderr;
+      files.set(relative.split(path.sep).join('/'), JSON.parse(fs.readFileSync(outfile, 'utf8')) as ArmTemplate);
     }
-  };
-  visit(mainFile);
-  return [...seen.values()];
-}
-
-function resources(type: string): Declaration[] {
-  return deployedFiles()
-    .flatMap((f) => f.declarations)
-    .filter((d) => d.keyword === 'resource' && !d.existing && d.target.toLowerCase() === type.toLowerCase());
-}
-
-function theResource(type: string): Declaration {
-  const found = resources(type);
-  if (found.length !== 1) {
-    throw new Error(`expected exactly one ${type} resource in the deployed Bicep, found ${found.length}`);
+    const lint = cli.lint(path.join(infraDir, 'main.bicep'));
+    if (lint.status !== 0 && lint.stdout === '' && lint.stderr === '') {
+      throw new Error(`${cli.description}: bicep lint failed: ${lint.error?.message ?? `exit ${lint.status}`}`);
+    }
+    const main = files.get('main.bicep');
+    if (!main) throw new Error('infra/main.bicep is missing');
+    return { main, files, buildOutput, lintOutput: lint.stdout + lint.stderr };
+  } finally {
+    fs.rmSync(outDir, { recursive: true, force: true });
   }
-  return found[0] as Declaration;
 }
 
-function get(value: BicepValue | undefined, dotted: string): BicepValue | undefined {
-  let current = value;
+beforeAll(() => {
+  if (!bicep) {
+    if (bicepRequired) {
+      throw new Error('BICEP_REQUIRED=1 but no Bicep CLI was found: set BICEP_PATH (scripts/bicep.sh prints it), put bicep on PATH, or install az bicep');
+    }
+    return;
+  }
+  compiled = compileAll(bicep);
+}, 300_000);
+
+function theCompiled(): Compiled {
+  if (!compiled) throw new Error('the Bicep files were not compiled');
+  return compiled;
+}
+
+function mainTemplate(): ArmTemplate {
+  return theCompiled().main;
+}
+
+/** Module deployments of main.bicep by name. */
+function modules(): Map<string, { resource: ArmResource; template: ArmTemplate }> {
+  const found = new Map<string, { resource: ArmResource; template: ArmTemplate }>();
+  for (const resource of mainTemplate().resources) {
+    if (resource.type !== DEPLOYMENTS) continue;
+    const template = (resource.properties?.template ?? null) as unknown as ArmTemplate | null;
+    if (!template) throw new Error(`module ${resource.name} has no nested template`);
+    found.set(resource.name, { resource, template });
+  }
+  return found;
+}
+
+/** Every resource main.bicep deploys, through its modules (one level: the modules deploy no modules). */
+function allResources(): Located[] {
+  const located: Located[] = mainTemplate().resources.map((resource) => ({ resource, template: mainTemplate() }));
+  for (const [name, { template }] of modules()) {
+    for (const resource of template.resources) located.push({ resource, template, module: name });
+  }
+  return located;
+}
+
+function resources(type: string): Located[] {
+  return allResources().filter((r) => r.resource.type.toLowerCase() === type.toLowerCase());
+}
+
+function theResource(type: string): Located {
+  const found = resources(type);
+  if (found.length !== 1) throw new Error(`expected exactly one ${type} resource in the compiled template, found ${found.length}`);
+  return found[0] as Located;
+}
+
+/** The value at a dotted path of a resource (e.g. `properties.siteConfig.minTlsVersion`). */
+function at(located: Located, dotted: string): Json | undefined {
+  let current: Json | undefined = located.resource as unknown as Json;
   for (const key of dotted.split('.')) {
-    if (current?.kind !== 'object') return undefined;
-    current = current.props.get(key);
+    if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
+    current = current[key];
   }
   return current;
 }
 
-/** A literal string, bool or int; anything computed (a parameter, a function call) is `undefined`. */
-function literal(value: BicepValue | undefined): string | boolean | number | undefined {
-  if (value?.kind !== 'expr') return undefined;
-  const text = value.text;
-  if (text === 'true') return true;
-  if (text === 'false') return false;
-  if (/^-?\d+$/.test(text)) return Number(text);
-  const str = /^'((?:[^'\\$]|\\.|\$(?!\{))*)'$/.exec(text);
-  return str ? (str[1] ?? '').replace(/\\(.)/g, '$1') : undefined;
+const PARAMETER = /^\[parameters\('(\w+)'\)\]$/;
+
+/** The expression main.bicep passes as parameter `name` of module `module`. */
+function moduleArgument(module: string, name: string): Json | undefined {
+  const deployment = modules().get(module);
+  if (!deployment) throw new Error(`main.bicep deploys no module named ${module}`);
+  const parameters = (deployment.resource.properties?.parameters ?? {}) as JsonObject;
+  const argument = parameters[name];
+  if (argument === undefined) return undefined;
+  // Usually { value: <expression> }; a conditional argument compiles to one expression building that object.
+  if (argument !== null && typeof argument === 'object' && !Array.isArray(argument) && 'value' in argument) return argument.value;
+  return argument;
 }
 
-function prop(decl: Declaration, dotted: string): string | boolean | number | undefined {
-  return literal(get(decl.body, dotted));
+/**
+ * What a value in a resource comes from, as main.bicep sees it: a module parameter is replaced by the
+ * argument main.bicep passes, and then `[parameters('x')]` of main.bicep becomes `param:x`, a module
+ * output `<module>.outputs.<name>`, and a main.bicep variable its value. Anything else is returned as is.
+ */
+function traced(located: Located, value: Json | undefined): Json | undefined {
+  let current = value;
+  if (located.module && typeof current === 'string') {
+    const parameter = PARAMETER.exec(current)?.[1];
+    if (parameter) current = moduleArgument(located.module, parameter);
+  }
+  if (typeof current !== 'string') return current;
+  const mainParameter = PARAMETER.exec(current)?.[1];
+  if (mainParameter) return `param:${mainParameter}`;
+  const output = /^\[reference\(extensionResourceId\(.*'Microsoft\.Resources\/deployments', '(\w+)'\), '[\d-]+'\)\.outputs\.(\w+)\.value\]$/.exec(current);
+  if (output) return `${output[1]}.outputs.${output[2]}`;
+  const variable = /^\[variables\('(\w+)'\)\]$/.exec(current)?.[1];
+  if (variable) return mainTemplate().variables?.[variable];
+  return current;
 }
 
-/** Text of an expression; a bare identifier naming a `var` of the same file is replaced by its value. */
-function resolvedText(decl: Declaration, value: BicepValue | undefined): string {
-  if (!value) return '';
-  const text = value.text;
-  const vars = loadBicep(decl.file).vars;
-  return /^\w+$/.test(text) && vars.has(text) ? (vars.get(text) ?? '') : text;
+/** The default value of a main.bicep parameter named by `param:<name>`. */
+function mainDefault(tracedValue: Json | undefined): Json | undefined {
+  if (typeof tracedValue !== 'string' || !tracedValue.startsWith('param:')) {
+    throw new Error(`expected a main.bicep parameter, got ${JSON.stringify(tracedValue)}`);
+  }
+  return mainTemplate().parameters?.[tracedValue.slice('param:'.length)]?.defaultValue;
 }
 
-/** The declaration in main.bicep of the module at `modulePath` (relative to infra/). */
-function moduleCall(modulePath: string): Declaration {
-  const calls = loadBicep(mainFile).declarations.filter(
-    (d) => d.keyword === 'module' && path.resolve(infraDir, d.target) === path.resolve(infraDir, modulePath),
-  );
-  if (calls.length !== 1) throw new Error(`main.bicep must deploy ${modulePath} exactly once (found ${calls.length})`);
-  return calls[0] as Declaration;
+/** A template variable, following `[variables('other')]` chains. */
+function variable(template: ArmTemplate, name: string): Json | undefined {
+  const value = template.variables?.[name];
+  const next = typeof value === 'string' ? /^\[variables\('([^']+)'\)\]$/.exec(value)?.[1] : undefined;
+  return next ? variable(template, next) : value;
 }
 
-/** Expression main.bicep passes to the parameter `name` of the module at `modulePath`. */
-function moduleArgument(modulePath: string, name: string): string {
-  return get(moduleCall(modulePath).body, `params.${name}`)?.text ?? '';
+/** An expression with every `variables('x')` whose value is a string replaced by that string. */
+function withVariables(template: ArmTemplate, expression: string): string {
+  return expression.replace(/variables\('([^']+)'\)/g, (whole, name: string) => {
+    const value = variable(template, name);
+    return typeof value === 'string' && !value.startsWith('[') ? `'${value}'` : whole;
+  });
 }
 
-/** The module-level `param` that a resource property reads, followed back to main.bicep's argument. */
-function argumentFor(decl: Declaration, value: BicepValue | undefined): string {
-  const text = value?.text ?? '';
-  const modulePath = path.relative(infraDir, decl.file);
-  if (decl.file === mainFile || !/^\w+$/.test(text) || !loadBicep(decl.file).params.has(text)) return text;
-  return moduleArgument(modulePath, text);
+/** `[resourceId('<type>', <the name arguments>)]` of a resource declared in the same template. */
+function resourceIdOf(located: Located): string {
+  const name = located.resource.name;
+  const formatted = /^\[format\('\{0\}(?:\/\{\d\})+', (.*)\)\]$/.exec(name)?.[1];
+  const nameArguments = formatted ?? /^\[(.*)\]$/.exec(name)?.[1] ?? `'${name}'`;
+  return `[resourceId('${located.resource.type}', ${nameArguments})]`;
 }
 
-function stripComments(source: string): string {
-  let out = '';
-  let i = 0;
-  while (i < source.length) {
-    const afterComment = skipComment(source, i);
-    if (afterComment !== i) {
-      i = afterComment;
-    } else if (source[i] === "'") {
-      const end = skipString(source, source, i);
-      out += source.slice(i, end);
-      i = end;
-    } else {
-      out += source[i] ?? '';
-      i += 1;
+/** Source file (relative to infra/) of a module deployment: the file whose own compilation is the same template. */
+function moduleFile(module: string): string {
+  const hash = modules().get(module)?.template.metadata?._generator?.templateHash;
+  const matches = [...theCompiled().files].filter(([file, t]) => file !== 'main.bicep' && t.metadata?._generator?.templateHash === hash);
+  if (!hash || matches.length !== 1) throw new Error(`cannot tell which file module ${module} was compiled from`);
+  return (matches[0] as [string, ArmTemplate])[0];
+}
+
+/** The module that deploys the user-assigned identity (e.g. `identity`). */
+function identityModule(): string {
+  const module = theResource('Microsoft.ManagedIdentity/userAssignedIdentities').module;
+  if (!module) throw new Error('the user-assigned identity must be deployed by a module');
+  return module;
+}
+
+function collectStrings(value: Json | undefined, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const item of value) collectStrings(item, out);
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      out.push(key);
+      collectStrings(item, out);
     }
   }
   return out;
@@ -438,118 +356,102 @@ const FORBIDDEN_IN_AZURE = [
   'COSMOS_KEY',
 ];
 
-function site(): Declaration {
+function site(): Located {
   return theResource('Microsoft.Web/sites');
 }
 
-function appSettings(): Map<string, BicepValue | undefined> {
-  const list = get(site().body, 'properties.siteConfig.appSettings');
-  if (list?.kind !== 'array') {
-    throw new Error('the function app must list its settings as a literal array in properties.siteConfig.appSettings');
-  }
-  const settings = new Map<string, BicepValue | undefined>();
-  for (const item of list.items) {
-    const name = literal(get(item, 'name'));
-    if (typeof name !== 'string') throw new Error(`app setting without a literal name: ${item.text}`);
-    if (settings.has(name)) throw new Error(`app setting ${name} is listed twice`);
-    settings.set(name, get(item, 'value'));
-  }
-  return settings;
+/**
+ * The function app's settings: the one `Microsoft.Web/sites/config` resource named `appsettings` of
+ * the app (it can name the app's default host name), and none in siteConfig.appSettings.
+ */
+function appSettingsResource(): Located {
+  const app = site();
+  const configs = resources('Microsoft.Web/sites/config').filter((c) => c.template === app.template && /'appsettings'\)\]$/.test(c.resource.name));
+  if (configs.length !== 1) throw new Error(`expected one appsettings resource beside the function app, found ${configs.length}`);
+  return configs[0] as Located;
 }
 
-/** The identity module symbol in main.bicep, e.g. `identity` for `module identity 'modules/identity.bicep'`. */
-function identityModule(): string {
-  const identities = resources('Microsoft.ManagedIdentity/userAssignedIdentities');
-  if (identities.length !== 1) throw new Error(`expected one user-assigned identity, found ${identities.length}`);
-  return moduleCall(path.relative(infraDir, (identities[0] as Declaration).file)).symbol;
-}
-
-function roleAssignments(): Declaration[] {
-  return resources('Microsoft.Authorization/roleAssignments');
-}
-
-function roleIdOf(decl: Declaration): string {
-  const text = resolvedText(decl, get(decl.body, 'properties.roleDefinitionId'));
-  const ids = [text, ...[...loadBicep(decl.file).vars.entries()].filter(([k]) => new RegExp(`\\b${k}\\b`).test(text)).map(([, v]) => v)]
-    .join(' ')
-    .match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi);
-  if (!ids || new Set(ids.map((id) => id.toLowerCase())).size !== 1) {
-    throw new Error(`cannot tell the role definition of role assignment ${decl.symbol}: ${text}`);
+function appSettings(): Map<string, Json> {
+  const settings = appSettingsResource().resource.properties;
+  if (!settings || typeof settings !== 'object' || Array.isArray(settings)) {
+    throw new Error('the appsettings resource must list its settings as a literal object');
   }
-  return (ids[0] as string).toLowerCase();
+  return new Map(Object.entries(settings));
 }
 
 // ---------------------------------------------------------------------------------------------
 
-describe('infra: Bicep files', () => {
-  it('parse, and main.bicep deploys every module under infra/', () => {
-    const deployed = new Set(deployedFiles().map((f) => f.file));
-    for (const file of allBicepFiles(infraDir)) {
-      loadBicep(file);
-      expect({ file: path.relative(repoRoot, file), deployed: deployed.has(file) }).toEqual({
-        file: path.relative(repoRoot, file),
-        deployed: true,
-      });
-    }
+describeCompiled('infra: Bicep files', () => {
+  it('compile and lint with no error or warning', () => {
+    const { buildOutput, lintOutput } = theCompiled();
+    expect({ build: buildOutput.trim(), lint: lintOutput.trim() }).toEqual({ build: '', lint: '' });
+  });
+
+  it('main.bicep deploys every module under infra/ exactly once', () => {
+    const deployed = [...modules().keys()].map(moduleFile).sort();
+    const files = [...theCompiled().files.keys()].filter((file) => file !== 'main.bicep').sort();
+    expect(deployed).toEqual(files);
   });
 
   it('use GA API versions (no -preview) on every resource', () => {
-    const all = deployedFiles().flatMap((f) => f.declarations.filter((d) => d.keyword === 'resource'));
+    const all = allResources();
     expect(all.length).toBeGreaterThan(10);
-    for (const decl of all) {
-      expect(`${decl.target}@${decl.apiVersion ?? ''}`).toMatch(/@\d{4}-\d{2}-\d{2}$/);
-    }
+    for (const { resource } of all) expect(`${resource.type}@${resource.apiVersion}`).toMatch(/@\d{4}-\d{2}-\d{2}$/);
   });
 
   it('never read or emit keys or connection strings with secrets', () => {
-    for (const f of deployedFiles()) {
-      const code = stripComments(f.source);
-      expect({ file: path.relative(repoRoot, f.file), hits: code.match(/\blist\w*\(|AccountKey=|primaryMasterKey|listConnectionStrings|InstrumentationKey=/g) }).toEqual({
-        file: path.relative(repoRoot, f.file),
-        hits: null,
-      });
-    }
+    const strings = collectStrings(mainTemplate() as unknown as Json);
+    const hits = strings.filter((s) =>
+      (s.startsWith('[') && /\blist\w*\(/i.test(s)) || /AccountKey=|primaryMasterKey|listConnectionStrings|InstrumentationKey=/i.test(s),
+    );
+    expect(hits).toEqual([]);
+    // No output or parameter is a secure value that would carry a secret around.
+    const types = [...Object.values(mainTemplate().parameters ?? {}), ...Object.values(mainTemplate().outputs ?? {})].map((p) => p.type);
+    expect(types.filter((t) => /^secure/i.test(t))).toEqual([]);
   });
 });
 
-describe('infra: function app', () => {
+describeCompiled('infra: function app', () => {
   it('runs on the Flex Consumption plan (FC1) with Node.js 22 and blob deployment storage', () => {
     const plan = theResource('Microsoft.Web/serverfarms');
-    expect(prop(plan, 'sku.name')).toBe('FC1');
-    expect(prop(plan, 'sku.tier')).toBe('FlexConsumption');
-    expect(prop(plan, 'properties.reserved')).toBe(true);
+    expect(at(plan, 'sku.name')).toBe('FC1');
+    expect(at(plan, 'sku.tier')).toBe('FlexConsumption');
+    expect(at(plan, 'properties.reserved')).toBe(true);
     const app = site();
-    expect(prop(app, 'kind')).toBe('functionapp,linux');
-    expect(get(app.body, 'properties.serverFarmId')?.text).toBe(`${plan.symbol}.id`);
-    expect(prop(app, 'properties.functionAppConfig.runtime.name')).toBe('node');
-    expect(prop(app, 'properties.functionAppConfig.runtime.version')).toBe('22');
-    expect(prop(app, 'properties.functionAppConfig.deployment.storage.type')).toBe('blobContainer');
-    expect(get(app.body, 'properties.functionAppConfig.scaleAndConcurrency.instanceMemoryMB')).toBeDefined();
-    const alwaysReady = get(app.body, 'properties.functionAppConfig.scaleAndConcurrency.alwaysReady')?.text ?? '';
-    expect(alwaysReady).toMatch(/name:\s*'http'/);
+    expect(app.template).toBe(plan.template);
+    expect(at(app, 'kind')).toBe('functionapp,linux');
+    expect(at(app, 'properties.serverFarmId')).toBe(resourceIdOf(plan));
+    expect(at(app, 'properties.functionAppConfig.runtime.name')).toBe('node');
+    expect(at(app, 'properties.functionAppConfig.runtime.version')).toBe('22');
+    expect(at(app, 'properties.functionAppConfig.deployment.storage.type')).toBe('blobContainer');
+    expect(at(app, 'properties.functionAppConfig.scaleAndConcurrency.instanceMemoryMB')).toBeDefined();
+    const alwaysReady = String(at(app, 'properties.functionAppConfig.scaleAndConcurrency.alwaysReady'));
+    expect(alwaysReady).toContain("createObject('name', 'http', 'instanceCount', parameters(");
     // The always-ready count is a parameter whose default in main.bicep is 0 (scale to zero).
-    const countParam = argumentFor(app, { kind: 'expr', text: /instanceCount:\s*(\w+)/.exec(alwaysReady)?.[1] ?? '' });
-    expect(loadBicep(mainFile).params.get(countParam)?.defaultText).toBe('0');
+    const countParameter = /'instanceCount', (parameters\('\w+'\))/.exec(alwaysReady)?.[1] ?? '';
+    expect(mainDefault(traced(app, `[${countParameter}]`))).toBe(0);
   });
 
   it('is HTTPS only with TLS 1.2, FTP(S) disabled and remote debugging off', () => {
     const app = site();
-    expect(prop(app, 'properties.httpsOnly')).toBe(true);
-    expect(prop(app, 'properties.siteConfig.minTlsVersion')).toBe('1.2');
-    expect(prop(app, 'properties.siteConfig.ftpsState')).toBe('Disabled');
-    expect(prop(app, 'properties.siteConfig.remoteDebuggingEnabled')).toBe(false);
+    expect(at(app, 'properties.httpsOnly')).toBe(true);
+    expect(at(app, 'properties.siteConfig.minTlsVersion')).toBe('1.2');
+    expect(at(app, 'properties.siteConfig.scmMinTlsVersion')).toBe('1.2');
+    expect(at(app, 'properties.siteConfig.ftpsState')).toBe('Disabled');
+    expect(at(app, 'properties.siteConfig.remoteDebuggingEnabled')).toBe(false);
   });
 
   it('disables basic publishing credentials for both ftp and scm', () => {
     const app = site();
+    const appNameArgument = /^\[(.*)\]$/.exec(app.resource.name)?.[1] ?? '';
     const policies = resources('Microsoft.Web/sites/basicPublishingCredentialsPolicies');
     for (const name of ['ftp', 'scm']) {
-      const matching = policies.filter((p) => prop(p, 'name') === name);
+      const matching = policies.filter((p) => p.resource.name === `[format('{0}/{1}', ${appNameArgument}, '${name}')]`);
       expect({ name, count: matching.length }).toEqual({ name, count: 1 });
-      const policy = matching[0] as Declaration;
-      expect({ name, parent: get(policy.body, 'parent')?.text, condition: policy.condition, allow: prop(policy, 'properties.allow') }).toEqual({
+      const policy = matching[0] as Located;
+      expect({ name, sameTemplate: policy.template === app.template, condition: policy.resource.condition, allow: at(policy, 'properties.allow') }).toEqual({
         name,
-        parent: app.symbol,
+        sameTemplate: true,
         condition: undefined,
         allow: false,
       });
@@ -558,72 +460,84 @@ describe('infra: function app', () => {
 
   it('runs under the user-assigned identity, which also authenticates the deployment storage', () => {
     const app = site();
-    expect(prop(app, 'identity.type')).toBe('UserAssigned');
-    const identities = get(app.body, 'identity.userAssignedIdentities');
-    expect(identities?.kind).toBe('object');
-    const keys = identities?.kind === 'object' ? [...identities.props.keys()] : [];
+    expect(at(app, 'identity.type')).toBe('UserAssigned');
+    const identities = at(app, 'identity.userAssignedIdentities');
+    const keys = identities && typeof identities === 'object' && !Array.isArray(identities) ? Object.keys(identities) : [];
     expect(keys).toHaveLength(1);
-    const identityParam = /^\$\{(\w+)\}$/.exec(keys[0] ?? '')?.[1] ?? '';
-    expect(prop(app, 'properties.functionAppConfig.deployment.storage.authentication.type')).toBe('UserAssignedIdentity');
-    expect(get(app.body, 'properties.functionAppConfig.deployment.storage.authentication.userAssignedIdentityResourceId')?.text).toBe(identityParam);
-    expect(argumentFor(app, { kind: 'expr', text: identityParam })).toBe(`${identityModule()}.outputs.id`);
+    const identityParameter = /^\[format\('\{0\}', parameters\('(\w+)'\)\)\]$|^\[parameters\('(\w+)'\)\]$/.exec(keys[0] ?? '');
+    const identityId = `[parameters('${identityParameter?.[1] ?? identityParameter?.[2] ?? ''}')]`;
+    expect(traced(app, identityId)).toBe(`${identityModule()}.outputs.id`);
+    expect(at(app, 'properties.functionAppConfig.deployment.storage.authentication.type')).toBe('UserAssignedIdentity');
+    expect(at(app, 'properties.functionAppConfig.deployment.storage.authentication.userAssignedIdentityResourceId')).toBe(identityId);
   });
 
   it('is tagged for the azd service `api`', () => {
     const app = site();
-    const tags = get(app.body, 'tags')?.text ?? '';
-    const tagValue = /'azd-service-name':\s*('[^']*'|\w+)/.exec(tags)?.[1] ?? '';
-    const value = tagValue.startsWith("'") ? tagValue.slice(1, -1) : literal({ kind: 'expr', text: argumentFor(app, { kind: 'expr', text: tagValue }) });
+    const tags = String(at(app, 'tags'));
+    const tag = /createObject\('azd-service-name', (parameters\('\w+'\)|'[^']*')\)/.exec(tags)?.[1] ?? '';
+    const value = tag.startsWith("'") ? tag.slice(1, -1) : traced(app, `[${tag}]`);
     expect(value).toBe('api');
     expect(fs.readFileSync(path.join(repoRoot, 'azure.yaml'), 'utf8')).toMatch(/\n {2}api:\n(?: {4}.*\n)*? {4}host: function\n/);
   });
 });
 
-describe('infra: host storage and monitoring', () => {
+describeCompiled('infra: host storage and monitoring', () => {
   it('storage account: no shared keys, no public blobs, TLS 1.2, HTTPS only', () => {
     const storage = theResource('Microsoft.Storage/storageAccounts');
-    expect(prop(storage, 'properties.allowSharedKeyAccess')).toBe(false);
-    expect(prop(storage, 'properties.allowBlobPublicAccess')).toBe(false);
-    expect(prop(storage, 'properties.minimumTlsVersion')).toBe('TLS1_2');
-    expect(prop(storage, 'properties.supportsHttpsTrafficOnly')).toBe(true);
+    expect(at(storage, 'properties.allowSharedKeyAccess')).toBe(false);
+    expect(at(storage, 'properties.allowBlobPublicAccess')).toBe(false);
+    expect(at(storage, 'properties.minimumTlsVersion')).toBe('TLS1_2');
+    expect(at(storage, 'properties.supportsHttpsTrafficOnly')).toBe(true);
   });
 
   it('the host reaches storage and Application Insights by identity only', () => {
     const settings = appSettings();
     const app = site();
-    expect(literal(settings.get('AzureWebJobsStorage__credential'))).toBe('managedidentity');
-    // AzureWebJobsStorage__accountName names the storage account that storage.bicep hardens.
-    const existingStorage = storageInAppModule();
-    expect(settings.get('AzureWebJobsStorage__accountName')?.text).toBe(`${existingStorage.symbol}.name`);
-    const storageModule = moduleCall(path.relative(infraDir, theResource('Microsoft.Storage/storageAccounts').file)).symbol;
-    expect(argumentFor(existingStorage, get(existingStorage.body, 'name'))).toBe(`${storageModule}.outputs.name`);
-    const clientIdParam = settings.get('AzureWebJobsStorage__clientId')?.text ?? '';
-    expect(argumentFor(app, { kind: 'expr', text: clientIdParam })).toBe(`${identityModule()}.outputs.clientId`);
-    expect(settings.get('AZURE_CLIENT_ID')?.text).toBe(clientIdParam);
-    expect(settings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')?.text).toBe(`'ClientId=\${${clientIdParam}};Authorization=AAD'`);
-    expect(settings.get('APPLICATIONINSIGHTS_CONNECTION_STRING')?.text).toMatch(/\.properties\.ConnectionString$/);
+    expect(settings.get('AzureWebJobsStorage__credential')).toBe('managedidentity');
+    // AzureWebJobsStorage__accountName names the storage account that the storage module hardens.
+    const storage = theResource('Microsoft.Storage/storageAccounts');
+    expect(traced(app, settings.get('AzureWebJobsStorage__accountName'))).toBe(`${storage.module}.outputs.name`);
+    expect(storage.template.outputs?.name?.value).toBe(storage.resource.name);
+    const clientId = settings.get('AzureWebJobsStorage__clientId');
+    expect(traced(app, clientId)).toBe(`${identityModule()}.outputs.clientId`);
+    expect(settings.get('AZURE_CLIENT_ID')).toBe(clientId);
+    const clientIdParameter = PARAMETER.exec(String(clientId))?.[1];
+    expect(settings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toBe(`[format('ClientId={0};Authorization=AAD', parameters('${clientIdParameter}'))]`);
+    expect(settings.get('APPLICATIONINSIGHTS_CONNECTION_STRING')).toMatch(/^\[reference\(resourceId\('Microsoft\.Insights\/components', .*\)\.ConnectionString\]$/);
     for (const name of FORBIDDEN_IN_AZURE) expect({ name, present: settings.has(name) }).toEqual({ name, present: false });
+    // Settings live in the appsettings resource only: a siteConfig.appSettings list would be replaced by it.
+    expect(at(app, 'properties.siteConfig.appSettings')).toBeUndefined();
   });
 
   it('Application Insights: local (key) authentication disabled, workspace-based', () => {
     const appInsights = theResource('Microsoft.Insights/components');
-    expect(prop(appInsights, 'properties.DisableLocalAuth')).toBe(true);
-    expect(get(appInsights.body, 'properties.WorkspaceResourceId')?.text).toBe(`${theResource('Microsoft.OperationalInsights/workspaces').symbol}.id`);
+    expect(at(appInsights, 'properties.DisableLocalAuth')).toBe(true);
+    const workspace = theResource('Microsoft.OperationalInsights/workspaces');
+    expect(workspace.template).toBe(appInsights.template);
+    expect(at(appInsights, 'properties.WorkspaceResourceId')).toBe(resourceIdOf(workspace));
   });
 
   it('grants the app identity exactly Storage Blob Data Owner (storage) and Monitoring Metrics Publisher (App Insights)', () => {
-    const assignments = roleAssignments().map((ra) => ({
-      role: roleIdOf(ra),
-      scope: get(ra.body, 'scope')?.text,
-      principal: argumentFor(ra, get(ra.body, 'properties.principalId')),
-      principalType: prop(ra, 'properties.principalType'),
-      condition: ra.condition,
-    }));
     const identity = `${identityModule()}.outputs.principalId`;
+    const assignments = resources('Microsoft.Authorization/roleAssignments').map((ra) => {
+      const role = withVariables(ra.template, String(at(ra, 'properties.roleDefinitionId')));
+      const ids = [...new Set(role.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi) ?? [])];
+      if (ids.length !== 1) throw new Error(`cannot tell the role of role assignment ${ra.resource.name}: ${role}`);
+      expect(role).toMatch(/^\[subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', /);
+      return {
+        role: (ids[0] as string).toLowerCase(),
+        scope: ra.resource.scope,
+        principal: traced(ra, at(ra, 'properties.principalId')),
+        principalType: at(ra, 'properties.principalType'),
+        condition: ra.resource.condition,
+      };
+    });
+    const storage = theResource('Microsoft.Storage/storageAccounts');
+    const appInsights = theResource('Microsoft.Insights/components');
     expect(assignments).toEqual(
       expect.arrayContaining([
-        { role: STORAGE_BLOB_DATA_OWNER, scope: theResource('Microsoft.Storage/storageAccounts').symbol, principal: identity, principalType: 'ServicePrincipal', condition: undefined },
-        { role: MONITORING_METRICS_PUBLISHER, scope: theResource('Microsoft.Insights/components').symbol, principal: identity, principalType: 'ServicePrincipal', condition: undefined },
+        { role: STORAGE_BLOB_DATA_OWNER, scope: resourceIdOf(storage), principal: identity, principalType: 'ServicePrincipal', condition: undefined },
+        { role: MONITORING_METRICS_PUBLISHER, scope: resourceIdOf(appInsights), principal: identity, principalType: 'ServicePrincipal', condition: undefined },
       ]),
     );
     // Least privilege: no queue, table, contributor or owner roles anywhere.
@@ -631,74 +545,78 @@ describe('infra: host storage and monitoring', () => {
   });
 });
 
-/** The storage account as the function app module sees it (an `existing` reference). */
-function storageInAppModule(): Declaration {
-  const existing = loadBicep(site().file).declarations.filter(
-    (d) => d.existing && d.target.toLowerCase() === 'microsoft.storage/storageaccounts',
-  );
-  if (existing.length !== 1) throw new Error('the function app module must reference the host storage account once');
-  return existing[0] as Declaration;
-}
-
-describe('infra: Cosmos DB', () => {
+describeCompiled('infra: Cosmos DB', () => {
   it('account: keys disabled for data and metadata, TLS 1.2, serverless by default', () => {
     const account = theResource('Microsoft.DocumentDB/databaseAccounts');
-    expect(prop(account, 'properties.disableLocalAuth')).toBe(true);
-    expect(prop(account, 'properties.disableKeyBasedMetadataWriteAccess')).toBe(true);
-    expect(prop(account, 'properties.minimalTlsVersion')).toBe('Tls12');
-    expect(get(account.body, 'properties.capabilities')?.text).toContain("'EnableServerless'");
-    const modeParam = argumentFor(account, { kind: 'expr', text: /(\w+)\s*==\s*'serverless'/.exec(get(account.body, 'properties.capabilities')?.text ?? '')?.[1] ?? '' });
-    expect(loadBicep(mainFile).params.get(modeParam)?.defaultText).toBe("'serverless'");
+    expect(at(account, 'properties.disableLocalAuth')).toBe(true);
+    expect(at(account, 'properties.disableKeyBasedMetadataWriteAccess')).toBe(true);
+    expect(at(account, 'properties.minimalTlsVersion')).toBe('Tls12');
+    const capabilities = String(at(account, 'properties.capabilities'));
+    expect(capabilities).toContain("createObject('name', 'EnableServerless')");
+    const mode = /equals\((parameters\('\w+'\)), 'serverless'\)/.exec(capabilities)?.[1] ?? '';
+    expect(mainDefault(traced(account, `[${mode}]`))).toBe('serverless');
   });
 
-  it('database and containers have the contract names, /userId hash partitioning and the shared indexing policy', () => {
-    const mainDefaults = [...loadBicep(mainFile).params.values()].map((p) => p.defaultText);
-    expect(mainDefaults).toEqual(expect.arrayContaining(["'graph-phones'", "'phoneMethods'", "'profilePhones'"]));
+  it('database and containers: contract names, hash partitioning (/userId; /id for SMS sign-in numbers), the shared indexing policy', () => {
     const database = theResource('Microsoft.DocumentDB/databaseAccounts/sqlDatabases');
-    expect(loadBicep(mainFile).params.get(argumentFor(database, get(database.body, 'name')))?.defaultText).toBe("'graph-phones'");
+    const lastParameter = (name: string): string => `[parameters('${/parameters\('(\w+)'\)\)\]$/.exec(name)?.[1] ?? ''}')]`;
+    expect(mainDefault(traced(database, lastParameter(database.resource.name)))).toBe('graph-phones');
 
-    const containers = resources('Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers');
-    const names = containers.map((c) => loadBicep(mainFile).params.get(argumentFor(c, get(c.body, 'name')))?.defaultText).sort();
-    expect(names).toEqual(["'phoneMethods'", "'profilePhones'"]);
-    expect(fs.existsSync(indexingPolicyFile)).toBe(true);
-    for (const c of containers) {
-      const pk = get(c.body, 'properties.resource.partitionKey');
-      const paths = get(pk, 'paths');
-      expect({ container: c.symbol, paths: paths?.kind === 'array' ? paths.items.map((p) => literal(p)) : paths?.text, kind: literal(get(pk, 'kind')) }).toEqual({
-        container: c.symbol,
-        paths: ['/userId'],
-        kind: 'Hash',
-      });
-      expect(get(c.body, 'properties.resource.id')?.text).toBe(get(c.body, 'name')?.text);
-      const policy = resolvedText(c, get(c.body, 'properties.resource.indexingPolicy'));
-      const loaded = /^loadJsonContent\('([^']+)'\)$/.exec(policy);
-      expect({ container: c.symbol, indexingPolicy: policy, loadsFile: loaded ? path.resolve(path.dirname(c.file), loaded[1] ?? '') : null }).toEqual({
-        container: c.symbol,
-        indexingPolicy: policy,
-        loadsFile: indexingPolicyFile,
-      });
-    }
+    const sharedPolicy = JSON.parse(fs.readFileSync(indexingPolicyFile, 'utf8')) as Json;
+    const containers = resources('Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers').map((c) => {
+      const nameParameter = lastParameter(c.resource.name);
+      const policy = String(at(c, 'properties.resource.indexingPolicy'));
+      const policyVariable = /^\[variables\('([^']+)'\)\]$/.exec(policy)?.[1];
+      return {
+        name: mainDefault(traced(c, nameParameter)),
+        id: at(c, 'properties.resource.id'),
+        idIsName: at(c, 'properties.resource.id') === nameParameter,
+        partitionKey: at(c, 'properties.resource.partitionKey'),
+        indexingPolicy: policyVariable ? variable(c.template, policyVariable) : policy,
+      };
+    });
+    const expected = (name: string, keyPath: string) => ({
+      name,
+      id: expect.any(String),
+      idIsName: true,
+      partitionKey: { paths: [keyPath], kind: 'Hash', version: 2 },
+      indexingPolicy: sharedPolicy,
+    });
+    expect(containers.sort((a, b) => String(a.name).localeCompare(String(b.name)))).toEqual([
+      expected('phoneMethods', '/userId'),
+      expected('profilePhones', '/userId'),
+      expected('smsSignInNumbers', '/id'),
+    ]);
+    // The compiled policy is the file itself, loaded at compile time: one definition for infra and bootstrap.
+    const cosmosSource = fs.readFileSync(path.join(infraDir, moduleFile(theResource('Microsoft.DocumentDB/databaseAccounts').module ?? '')), 'utf8');
+    const loaded = /loadJsonContent\('([^']+)'\)/.exec(cosmosSource)?.[1] ?? '';
+    expect(path.resolve(infraDir, 'modules', loaded)).toBe(indexingPolicyFile);
   });
 
   it('grants the built-in Data Contributor role to the app identity (and only to the optional user besides)', () => {
+    const account = theResource('Microsoft.DocumentDB/databaseAccounts');
     const assignments = resources('Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments');
     expect(assignments.length).toBeGreaterThanOrEqual(1);
     for (const ra of assignments) {
-      expect(resolvedText(ra, get(ra.body, 'properties.roleDefinitionId'))).toContain(COSMOS_DATA_CONTRIBUTOR);
+      expect(String(at(ra, 'properties.roleDefinitionId'))).toMatch(
+        new RegExp(`^\\[resourceId\\('Microsoft\\.DocumentDB/databaseAccounts/sqlRoleDefinitions', .*'${COSMOS_DATA_CONTRIBUTOR}'\\)\\]$`),
+      );
+      expect(at(ra, 'properties.scope')).toBe(resourceIdOf(account));
     }
-    const app = assignments.filter((ra) => argumentFor(ra, get(ra.body, 'properties.principalId')) === `${identityModule()}.outputs.principalId`);
+    const app = assignments.filter((ra) => traced(ra, at(ra, 'properties.principalId')) === `${identityModule()}.outputs.principalId`);
     expect(app).toHaveLength(1);
-    expect((app[0] as Declaration).condition).toBeUndefined();
+    expect((app[0] as Located).resource.condition).toBeUndefined();
     for (const other of assignments.filter((ra) => !app.includes(ra))) {
-      // The deploying user's assignment exists only when a principal id is given.
-      const principal = get(other.body, 'properties.principalId')?.text ?? '';
-      expect(other.condition).toBe(`!empty(${principal})`);
-      expect(argumentFor(other, { kind: 'expr', text: principal })).toMatch(/^(grantDeployerDataAccess \? )?principalId( : '')?$/);
+      // The deploying user's assignment exists only when a principal id is given, and only if asked for.
+      const principal = String(at(other, 'properties.principalId'));
+      expect(other.resource.condition).toBe(`[not(empty(${/^\[(.*)\]$/.exec(principal)?.[1] ?? ''}))]`);
+      const argument = String(traced(other, principal));
+      expect(argument).toMatch(/^(param:principalId|\[if\(parameters\('grantDeployerDataAccess'\), createObject\('value', parameters\('principalId'\)\), createObject\('value', ''\)\)\])$/);
     }
   });
 });
 
-describe('infra: configuration names', () => {
+describeCompiled('infra: configuration names', () => {
   const service = (names: Iterable<string>): string[] => [...names].filter((n) => !isPlatformSetting(n)).sort();
 
   it('the function app sets every service variable except the local-only ones, and nothing else', () => {
@@ -709,15 +627,27 @@ describe('infra: configuration names', () => {
   it('AUTH_ISSUER and AUTH_JWKS_URI are empty by default and AUTH_TENANT_ID defaults to the deployment tenant', () => {
     const settings = appSettings();
     const app = site();
-    const mainParams = loadBicep(mainFile).params;
     for (const name of ['AUTH_ISSUER', 'AUTH_JWKS_URI']) {
-      const arg = argumentFor(app, settings.get(name));
-      expect({ name, default: mainParams.get(arg)?.defaultText }).toEqual({ name, default: "''" });
+      expect({ name, default: mainDefault(traced(app, settings.get(name))) }).toEqual({ name, default: '' });
     }
-    const tenantArg = argumentFor(app, settings.get('AUTH_TENANT_ID'));
-    const tenantExpr = loadBicep(mainFile).vars.get(tenantArg) ?? tenantArg;
-    expect(tenantExpr).toContain('tenant().tenantId');
-    expect(mainParams.has(argumentFor(app, settings.get('AUTH_AUDIENCE')))).toBe(true);
+    expect(String(traced(app, settings.get('AUTH_TENANT_ID')))).toContain('tenant().tenantId');
+    expect(traced(app, settings.get('AUTH_AUDIENCE'))).toBe('param:authAudience');
+    expect(mainTemplate().parameters?.authAudience?.defaultValue).toBeUndefined();
+  });
+
+  it('new settings: SMS sign-in numbers container, profile phone quota (100) and PUBLIC_BASE_URL = https://<default host name>', () => {
+    const settings = appSettings();
+    const app = site();
+    const cosmosModule = theResource('Microsoft.DocumentDB/databaseAccounts').module;
+    expect(traced(app, settings.get('COSMOS_SMS_SIGN_IN_NUMBERS_CONTAINER'))).toBe(`${cosmosModule}.outputs.smsSignInNumbersContainerName`);
+    const quota = /^\[string\((parameters\('\w+'\))\)\]$/.exec(String(settings.get('MAX_PROFILE_PHONES_PER_USER')))?.[1] ?? '';
+    expect(mainDefault(traced(app, `[${quota}]`))).toBe(100);
+    const appName = /^\[(.*)\]$/.exec(app.resource.name)?.[1] ?? '';
+    const defaultHost = `format('https://{0}', reference(resourceId('Microsoft.Web/sites', ${appName}), '${app.resource.apiVersion}').defaultHostName)`;
+    const publicBaseUrl = String(settings.get('PUBLIC_BASE_URL'));
+    const override = /^\[if\(empty\((parameters\('\w+'\))\), (.*), (parameters\('\w+'\))\)\]$/.exec(publicBaseUrl);
+    expect({ default: override?.[2], sameParameter: override?.[1] === override?.[3] }).toEqual({ default: defaultHost, sameParameter: true });
+    expect(mainDefault(traced(app, `[${override?.[1] ?? ''}]`))).toBe('');
   });
 
   it('local.settings.sample.json lists every service variable plus the local host settings', () => {
@@ -736,14 +666,14 @@ describe('infra: configuration names', () => {
     const file = JSON.parse(fs.readFileSync(path.join(infraDir, 'main.parameters.json'), 'utf8')) as {
       parameters: Record<string, { value: unknown }>;
     };
-    const declared = loadBicep(mainFile).params;
-    for (const name of Object.keys(file.parameters)) expect({ name, declared: declared.has(name) }).toEqual({ name, declared: true });
+    const declared = mainTemplate().parameters ?? {};
+    for (const name of Object.keys(file.parameters)) expect({ name, declared: name in declared }).toEqual({ name, declared: true });
     expect(file.parameters.environmentName?.value).toBe('${AZURE_ENV_NAME}');
     expect(file.parameters.location?.value).toBe('${AZURE_LOCATION}');
     expect(file.parameters.principalId?.value).toBe('${AZURE_PRINCIPAL_ID}');
     // Every main.bicep parameter without a default must be supplied.
-    for (const [name, p] of declared) {
-      if (p.defaultText === undefined) expect({ name, supplied: name in file.parameters }).toEqual({ name, supplied: true });
+    for (const [name, p] of Object.entries(declared)) {
+      if (p.defaultValue === undefined) expect({ name, supplied: name in file.parameters }).toEqual({ name, supplied: true });
     }
   });
 });
