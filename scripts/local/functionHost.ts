@@ -49,26 +49,16 @@ export function loadFunctions(): { functions: RegisteredFunction[]; appStartHook
     appStartHooks.push(handler);
     return { dispose: () => undefined } as ReturnType<typeof app.hook.appStart>;
   };
-  let entry: Record<string, unknown>;
+  let entry: typeof import('../../functions/index');
   try {
     // The same entry the Functions host loads (package.json `main` is its bundle).
-    entry = require(join(REPO_ROOT, 'functions', 'index')) as Record<string, unknown>;
+    entry = require(join(REPO_ROOT, 'functions', 'index')) as typeof import('../../functions/index');
     if (functions.length === 0) throw new Error('functions/index registered no HTTP function: was it loaded before the local server could record it?');
   } finally {
     app.http = original.http;
     app.hook.appStart = original.appStart;
   }
-  return { functions, appStartHooks, releaseProcessResources: () => releaseProcessResources(entry) };
-}
-
-/**
- * Closes the process's Cosmos client at shutdown: through the entry's `disposeProcessServices` when it
- * has one, else the storage module's `disposeCosmosClient` (older layout).
- */
-function releaseProcessResources(entry: Record<string, unknown>): void {
-  const storage = require('../../shared/storage/cosmos') as Record<string, unknown>;
-  const dispose = entry.disposeProcessServices ?? storage.disposeCosmosClient;
-  if (typeof dispose === 'function') (dispose as () => void)();
+  return { functions, appStartHooks, releaseProcessResources: () => entry.disposeProcessServices() };
 }
 
 export interface Invocation {
