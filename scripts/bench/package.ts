@@ -19,9 +19,20 @@ export interface PackageResult {
 
 const WORKER_PROVIDED = new Set(['@azure/functions-core']);
 
-/** Copies the deployment files into a fresh folder with no node_modules anywhere above it. */
-export function stageDeployment(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'graph-phones-deploy-'));
+/**
+ * Copies the deployment files (of a finished `npm run build`) into `dir`, emptied first, or into a fresh
+ * temp folder with no node_modules anywhere above it. `npm run package` (which `azd package` and
+ * `azd deploy` run after the build) stages into dist/package, the folder azure.yaml deploys.
+ */
+export function stageDeployment(target?: string): string {
+  let dir: string;
+  if (target === undefined) {
+    dir = mkdtempSync(path.join(tmpdir(), 'graph-phones-deploy-'));
+  } else {
+    dir = path.resolve(ROOT, target);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+  }
   for (const file of DEPLOYMENT_FILES) {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     copyFileSync(path.join(ROOT, file), path.join(dir, file));
@@ -56,4 +67,16 @@ export function measurePackage(): PackageResult {
     unresolvedRequires: unresolvedRequires(readFileSync(path.join(ROOT, BUNDLE_FILE), 'utf8')),
     loadsWithoutNodeModules: loads,
   };
+}
+
+if (require.main === module) {
+  // `tsx scripts/bench/package.ts <folder>`: stage the deployment package into <folder>.
+  const target = process.argv[2];
+  if (!target) {
+    console.error('usage: tsx scripts/bench/package.ts <folder>');
+    process.exitCode = 2;
+  } else {
+    const dir = stageDeployment(target);
+    console.log(`${path.relative(ROOT, dir) || '.'}: ${DEPLOYMENT_FILES.join(', ')}`);
+  }
 }

@@ -1,4 +1,4 @@
-import { crc32, deflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 
 export interface ZipEntry {
   name: string;
@@ -53,4 +53,37 @@ export function zip(entries: readonly ZipEntry[]): Buffer {
   end.writeUInt32LE(directory.length, 12);
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, directory, end]);
+}
+
+/**
+ * Reads a zip archive back (stored or deflated entries, found through the central directory), so a
+ * test can unpack exactly what a zip deploy uploads. Directories are skipped; archives with zip64
+ * records or encryption are not supported.
+ */
+export function unzip(archive: Buffer): ZipEntry[] {
+  const endAt = archive.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (endAt < 0) throw new Error('not a zip archive: no end of central directory record');
+  const count = archive.readUInt16LE(endAt + 10);
+  let at = archive.readUInt32LE(endAt + 16);
+  const entries: ZipEntry[] = [];
+  for (let i = 0; i < count; i += 1) {
+    if (archive.readUInt32LE(at) !== 0x02014b50) throw new Error(`bad central directory entry ${i}`);
+    const method = archive.readUInt16LE(at + 10);
+    const crc = archive.readUInt32LE(at + 16);
+    const compressedSize = archive.readUInt32LE(at + 20);
+    const nameLength = archive.readUInt16LE(at + 28);
+    const extraLength = archive.readUInt16LE(at + 30);
+    const commentLength = archive.readUInt16LE(at + 32);
+    const localAt = archive.readUInt32LE(at + 42);
+    const name = archive.toString('utf8', at + 46, at + 46 + nameLength);
+    at += 46 + nameLength + extraLength + commentLength;
+    if (name.endsWith('/')) continue;
+    const dataAt = localAt + 30 + archive.readUInt16LE(localAt + 26) + archive.readUInt16LE(localAt + 28);
+    const raw = archive.subarray(dataAt, dataAt + compressedSize);
+    const data = method === 8 ? inflateRawSync(raw) : method === 0 ? Buffer.from(raw) : undefined;
+    if (!data) throw new Error(`${name}: unsupported compression method ${method}`);
+    if (crc32(data) !== crc) throw new Error(`${name}: CRC mismatch`);
+    entries.push({ name, data });
+  }
+  return entries;
 }
