@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import type { AuthenticationProvider, RequestInformation } from '@microsoft/kiota-abstractions';
+import { createGraphServiceClient, GraphRequestAdapter, type GraphServiceClient } from '@microsoft/msgraph-sdk';
+import '@microsoft/msgraph-sdk-users';
+import type { PhoneAuthenticationMethod } from '@microsoft/msgraph-sdk/models/index.js';
+import type { ODataError } from '@microsoft/msgraph-sdk/models/oDataErrors/index.js';
+import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../scripts/localServer';
+import { ALTERNATE_MOBILE_ID, MOBILE_ID, OFFICE_ID } from '../support/constants';
+import { ensureClaimsContainer, randomNumber, storedClaim, storedMethods } from '../support/phoneMethods';
+
+/**
+ * Microsoft's Graph v1 SDK as a real client of the phone method operations on the local server, with
+ * a base URL ending in /beta and SMS sign-in allowed by the tenant policy. Storage is the test run's
+ * Cosmos-compatible server, so every answer is checked against the stored document too.
+ */
+
+let server: LocalServer;
+
+beforeAll(async () => {
+  await ensureClaimsContainer();
+  const authVariables = LOCAL_SERVICE_VARIABLES.filter((name) => !name.startsWith('COSMOS_'));
+  server = await startLocalServer({
+    port: 0,
+    quiet: true,
+    env: { ...Object.fromEntries(authVariables.map((name) => [name, undefined])), SMS_SIGN_IN_ENABLED: 'true' },
+  });
+});
+
+afterAll(() => server?.close());
+
+function graphClient(token: string): GraphServiceClient {
+  const provider: AuthenticationProvider = {
+    authenticateRequest: async (request: RequestInformation) => {
+      request.headers.tryAdd('Authorization', `Bearer ${token}`);
+    },
+  };
+  const adapter = new GraphRequestAdapter(provider);
+  adapter.baseUrl = server.baseUrl;
+  return createGraphServiceClient(adapter);
+}
+
+async function rejection(promise: Promise<unknown>): Promise<ODataError> {
+  return promise.then(
+    () => {
+      throw new Error('expected the SDK call to reject');
+    },
+    (reason: unknown) => reason as ODataError,
+  );
+}
+
+test('the base URL ends in /beta', () => {
+  expect(server.baseUrl).toMatch(/\/beta$/);
+});
+
+test('list, get, patch, delete, disableSmsSignIn and enableSmsSignIn through the v1 SDK', async () => {
+  const userId = randomUUID();
+  const client = graphClient(await server.devIssuer!.mint({ scp: 'UserAuthenticationMethod.ReadWrite.All' }));
+  const phoneMethods = client.users.byUserId(userId).authentication.phoneMethods;
+  const [mobile, alternate, office] = [randomNumber(), randomNumber(), randomNumber()];
+  for (const [phoneNumber, phoneType] of [[office, 'office'], [mobile, 'mobile'], [alternate, 'alternateMobile']] as const) {
+    await phoneMethods.post({ phoneNumber, phoneType });
+  }
+
+  const listed = await phoneMethods.get();
+  expect(listed?.value?.map((method) => (method as PhoneAuthenticationMethod).id)).toEqual([MOBILE_ID, ALTERNATE_MOBILE_ID, OFFICE_ID]);
+  expect((listed?.value as PhoneAuthenticationMethod[]).map((method) => method.smsSignInState)).toEqual(['ready', 'notSupported', 'notSupported']);
+
+  const got = await phoneMethods.byPhoneAuthenticationMethodId(MOBILE_ID).get();
+  expect(got).toMatchObject({ id: MOBILE_ID, phoneNumber: mobile, phoneType: 'mobile', smsSignInState: 'ready' });
+
+  const changed = randomNumber();
+  await phoneMethods.byPhoneAuthenticationMethodId(OFFICE_ID).patch({ phoneNumber: changed });
+  expect((await storedMethods(userId)).find((method) => method.id === OFFICE_ID)!.phoneNumber).toBe(changed);
+
+  const refused = await rejection(phoneMethods.byPhoneAuthenticationMethodId(OFFICE_ID).patch({ phoneNumber: changed, phoneType: 'mobile' }));
+  expect(refused.responseStatusCode).toBe(400);
+  expect(refused.errorEscaped?.code).toBe('badRequest');
+
+  await phoneMethods.byPhoneAuthenticationMethodId(MOBILE_ID).disableSmsSignIn.post();
+  expect((await storedMethods(userId)).find((method) => method.id === MOBILE_ID)!.smsSignInState).toBe('notEnabled');
+  expect(await storedClaim(mobile)).toBeUndefined();
+  await phoneMethods.byPhoneAuthenticationMethodId(MOBILE_ID).enableSmsSignIn.post();
+  expect((await storedMethods(userId)).find((method) => method.id === MOBILE_ID)!.smsSignInState).toBe('ready');
+  expect((await storedClaim(mobile))!.ownerUserId).toBe(userId);
+
+  const notMobile = await rejection(phoneMethods.byPhoneAuthenticationMethodId(OFFICE_ID).enableSmsSignIn.post());
+  expect(notMobile.responseStatusCode).toBe(400);
+
+  await phoneMethods.byPhoneAuthenticationMethodId(OFFICE_ID).delete();
+  expect((await storedMethods(userId)).map((method) => method.id).sort()).toEqual([ALTERNATE_MOBILE_ID, MOBILE_ID].sort());
+  const missing = await rejection(phoneMethods.byPhoneAuthenticationMethodId(OFFICE_ID).get());
+  expect(missing.responseStatusCode).toBe(404);
+});
