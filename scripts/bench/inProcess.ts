@@ -1,130 +1,133 @@
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { HttpRequest } from '@azure/functions';
-import { authorize, type Endpoint } from '../../shared/auth/permissions';
-import { getTokenVerifier } from '../../shared/auth/verifyToken';
-import { getConfig } from '../../shared/config';
-import { created } from '../../shared/http/graphResponses';
-import { readJsonObject } from '../../shared/http/requestBody';
-import { requestIdsFor } from '../../shared/http/requestIds';
-import { createItemPhoneBody, itemPhoneFromBody } from '../../shared/models/itemPhone';
-import { createPhoneMethodBody, phoneMethodFromBody } from '../../shared/models/phoneAuthenticationMethod';
-import { parseBody } from '../../shared/models/validation';
-import { resolveUserKey } from '../../shared/users/resolveUserKey';
+import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import type { CryptoKey } from 'jose';
+import { createTokenVerifier } from '../../shared/auth/verifyToken';
+import type { Operation } from '../../shared/http/operation';
+import type { Registration } from '../../shared/http/pipeline';
+import { handle } from '../../shared/http/pipeline';
+import type { OwnedServices } from '../../shared/services';
+import { compileRoute, matchRoute } from '../routes';
+import { FIXTURES, prepareUsers } from './fixtures';
+import { cryptoFloor, jsonZodFloor, joseFloor, kidOf } from './floors';
 import { percentile } from './stats';
 
 /**
- * The service's own cost per request, storage left out: the pieces the handler wrapper calls, called
- * directly in the same order with a real HttpRequest, next to a bare JSON.parse + JSON.stringify.
+ * The service's own cost per request, storage left out, with the real pipeline (`handle`) and the
+ * process's services. Each operation runs once for real on a prepared user; its result is kept and
+ * every timed call answers with it, so the timed part is exactly authenticate, resolve, authorize,
+ * parse path/query/body, render and log. Next to each stage, its floors on the same input.
  */
 
-export interface PieceTimes {
+export interface Times {
   p50Us: number;
   p99Us: number;
 }
 
-export interface InProcessResult {
-  endpoint: Endpoint;
-  iterations: number;
-  total: PieceTimes;
-  authentication: PieceTimes;
-  validation: PieceTimes;
-  response: PieceTimes;
-  jsonOnly: PieceTimes;
+export interface StageTimes {
+  /** verifier.authenticate with the token already in the cache. */
+  authHit: Times;
+  /** verifier.authenticate with a token it has never seen (fresh token per call, cache on). */
+  authMiss: Times;
+  jose: Times;
+  crypto: Times;
+  /** Per operation: the whole pipeline on a cache hit, and JSON.parse + zod of its body (if it has one). */
+  operations: Array<{ operation: string; total: Times; jsonZod?: Times }>;
 }
 
-interface Case {
-  endpoint: Endpoint;
-  collectionPath: string;
-  body: object;
-  /** Validates the body and builds the resource as the function's `create` does (storage left out). */
-  build(body: unknown, userId: string): { id: string };
+const BASE = 'http://127.0.0.1:7071';
+
+function summary(samples: number[]): Times {
+  return { p50Us: percentile(samples, 50), p99Us: percentile(samples, 99) };
 }
 
-const CASES: Case[] = [
-  {
-    endpoint: 'profilePhones',
-    collectionPath: 'profile/phones',
-    body: { number: '+1 206 555 0100', type: 'mobile' },
-    build: (body, userId) => {
-      const now = new Date().toISOString();
-      const author = { user: { id: userId, displayName: null } };
-      return itemPhoneFromBody(parseBody(createItemPhoneBody, body), {
-        id: randomUUID(),
-        createdDateTime: now,
-        createdBy: author,
-        lastModifiedDateTime: now,
-        lastModifiedBy: author,
-      });
-    },
-  },
-  {
-    endpoint: 'phoneMethods',
-    collectionPath: 'authentication/phoneMethods',
-    body: { phoneNumber: '+1 2065550100', phoneType: 'mobile' },
-    build: (body) =>
-      phoneMethodFromBody(parseBody(createPhoneMethodBody, body), {
-        smsSignInEnabled: getConfig().smsSignInEnabled,
-        now: new Date(),
-      }),
-  },
-];
-
-function requestFor(c: Case, userId: string, token: string): HttpRequest {
-  return new HttpRequest({
-    method: 'POST',
-    url: `http://localhost:7071/beta/users/${userId}/${c.collectionPath}`,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    params: { collection: 'users', userId },
-    body: { string: JSON.stringify(c.body) },
-  });
-}
-
-async function measureCase(c: Case, tokens: string[], iterations: number): Promise<InProcessResult> {
-  const samples = { total: [] as number[], authentication: [] as number[], validation: [] as number[], response: [] as number[], jsonOnly: [] as number[] };
-  const maxBodyBytes = getConfig().maxBodyBytes;
-  const bodyText = JSON.stringify(c.body);
-  for (let i = 0; i < iterations; i += 1) {
-    const userId = randomUUID();
-    const request = requestFor(c, userId, tokens[i % tokens.length]!);
-
+async function timeAsync<T>(inputs: readonly T[], run: (input: T) => Promise<unknown>): Promise<Times> {
+  const samples: number[] = [];
+  for (const input of inputs) {
     const t0 = performance.now();
-    const ids = requestIdsFor(request);
-    const caller = await getTokenVerifier().authenticate(request);
-    const userKey = resolveUserKey(userId, caller);
-    authorize(caller, c.endpoint, userKey);
-    const t1 = performance.now();
-    const resource = c.build(await readJsonObject(request, maxBodyBytes), userKey);
-    const t2 = performance.now();
-    created({ request, ids, userIdSegment: userId, userId: userKey, collectionPath: c.collectionPath, resource });
-    const t3 = performance.now();
-    JSON.stringify(JSON.parse(bodyText));
-    const t4 = performance.now();
-
-    samples.authentication.push((t1 - t0) * 1000);
-    samples.validation.push((t2 - t1) * 1000);
-    samples.response.push((t3 - t2) * 1000);
-    samples.total.push((t3 - t0) * 1000);
-    samples.jsonOnly.push((t4 - t3) * 1000);
+    await run(input);
+    samples.push((performance.now() - t0) * 1000);
   }
-  const summary = (values: number[]): PieceTimes => ({ p50Us: percentile(values, 50), p99Us: percentile(values, 99) });
-  return {
-    endpoint: c.endpoint,
-    iterations,
-    total: summary(samples.total),
-    authentication: summary(samples.authentication),
-    validation: summary(samples.validation),
-    response: summary(samples.response),
-    jsonOnly: summary(samples.jsonOnly),
-  };
+  return summary(samples);
 }
 
-/** Warms up (JIT, the key set), then measures each endpoint's pieces. */
-export async function measureInProcess(tokens: string[], iterations = 3000): Promise<InProcessResult[]> {
-  const results: InProcessResult[] = [];
-  for (const c of CASES) {
-    await measureCase(c, tokens, Math.ceil(iterations / 3));
-    results.push(await measureCase(c, tokens, iterations));
+function timeSync<T>(inputs: readonly T[], run: (input: T) => unknown): Times {
+  const samples: number[] = [];
+  for (const input of inputs) {
+    const t0 = performance.now();
+    run(input);
+    samples.push((performance.now() - t0) * 1000);
   }
-  return results;
+  return summary(samples);
+}
+
+const requestWith = (token: string) => new HttpRequest({ method: 'GET', url: `${BASE}/beta/me/profile/phones`, headers: { authorization: `Bearer ${token}` } });
+
+interface Prepared {
+  registration: Registration;
+  handler: ReturnType<typeof handle>;
+  newRequest: () => HttpRequest;
+  bodyText?: string;
+}
+
+/** The operation's registration with `run` answering its first real result every time after. */
+async function prepare(registration: Registration, services: OwnedServices, token: string): Promise<Prepared> {
+  const operation = registration.operation;
+  const { userId, request } = (await prepareUsers(FIXTURES[operation.name]!, services.containers, 1))[0]!;
+  let kept: Awaited<ReturnType<Operation['run']>> | undefined;
+  const replay: Registration = { ...registration, operation: { ...operation, run: async (input) => (kept ??= await operation.run(input)) } };
+  const url = `${BASE}/beta/users/${userId}/${request.path}`;
+  const params = matchRoute(compileRoute('beta', registration.route), new URL(url).pathname);
+  if (!params) throw new Error(`${registration.name}: the fixture's path does not match ${registration.route}`);
+  const bodyText = request.body ? JSON.stringify(request.body) : undefined;
+  const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(bodyText ? { 'content-type': 'application/json' } : {}) };
+  const newRequest = () => new HttpRequest({ method: request.method as 'GET', url, headers, params, ...(bodyText ? { body: { string: bodyText } } : {}) });
+  return { registration, handler: handle(replay, () => services), newRequest, bodyText };
+}
+
+const context = (name: string) => new InvocationContext({ functionName: name, invocationId: 'bench', logHandler: () => undefined });
+
+async function invoke(prepared: Prepared, request: HttpRequest): Promise<void> {
+  const response = (await prepared.handler(request, context(prepared.registration.name))) as HttpResponseInit;
+  const status = response.status ?? 200;
+  if (status < 200 || status > 299) throw new Error(`${prepared.registration.name} answered ${status} in-process: ${String(response.body)}`);
+}
+
+/**
+ * One round. `hitToken` is already verified by the services' verifier; `freshTokens` are valid
+ * tokens never presented before (one per miss).
+ */
+export async function measureStages(
+  registrations: readonly Registration[],
+  services: OwnedServices,
+  hitToken: string,
+  freshTokens: readonly string[],
+  iterations: number,
+): Promise<StageTimes> {
+  const key = services.keySet.currentKey(kidOf(hitToken)) as CryptoKey | undefined;
+  if (!key) throw new Error('the key set holds no key for the benchmark tokens');
+  const jose = joseFloor(services.config.auth, key);
+  const crypto = cryptoFloor(key);
+  // A verifier of its own for misses (same key set, so no extra fetch): the services' cache keeps the load tokens.
+  const missVerifier = createTokenVerifier(services.config.auth, services.keySet);
+  const hitRequests = Array.from({ length: iterations }, () => requestWith(hitToken));
+  const missRequests = freshTokens.map(requestWith);
+
+  await services.verifier.authenticate(requestWith(hitToken));
+  const authHit = await timeAsync(hitRequests, (request) => services.verifier.authenticate(request));
+  const authMiss = await timeAsync(missRequests, (request) => missVerifier.authenticate(request));
+  const joseTimes = await timeAsync(freshTokens, jose);
+  const cryptoTimes = timeSync(freshTokens, crypto);
+  if (missVerifier.stats.verifications !== freshTokens.length) throw new Error('a miss was answered from the cache');
+
+  const operations: StageTimes['operations'] = [];
+  for (const registration of registrations) {
+    const prepared = await prepare(registration, services, hitToken);
+    for (let i = 0; i < Math.min(200, iterations); i += 1) await invoke(prepared, prepared.newRequest());
+    const requests = Array.from({ length: iterations }, prepared.newRequest);
+    const total = await timeAsync(requests, (request) => invoke(prepared, request));
+    const schema = registration.operation.body;
+    const jsonZod = schema && prepared.bodyText ? timeSync(Array(iterations).fill(prepared.bodyText) as string[], jsonZodFloor(schema)) : undefined;
+    operations.push({ operation: registration.operation.name, total, ...(jsonZod ? { jsonZod } : {}) });
+  }
+  return { authHit, authMiss, jose: joseTimes, crypto: cryptoTimes, operations };
 }

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getContainers } from '../../shared/storage/cosmos';
+import type { Services } from '../../shared/services';
 import { closeServer } from '../../test/support/jwksServer';
+import { BASELINES } from './baselines';
 
 /** A baseline server: its origin and how to stop it. */
 export interface BaselineServer {
@@ -10,33 +10,21 @@ export interface BaselineServer {
   close(): Promise<void>;
 }
 
-const FIXED_BODY = JSON.stringify({ id: '00000000-0000-4000-8000-000000000000', number: '+1 206 555 0100', type: 'mobile' });
-
-/** The ceiling: Node's own HTTP server answering 201 with a fixed JSON body (the request body is drained). */
-export function startBareServer(): Promise<BaselineServer> {
-  return listen(
-    createServer((request, response) => {
-      request.resume();
-      request.on('end', () => {
-        response.writeHead(201, { 'content-type': 'application/json' }).end(FIXED_BODY);
-      });
-    }),
-  );
-}
-
 /**
- * The storage floor: the same `@azure/cosmos` create the endpoints do, with the process's own client
- * (so the client count stays 1), on the same embedded storage; no auth, no validation, no Graph shape.
+ * The storage-only server: plain node:http, `/{operation}/users/{userId}/{collection...}/{id}/...`
+ * runs that operation's baseline (baselines.ts) with the service's own Cosmos client, so the process
+ * still has exactly one.
  */
-export function startStorageOnlyServer(): Promise<BaselineServer> {
+export function startStorageOnlyServer(services: Services): Promise<BaselineServer> {
   return listen(
     createServer((request, response) => {
-      const userId = /\/users\/([^/]+)\//.exec(request.url ?? '')?.[1] ?? 'unknown';
+      const [operation = '', , userId = '', , , itemId] = (request.url ?? '').split('?')[0]!.split('/').slice(1);
+      const baseline = BASELINES[operation];
       readBody(request)
         .then(async (text) => {
-          const document = { ...(JSON.parse(text) as object), id: randomUUID(), userId };
-          await getContainers().profilePhones.items.create(document);
-          response.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(document));
+          if (!baseline) throw new Error(`no baseline for ${operation}`);
+          const answer = await baseline(services, { userId, itemId, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
+          response.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
         })
         .catch(() => response.writeHead(500).end());
     }),

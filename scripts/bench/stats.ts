@@ -23,3 +23,15 @@ export async function rounds<T>(count: number, measure: (round: number) => Promi
 export function medianOf<T>(results: readonly T[], field: (result: T) => number): number {
   return median(results.map(field));
 }
+
+/** A figure measured once per round: its median, lowest and highest. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  values: number[];
+}
+
+export function spread(values: readonly number[]): Spread {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), values: [...values] };
+}

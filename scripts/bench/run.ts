@@ -1,0 +1,109 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { configVariableNames } from '../../shared/config';
+import type { Operation } from '../../shared/http/operation';
+import { registrationsOf } from '../../shared/http/pipeline';
+import type { OwnedServices } from '../../shared/services';
+import { BUNDLE_FILE, ROOT, bundle } from '../bundle';
+import { startLocalServer } from '../localServer';
+import { BASELINES } from './baselines';
+import { CosmosProbe } from './cosmosProbe';
+import { FIXTURES } from './fixtures';
+import { measureStages, type StageTimes } from './inProcess';
+import { measureMemory } from './memory';
+import { measurePackage } from './package';
+import type { RunResult } from './report';
+import { startStorageOnlyServer } from './servers';
+import { measureColdStart, measureImports } from './startup';
+import { measureThroughput } from './throughput';
+import { createdOnce, mintTokens } from './tokens';
+
+/**
+ * One benchmark run on the Node that runs this file (index.ts starts it with --expose-gc, once per
+ * Node asked for) and writes its figures as JSON to the path in argv[2]. Load comes from separate
+ * processes (autocannon); the service, the storage-only server and the embedded storage share this
+ * one, so the key-set and Cosmos client counts are this process's own.
+ */
+
+const int = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+// Overridable for a quick smoke run (BENCH_ROUNDS=1 BENCH_REQUESTS=200 BENCH_SOAK=2000); docs/performance.md uses the defaults.
+const SETTINGS = {
+  rounds: int('BENCH_ROUNDS', 3),
+  requests: int('BENCH_REQUESTS', 1000),
+  connections: 10,
+  inProcessIterations: int('BENCH_ITERATIONS', 5000),
+  misses: int('BENCH_MISSES', 1000),
+  warmupRequests: int('BENCH_WARMUP', 5000),
+  soakRequests: int('BENCH_SOAK', 30_000),
+};
+const TOKEN_POOL = 50;
+
+function log(step: string): void {
+  console.error(`bench[${process.version}]: ${step}`);
+}
+
+async function main(outFile: string): Promise<void> {
+  const startedAt = new Date().toISOString();
+  if (!existsSync(path.join(ROOT, BUNDLE_FILE))) await bundle();
+  log('package size and a load without node_modules');
+  const pkg = measurePackage();
+  log('import times');
+  const imports = await measureImports(SETTINGS.rounds);
+  log('cold start');
+  const coldStart = await measureColdStart(SETTINGS.rounds, createdOnce);
+
+  // Everything embedded: none of the contract's variables, whatever the shell has set; SMS sign-in on, so the SMS actions do their real work.
+  const env = { ...Object.fromEntries(configVariableNames.map((name) => [name, undefined])), SMS_SIGN_IN_ENABLED: 'true' };
+  const server = await startLocalServer({ port: 0, quiet: true, env });
+  // Loaded only now: the local server records the entry's registrations when it first loads it.
+  const { processServices } = require('../../functions/index') as { processServices: () => OwnedServices };
+  const { operations } = require('../../functions/operations') as { operations: readonly Operation[] };
+  const services = processServices();
+  const probe = CosmosProbe.forEndpoint(services.config.cosmos.endpoint);
+  const storageOnly = await startStorageOnlyServer(services);
+  try {
+    if (!server.devIssuer) throw new Error('the benchmark needs the development issuer: unset AUTH_* first');
+    const issuer = server.devIssuer;
+    const tokens = await mintTokens(issuer, TOKEN_POOL);
+    const withoutFixture = operations.filter((op) => !FIXTURES[op.name] || !BASELINES[op.name]).map((op) => op.name);
+    if (withoutFixture.length > 0) log(`NOT MEASURED (no fixture or baseline in scripts/bench): ${withoutFixture.join(', ')}`);
+
+    log(`throughput: ${operations.length - withoutFixture.length} operations x ${SETTINGS.rounds} rounds x ${SETTINGS.requests} requests, each side`);
+    const throughput = await measureThroughput(operations, { services, probe, origins: { service: new URL(server.url).origin, storageOnly: storageOnly.origin }, tokens, settings: SETTINGS }, log);
+
+    log('in-process stages and floors');
+    const registrations = registrationsOf(operations).filter((r) => !r.me && FIXTURES[r.operation.name]);
+    const stages: StageTimes[] = [];
+    for (let round = 0; round < SETTINGS.rounds; round += 1) {
+      const fresh = await mintTokens(issuer, SETTINGS.misses);
+      stages.push(await measureStages(registrations, services, tokens[0]!, fresh, SETTINGS.inProcessIterations));
+    }
+
+    log(`memory: ${SETTINGS.warmupRequests} warm-up requests, then a soak of ${SETTINGS.soakRequests}`);
+    const memory = await measureMemory(services, new URL(server.url).origin, tokens, SETTINGS.connections, SETTINGS.warmupRequests, SETTINGS.soakRequests);
+
+    const result: RunResult = {
+      startedAt,
+      node: process.version,
+      settings: SETTINGS,
+      withoutFixture,
+      throughput,
+      stages,
+      memory,
+      counters: { keySetFetches: services.keySet.fetchCount, cosmosClients: probe.clients, cosmosRequests: probe.requests },
+      coldStart,
+      imports,
+      package: pkg,
+    };
+    writeFileSync(outFile, JSON.stringify(result));
+  } finally {
+    probe.close();
+    await storageOnly.close();
+    await server.close();
+  }
+}
+
+main(process.argv[2] ?? path.join(ROOT, 'bench-results', 'run.json')).catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
