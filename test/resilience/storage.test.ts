@@ -53,10 +53,15 @@ interface Operation {
   /** Anything the user must already have before the faulty call (written without faults). */
   prepare?(service: IsolatedService, userId: string): Promise<void>;
   call(service: IsolatedService, userId: string): Promise<Invocation>;
-  /** Documents the faulty call itself may leave behind, from a user's stored documents. */
+  /** Items the faulty call itself may leave behind, from a user's stored items. */
   written(documents: Record<string, any>[]): Record<string, any>[];
+  /** What of an item must be stored exactly as answered. */
+  comparable(item: Record<string, any>): Record<string, any>;
   schema: { parse(value: unknown): unknown };
 }
+
+/** The reported SMS sign-in state follows the tenant policy; the stored one is the user's own setting. */
+const withoutSignInState = ({ smsSignInState: _state, ...rest }: Record<string, any>) => rest;
 
 const adminCall = async (service: IsolatedService, userId: string, body: object) =>
   invoke(service.createPhoneMethod, { userId, token: await userToken(), body, path: 'authentication/phoneMethods' });
@@ -67,6 +72,7 @@ const OPERATIONS: Operation[] = [
     container: 'phoneMethods',
     call: (service, userId) => adminCall(service, userId, { phoneNumber: '+1 2065550100', phoneType: 'mobile' }),
     written: (documents) => documents,
+    comparable: withoutSignInState,
     schema: phoneAuthenticationMethodResource,
   },
   {
@@ -77,6 +83,7 @@ const OPERATIONS: Operation[] = [
     },
     call: (service, userId) => adminCall(service, userId, { phoneNumber: '+44 7700900123', phoneType: 'alternateMobile' }),
     written: (documents) => documents.filter((document) => document.phoneType === 'alternateMobile'),
+    comparable: withoutSignInState,
     schema: phoneAuthenticationMethodResource,
   },
   {
@@ -90,6 +97,7 @@ const OPERATIONS: Operation[] = [
         path: 'profile/phones',
       }),
     written: (documents) => documents,
+    comparable: (item) => item,
     schema: itemPhoneResource,
   },
 ];
@@ -140,7 +148,7 @@ describe.each(OPERATIONS)('$name', (operation) => {
       const { '@odata.context': _context, ...answered } = result.body;
       const stored = operation.written(await storedItems(operation.container, userId));
       documentsChecked += stored.length;
-      expect(stored).toEqual([answered]);
+      expect(stored.map(operation.comparable)).toEqual([operation.comparable(answered)]);
       return;
     }
     expect(result.body.error.code).toBe(fault.expected === 429 ? 'tooManyRequests' : 'serviceNotAvailable');
@@ -158,6 +166,6 @@ describe.each(OPERATIONS)('$name', (operation) => {
     expect(operation.schema.parse(resource)).toBeTruthy();
     const stored = operation.written(await storedItems(operation.container, userId));
     documentsChecked += stored.length;
-    expect(stored).toEqual([resource]);
+    expect(stored.map(operation.comparable)).toEqual([operation.comparable(resource)]);
   });
 });
