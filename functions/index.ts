@@ -27,7 +27,7 @@ app.hook.appStart(() => {
 for (const registration of registrationsOf(operations)) {
   app.http(registration.name, {
     methods: [registration.operation.method],
-    // The JWT is verified in code (shared/auth); the Functions key is not part of Graph's contract.
+    // The JWT is verified in code (shared/auth); the Functions key is not part of Graph's API.
     authLevel: 'anonymous',
     route: registration.route,
     handler: handle(registration, processServices),

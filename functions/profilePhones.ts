@@ -16,7 +16,7 @@ import {
 } from '../shared/models/itemPhone';
 import { profilePhoneStore } from '../shared/storage/profilePhones';
 
-/** The seed wrote `/user/{userId}/...`, Graph and its SDKs send `/users/{userId}/...`: both are served. */
+/** Graph and its SDKs send `/users/{userId}/...`; some clients write `/user/{userId}/...`: both are served. */
 const users: UserRoutes = { collections: ['users', 'user'] };
 const collectionPath = 'profile/phones';
 const phoneId = z.object({ id: z.string() });

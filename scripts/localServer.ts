@@ -20,7 +20,7 @@ import { firstLine, portFrom, StartupError } from './local/startupError';
  * as it is and its own `app.http(...)` registrations are recorded, so the routes, methods and
  * handlers served here are the ones the Functions host serves (with host.json's route prefix).
  * Without COSMOS_ENDPOINT an embedded Cosmos-compatible server is started; without AUTH_* a
- * development issuer signs tokens. Setting the contract's variables switches to the real services.
+ * development issuer signs tokens. Setting the service's variables switches to the real services.
  *
  * The parts live in scripts/local/: host emulation (functionHost, router, requestBody, answers,
  * httpServer), storage (cosmos), environment (env), the dev issuer's endpoints (devIssuerEndpoint),

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * derives the create-body and response schemas from that declaration.
  */
 
-/** Graph's namespaces for the types served here; the profile seed also used an internal namespace. */
+/** Graph's namespaces for the types served here; some profile clients send an internal namespace. */
 const NAMESPACE_ALIASES = ['microsoft.graph', 'microsoft.fast.pi.viewgenerator.v2.profile.models'];
 
 /**

@@ -135,7 +135,7 @@ describe('POST /beta/users/{userId}/authentication/phoneMethods', () => {
     expect(await storedFor(userId)).toEqual([]);
   });
 
-  test("the seed's example request gets a 400 listing each placeholder property", async () => {
+  test("Graph's documented example request (placeholder values) gets a 400 listing each placeholder property", async () => {
     const userId = randomUUID();
     const seedExample = {
       '@odata.type': '#microsoft.graph.phoneAuthenticationMethod',
@@ -181,7 +181,7 @@ describe('POST /beta/users/{userId}/authentication/phoneMethods', () => {
   });
 });
 
-describe('phoneMethods permissions (contract section 2)', () => {
+describe('phoneMethods create permissions', () => {
   const body = { phoneNumber: '+1 2065550100', phoneType: 'mobile' };
 
   test.each([

@@ -71,7 +71,7 @@ describe('POST /beta/users/{userId}/profile/phones', () => {
     expect(result.body.inference).toEqual({ confidenceScore: 0.75, userHasVerifiedAccuracy: false });
   });
 
-  test("the seed's example request gets a 400 listing each placeholder property, and nothing is stored", async () => {
+  test("the documented example request (placeholder values) gets a 400 listing each placeholder property, and nothing is stored", async () => {
     const { oid, token } = await self();
     const seedExample = {
       '@odata.type': '#Microsoft.Fast.PI.ViewGenerator.V2.Profile.Models.itemPhone',
@@ -139,7 +139,7 @@ describe('POST /beta/users/{userId}/profile/phones', () => {
   });
 });
 
-describe('profile phones permissions (contract section 2)', () => {
+describe('profile phones create permissions', () => {
   const body = { number: '+1 425 555 0100' };
 
   test.each(['User.ReadWrite', 'User.ReadWrite.All'])('delegated %s on own profile: 201', async (scp) => {

@@ -123,7 +123,7 @@ describe('routing like the Functions host', () => {
 
   test.each([
     ['/beta/users/', 'users'],
-    ['/beta/user/', 'user (the seed)'],
+    ['/beta/user/', 'user (the singular form some clients send)'],
     ['/Beta/USERS/', 'any letter case'],
   ])('profile phones on %s (%s) → 201', async (prefix) => {
     const oid = randomUUID();

@@ -80,7 +80,7 @@ describe('loading package.json main like the Functions worker', () => {
     }
   });
 
-  it("serves the seed route /user/{userId} and Graph's /users/{userId} for profile phones, and /me for everything", () => {
+  it("serves /user/{userId} and Graph's /users/{userId} for profile phones, and /me for everything", () => {
     const routes = expected.map((registration) => registration.route);
     expect(routes).toContain('{collection:regex(^(users|user)$)}/{userId}/profile/phones/{id}');
     expect(routes).toContain('users/{userId}/authentication/phoneMethods');
