@@ -26,10 +26,10 @@ import { createdOnce, mintTokens } from './tokens';
  */
 
 const int = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-// Overridable for a quick smoke run (BENCH_ROUNDS=1 BENCH_REQUESTS=200 BENCH_SOAK=2000); docs/performance.md uses the defaults.
+// Overridable for a quick smoke run (BENCH_ROUNDS=1 BENCH_COSMOS_BUDGET=200 BENCH_SOAK=2000); docs/performance.md uses the defaults.
 const SETTINGS = {
   rounds: int('BENCH_ROUNDS', 3),
-  requests: int('BENCH_REQUESTS', 1000),
+  cosmosBudget: int('BENCH_COSMOS_BUDGET', 800),
   connections: 10,
   inProcessIterations: int('BENCH_ITERATIONS', 5000),
   misses: int('BENCH_MISSES', 1000),
@@ -52,7 +52,7 @@ async function main(outFile: string): Promise<void> {
   log('cold start');
   const coldStart = await measureColdStart(SETTINGS.rounds, createdOnce);
 
-  // Everything embedded: none of the contract's variables, whatever the shell has set; SMS sign-in on, so the SMS actions do their real work.
+  // Everything embedded: none of the service's variables, whatever the shell has set; SMS sign-in on, so the SMS actions do their real work.
   const env = { ...Object.fromEntries(configVariableNames.map((name) => [name, undefined])), SMS_SIGN_IN_ENABLED: 'true' };
   const server = await startLocalServer({ port: 0, quiet: true, env });
   // Loaded only now: the local server records the entry's registrations when it first loads it.
@@ -68,7 +68,7 @@ async function main(outFile: string): Promise<void> {
     const withoutFixture = operations.filter((op) => !FIXTURES[op.name] || !BASELINES[op.name]).map((op) => op.name);
     if (withoutFixture.length > 0) log(`NOT MEASURED (no fixture or baseline in scripts/bench): ${withoutFixture.join(', ')}`);
 
-    log(`throughput: ${operations.length - withoutFixture.length} operations x ${SETTINGS.rounds} rounds x ${SETTINGS.requests} requests, each side`);
+    log(`throughput: ${operations.length - withoutFixture.length} operations x ${SETTINGS.rounds} rounds x about ${SETTINGS.cosmosBudget} Cosmos requests, each side`);
     const throughput = await measureThroughput(operations, { services, probe, origins: { service: new URL(server.url).origin, storageOnly: storageOnly.origin }, tokens, settings: SETTINGS }, log);
 
     log('in-process stages and floors');

@@ -68,7 +68,7 @@ const GIVE_UP_MS = 30_000;
 
 /**
  * Spawns the local server as `npm start` runs it (tsx, embedded Cosmos, dev issuer; it loads the
- * function files itself, so it cannot run from the bundle) with none of the contract's variables set,
+ * function files itself, so it cannot run from the bundle) with none of the service's variables set,
  * and polls until a create answers 201: process start, TypeScript loading, storage bootstrap, the
  * key-set fetch and the first Cosmos request are all inside the number.
  */

@@ -14,7 +14,11 @@ import { medianOf, spread, type Spread } from './stats';
 
 export interface ThroughputSettings {
   rounds: number;
-  requests: number;
+  /**
+   * Cosmos requests per side and round: an operation gets this many divided by the Cosmos requests
+   * one of its requests makes (at least MIN_REQUESTS), so every run lasts about as long.
+   */
+  cosmosBudget: number;
   connections: number;
 }
 
@@ -24,6 +28,8 @@ export interface SideRun extends LoadResult {
 
 export interface OperationThroughput {
   operation: string;
+  /** Requests per side and round. */
+  requests: number;
   endpointRps: number;
   baselineRps: number;
   /** endpoint / baseline, per round; median and spread over rounds. */
@@ -40,7 +46,8 @@ export interface Origins {
 }
 
 const POOL_USERS = 100;
-const WARMUP_REQUESTS = 200;
+const WARMUP_REQUESTS = 100;
+const MIN_REQUESTS = 100;
 
 type Side = 'endpoint' | 'baseline';
 
@@ -78,10 +85,12 @@ interface Context {
 
 export async function measureThroughput(operations: readonly Operation[], ctx: Context, log: (line: string) => void): Promise<OperationThroughput[]> {
   const measured = operations.filter((operation) => FIXTURES[operation.name]);
+  const counts = new Map<string, number>();
   for (const operation of measured) {
     const fixture = FIXTURES[operation.name]!;
-    await runSide('endpoint', operation, fixture, ctx, WARMUP_REQUESTS);
+    const warm = await runSide('endpoint', operation, fixture, ctx, WARMUP_REQUESTS);
     await runSide('baseline', operation, fixture, ctx, WARMUP_REQUESTS);
+    counts.set(operation.name, Math.max(MIN_REQUESTS, Math.round(ctx.settings.cosmosBudget / Math.max(1, warm.cosmosPerRequest))));
   }
   const perOperation = new Map<string, OperationThroughput['rounds']>(measured.map((operation) => [operation.name, []]));
   for (let round = 0; round < ctx.settings.rounds; round += 1) {
@@ -89,8 +98,9 @@ export async function measureThroughput(operations: readonly Operation[], ctx: C
       const fixture = FIXTURES[operation.name]!;
       // Alternate which side goes first, so neither always follows the other's garbage.
       const first: Side = round % 2 === 0 ? 'endpoint' : 'baseline';
-      const a = await runSide(first, operation, fixture, ctx, ctx.settings.requests);
-      const b = await runSide(first === 'endpoint' ? 'baseline' : 'endpoint', operation, fixture, ctx, ctx.settings.requests);
+      const count = counts.get(operation.name)!;
+      const a = await runSide(first, operation, fixture, ctx, count);
+      const b = await runSide(first === 'endpoint' ? 'baseline' : 'endpoint', operation, fixture, ctx, count);
       const [endpoint, baseline] = first === 'endpoint' ? [a, b] : [b, a];
       perOperation.get(operation.name)!.push({ endpoint, baseline, ratio: endpoint.requestsPerSecond / baseline.requestsPerSecond });
       log(`round ${round + 1} ${operation.name}: ${endpoint.requestsPerSecond.toFixed(0)} vs ${baseline.requestsPerSecond.toFixed(0)} req/s`);
@@ -100,6 +110,7 @@ export async function measureThroughput(operations: readonly Operation[], ctx: C
     const runs = perOperation.get(operation.name)!;
     return {
       operation: operation.name,
+      requests: counts.get(operation.name)!,
       endpointRps: medianOf(runs, (r) => r.endpoint.requestsPerSecond),
       baselineRps: medianOf(runs, (r) => r.baseline.requestsPerSecond),
       ratio: spread(runs.map((r) => r.ratio)),
