@@ -81,7 +81,7 @@ param cosmosSmsSignInNumbersContainerName string
 param smsSignInEnabled bool
 
 @minValue(1)
-@maxValue(1000)
+@maxValue(250)
 @description('MAX_PROFILE_PHONES_PER_USER: profile phones one user may have.')
 param maxProfilePhonesPerUser int
 
