@@ -14,21 +14,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEPLOYMENT_FILES } from '../../scripts/bundle';
 import { unzip, zip } from '../../scripts/bench/zip';
+import { loadLikeTheWorker, type Registered } from '../support/worker';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
-const registrationDir = path.join(repoRoot, 'test', 'registration');
-const stubRoot = path.join(registrationDir, 'functions-core-stub');
-const runner = path.join(registrationDir, 'loadEntryPoints.js');
-const MARKER = 'REGISTRATIONS ';
-
-interface Registered {
-  entryPoint: string;
-  files: string[];
-  programmingModel: { name: string; version: string } | null;
-  functions: Array<{ name: string; bindings: Record<string, unknown> }>;
-  hooks: string[];
-}
-
 /** `dist:` of the api service in azure.yaml: the folder azd zips and uploads. */
 function azureYamlDist(): string {
   const text = readFileSync(path.join(repoRoot, 'azure.yaml'), 'utf8');
@@ -58,19 +46,6 @@ function copyBuildInputs(into: string): void {
 function npmRun(cwd: string, script: string): void {
   // NODE_ENV=production as azd sets it for the package step.
   execFileSync('npm', ['run', script, '--silent'], { cwd, stdio: 'pipe', timeout: 180_000, env: { ...process.env, NODE_ENV: 'production' } });
-}
-
-function loadLikeTheWorker(appRoot: string): Registered {
-  const stdout = execFileSync(process.execPath, [runner, appRoot], {
-    cwd: appRoot,
-    encoding: 'utf8',
-    // Only the worker-provided module is resolvable: nothing from the repository's node_modules.
-    env: { PATH: process.env.PATH ?? '', NODE_PATH: stubRoot, NODE_OPTIONS: '' },
-    timeout: 60_000,
-  });
-  const line = stdout.split('\n').find((text) => text.startsWith(MARKER));
-  if (!line) throw new Error(`no registrations reported; stdout was:\n${stdout}`);
-  return JSON.parse(line.slice(MARKER.length)) as Registered;
 }
 
 let staged: string[];

@@ -10,49 +10,19 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { operations } from '../../functions/operations';
 import { registrationsOf } from '../../shared/http/pipeline';
+import { loadLikeTheWorker, type Registered } from '../support/worker';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
-const stubRoot = path.join(__dirname, 'functions-core-stub');
-const runner = path.join(__dirname, 'loadEntryPoints.js');
-const MARKER = 'REGISTRATIONS ';
-
-interface Binding {
-  type: string;
-  direction: string;
-  authLevel?: string;
-  methods?: string[];
-  route?: string;
-}
-interface Registered {
-  entryPoint: string;
-  files: string[];
-  programmingModel: { name: string; version: string } | null;
-  functions: Array<{ name: string; bindings: Record<string, Binding> }>;
-  hooks: string[];
-}
-
 /** Builds exactly as `npm run build` does, so the test follows whatever that script and `main` become. */
 function build(): void {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'pipe', timeout: 180_000 });
-}
-
-function loadLikeTheWorker(): Registered {
-  const stdout = execFileSync(process.execPath, [runner, repoRoot], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    env: { ...process.env, NODE_PATH: stubRoot, NODE_OPTIONS: '' },
-    timeout: 60_000,
-  });
-  const line = stdout.split('\n').find((text) => text.startsWith(MARKER));
-  if (!line) throw new Error(`no registrations reported; stdout was:\n${stdout}`);
-  return JSON.parse(line.slice(MARKER.length)) as Registered;
 }
 
 let registered: Registered;
 
 beforeAll(() => {
   build();
-  registered = loadLikeTheWorker();
+  registered = loadLikeTheWorker(repoRoot);
 }, 240_000);
 
 const byName = (name: string) => registered.functions.find((fn) => fn.name === name);
