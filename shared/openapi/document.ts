@@ -1,0 +1,40 @@
+import { operations as allOperations } from '../../functions/operations';
+import packageJson from '../../package.json';
+import type { Operation } from '../http/operation';
+import { pathItems } from './operations';
+import { errorResponses } from './responses';
+import { Components, ERROR_SCHEMA, odataError } from './schemas';
+import { securitySchemes } from './security';
+
+/*
+ * The OpenAPI 3.1 description of the service, generated from the operation descriptors: one path
+ * item per registered route, one operation per registration. Every body schema is converted from the
+ * zod schema the pipeline validates with, security comes from the permission table `authorize`
+ * enforces, and nothing here is written per operation, so a new descriptor is documented by
+ * regenerating. `npm run openapi` writes the document to openapi.json.
+ */
+
+/**
+ * The whole document for a list of operations (every served operation by default). Deterministic:
+ * the same descriptors always give the same JSON, key order included.
+ */
+export function buildOpenApiDocument(operations: readonly Operation[] = allOperations): Record<string, unknown> {
+  const components = new Components();
+  components.add(ERROR_SCHEMA, odataError, 'output');
+  const paths = pathItems(operations, components);
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: packageJson.name,
+      version: packageJson.version,
+      description: packageJson.description,
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    paths,
+    components: {
+      schemas: components.all(),
+      responses: errorResponses(),
+      securitySchemes: securitySchemes(operations),
+    },
+  };
+}
