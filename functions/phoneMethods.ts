@@ -45,20 +45,20 @@ const replaceMethod = (methods: readonly PhoneAuthenticationMethod[], next: Phon
   methods.map((method) => (method.phoneType === next.phoneType ? next : method));
 const sameNumber = (a: string, b: string) => smsNumberKey(a) === smsNumberKey(b);
 
-function stores(services: Services): { methods: PhoneMethodStore; numbers: SmsSignInNumbers } {
+export function stores(services: Services): { methods: PhoneMethodStore; numbers: SmsSignInNumbers } {
   const methods = phoneMethodStore(services.containers);
   return { methods, numbers: new SmsSignInNumbers(services.containers.smsSignInNumbers, methods, () => services.now()) };
 }
 
 /** The state a mobile gets from a claim attempt: `ready` only while the claim's holder may still write. */
-function claimedState(numbers: SmsSignInNumbers, claim: WonClaim | undefined): SmsSignInState {
+export function claimedState(numbers: SmsSignInNumbers, claim: WonClaim | undefined): SmsSignInState {
   if (!claim) return 'phoneNumberNotUnique';
   if (!numbers.mayWriteReady(claim)) throw serviceNotAvailable('Claiming the phone number took too long. Retry the request.', 1);
   return 'ready';
 }
 
 /** Runs `attempt` with a won claim (or none), then settles the claim whatever happened. */
-async function withClaim<T>(numbers: SmsSignInNumbers, userId: string, phoneNumber: string, attempt: (claim: WonClaim | undefined) => Promise<T>): Promise<T> {
+export async function withClaim<T>(numbers: SmsSignInNumbers, userId: string, phoneNumber: string, attempt: (claim: WonClaim | undefined) => Promise<T>): Promise<T> {
   const claim = await numbers.claim(userId, phoneNumber);
   try {
     return await attempt(claim);
