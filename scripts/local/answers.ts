@@ -52,10 +52,10 @@ export function writeAnswer(response: ServerResponse, answer: LocalAnswer): void
   const socket = response.socket;
   if (!socket || socket.destroyed || !socket.writable || response.headersSent) return;
   const request = response.req;
-  const body = Buffer.from(answer.body, 'utf8');
   const close = answer.headers.Connection === 'close';
-  response.writeHead(answer.status, { ...answer.headers, 'Content-Length': String(body.byteLength) });
-  response.end(body, close ? () => linger(request, socket) : undefined);
+  response.writeHead(answer.status, { ...answer.headers, 'Content-Length': String(Buffer.byteLength(answer.body, 'utf8')) });
+  // A string (not a Buffer) lets node:http send the head and the body in one write.
+  response.end(answer.body, 'utf8', close ? () => linger(request, socket) : undefined);
 }
 
 function linger(request: IncomingMessage | undefined, socket: Socket): void {

@@ -88,6 +88,8 @@ export async function invokeFunction({ request, url, method, body, fn, params, p
     logHandler: (_level, ...args) => print(args.map(String).join(' ')),
   });
   const result = await fn.handler(httpRequest, context);
+  const plain = result instanceof HttpResponse ? undefined : plainAnswer(result);
+  if (plain) return plain;
   const response = result instanceof HttpResponse ? result : new HttpResponse((result ?? {}) as HttpResponseInit);
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => {
@@ -95,6 +97,52 @@ export async function invokeFunction({ request, url, method, body, fn, params, p
   });
   return { status: response.status, headers, body: Buffer.from(await response.arrayBuffer()).toString('utf8') };
 }
+
+/** Statuses whose body `HttpResponse` drops (the fetch spec's null-body statuses in 200-599). */
+const NULL_BODY_STATUSES = new Set([204, 205, 304]);
+/** An HTTP token (a header name as the fetch `Headers` class accepts it). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/**
+ * A header value `Headers` keeps as it is: a ByteString (no character past U+00FF) without NUL, CR
+ * or LF, and without surrounding HTTP whitespace (tab, space).
+ */
+const PLAIN_HEADER_VALUE = /^(?:[\x01-\x08\x0b\x0c\x0e-\x1f\x21-\xff](?:[\x01-\x09\x0b\x0c\x0e-\xff]*[\x01-\x08\x0b\x0c\x0e-\x1f\x21-\xff])?)?$/;
+
+/**
+ * What `new HttpResponse(init)` followed by reading its headers and `arrayBuffer()` gives, without
+ * building a fetch Response and a stream for it, for the init the handlers return: a status in
+ * 200-599, a plain object of header values that `Headers` would keep unchanged, names distinct
+ * ignoring case and no Set-Cookie, and a string body or none. Like `Headers`, names are lower-cased
+ * and listed in sorted order; like `Response`, a string body without a Content-Type gets
+ * `text/plain;charset=UTF-8`, and a null-body status drops the body. Anything else (an undefined
+ * result, jsonBody, cookies, a stream body, a string with a lone surrogate, an unusual header) is
+ * left to `HttpResponse`: undefined.
+ */
+function plainAnswer(result: unknown): LocalAnswer | undefined {
+  if (result === null || typeof result !== 'object' || Object.getPrototypeOf(result) !== Object.prototype) return undefined;
+  const { status = 200, headers: given = {}, body, ...rest } = result as HttpResponseInit;
+  for (const key in rest) if ((rest as Record<string, unknown>)[key] !== undefined) return undefined;
+  if (!Number.isInteger(status) || status < 200 || status > 599) return undefined;
+  if (body !== undefined && body !== null && (typeof body !== 'string' || !isWellFormed(body))) return undefined;
+  if (given === null || typeof given !== 'object' || Object.getPrototypeOf(given) !== Object.prototype) return undefined;
+  const named: Array<[string, string]> = [];
+  for (const [name, value] of Object.entries(given as Record<string, unknown>)) {
+    if (typeof value !== 'string' || !HEADER_NAME.test(name) || !PLAIN_HEADER_VALUE.test(value)) return undefined;
+    named.push([name.toLowerCase(), value]);
+  }
+  const withBody = !NULL_BODY_STATUSES.has(status) && typeof body === 'string';
+  if (withBody && !named.some(([name]) => name === 'content-type')) named.push(['content-type', 'text/plain;charset=UTF-8']);
+  named.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const headers: Record<string, string> = {};
+  for (const [name, value] of named) {
+    if (name === 'set-cookie' || Object.hasOwn(headers, name)) return undefined;
+    headers[name] = value;
+  }
+  return { status, headers, body: withBody ? body : '' };
+}
+
+/** No lone surrogate (which the UTF-8 round trip through a Response would replace); ES2024, in Node 20 and 22. */
+const isWellFormed = (text: string) => (text as string & { isWellFormed(): boolean }).isWellFormed();
 
 /** Repeated headers are joined with ", " as the host does (so two Authorization headers stay visible). */
 function headersOf(request: IncomingMessage): Record<string, string> {

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { getConfig } from '../../shared/config';
 import { badRequest, GraphError } from '../../shared/http/graphErrors';
 import type { DevIssuer } from '../devIssuer';
-import { BadPathError, matchRoute } from '../routes';
+import { BadPathError, decodeSegment, matchRoute, type CompiledRoute } from '../routes';
 import { json, methodNotAllowed, notFound, requestError, type LocalAnswer } from './answers';
 import { serveDevIssuer } from './devIssuerEndpoint';
 import { invokeFunction, type RegisteredFunction } from './functionHost';
@@ -35,8 +35,9 @@ export async function route(request: IncomingMessage, routes: RouteContext): Pro
     const issued = routes.devIssuer ? await serveDevIssuer(request, path, method, routes.devIssuer, routes.port) : undefined;
     if (issued) return logLocal(issued);
 
+    const segments = new PathSegments(url.pathname);
     const matches = routes.functions.flatMap((fn) => {
-      const params = matchRoute(fn.route, url.pathname);
+      const params = segments.mayMatch(fn.route) ? matchRoute(fn.route, url.pathname) : undefined;
       return params ? [{ fn, params }] : [];
     });
     const match = matches.find(({ fn }) => fn.methods.includes(method));
@@ -51,5 +52,55 @@ export async function route(request: IncomingMessage, routes: RouteContext): Pro
     const graphError = error instanceof BadPathError ? badRequest(error.message) : error;
     if (graphError instanceof GraphError) return logLocal(requestError(graphError, request), graphError.code);
     throw error;
+  }
+}
+
+/**
+ * A request path split and decoded once, segment by segment on first use, so that the routes that
+ * cannot match are passed over without `matchRoute` splitting and decoding the path again for each
+ * of them. `mayMatch` makes `matchRoute`'s checks in its order and is false only where `matchRoute`
+ * answers undefined without throwing: a segment with a broken encoding, once reached, leaves the
+ * route to `matchRoute` (which throws BadPathError for it), so which path errors is unchanged.
+ */
+class PathSegments {
+  private readonly raw: string[];
+  private readonly decoded: Array<string | null | undefined>;
+
+  constructor(pathname: string) {
+    // As matchRoute: one leading and one trailing slash are ignored.
+    const trimmed = pathname.replace(/^\//, '').replace(/\/$/, '');
+    this.raw = trimmed.length === 0 ? [] : trimmed.split('/');
+    this.decoded = new Array<string | null | undefined>(this.raw.length);
+  }
+
+  mayMatch(route: CompiledRoute): boolean {
+    const raw = this.raw;
+    if (raw.length > route.segments.length) return false;
+    for (const [index, segment] of route.segments.entries()) {
+      if (index >= raw.length) {
+        if (segment.kind === 'parameter' && segment.optional) continue;
+        return false;
+      }
+      const value = this.segment(index);
+      if (value === null) return true;
+      if (value.length === 0) return false;
+      if (segment.kind === 'literal' ? value.toLowerCase() !== segment.text : segment.constraint !== undefined && !segment.constraint.test(value)) return false;
+    }
+    return true;
+  }
+
+  /** The decoded segment, or null when its percent-encoding is broken. */
+  private segment(index: number): string | null {
+    let value = this.decoded[index];
+    if (value === undefined) {
+      try {
+        value = decodeSegment(this.raw[index]!);
+      } catch (error) {
+        if (!(error instanceof BadPathError)) throw error;
+        value = null;
+      }
+      this.decoded[index] = value;
+    }
+    return value;
   }
 }
