@@ -16,8 +16,7 @@ import {
   type SmsSignInState,
 } from '../shared/models/phoneAuthenticationMethod';
 import type { Services } from '../shared/services';
-import { phoneMethodStore, type PhoneMethodStore } from '../shared/storage/phoneMethods';
-import { SmsSignInNumbers, type WonClaim } from '../shared/storage/smsSignInNumbers';
+import { phoneMethodStore, phoneMethodStores } from '../shared/storage/phoneMethods';
 
 /**
  * Phone authentication methods. Each user's methods live in one document, so every rule that spans
@@ -45,27 +44,7 @@ const replaceMethod = (methods: readonly PhoneAuthenticationMethod[], next: Phon
   methods.map((method) => (method.phoneType === next.phoneType ? next : method));
 const sameNumber = (a: string, b: string) => smsNumberKey(a) === smsNumberKey(b);
 
-export function stores(services: Services): { methods: PhoneMethodStore; numbers: SmsSignInNumbers } {
-  const methods = phoneMethodStore(services.containers);
-  return { methods, numbers: new SmsSignInNumbers(services.containers.smsSignInNumbers, methods, () => services.now()) };
-}
-
-/** The state a mobile gets from a claim attempt: `ready` only while the claim's holder may still write. */
-export function claimedState(numbers: SmsSignInNumbers, claim: WonClaim | undefined): SmsSignInState {
-  if (!claim) return 'phoneNumberNotUnique';
-  if (!numbers.mayWriteReady(claim)) throw serviceNotAvailable('Claiming the phone number took too long. Retry the request.', 1);
-  return 'ready';
-}
-
-/** Runs `attempt` with a won claim (or none), then settles the claim whatever happened. */
-export async function withClaim<T>(numbers: SmsSignInNumbers, userId: string, phoneNumber: string, attempt: (claim: WonClaim | undefined) => Promise<T>): Promise<T> {
-  const claim = await numbers.claim(userId, phoneNumber);
-  try {
-    return await attempt(claim);
-  } finally {
-    if (claim) await numbers.settle(userId, phoneNumber, claim.holderId);
-  }
-}
+const stores = (services: Services) => phoneMethodStores(services.containers, () => services.now());
 
 function smsOnlyOnMobile(id: string): void {
   if (id.toLowerCase() !== MOBILE_ID) {
@@ -142,7 +121,7 @@ export const createPhoneMethod = defineOperation({
     if (method.phoneType !== 'mobile' || !policy) return created(presentPhoneMethod(await add(method.smsSignInState), policy));
     // A user who already has a mobile gets the 409 without touching the number's claim.
     if (mobileOf(await store.read(userId))) throw conflict("A phone method of type 'mobile' already exists for this user.");
-    const stored = await withClaim(numbers, userId, method.phoneNumber, (claim) => add(claimedState(numbers, claim)));
+    const stored = await numbers.withClaim(userId, method.phoneNumber, (claim) => add(numbers.stateFor(claim)));
     return created(presentPhoneMethod(stored, policy));
   },
 });
@@ -201,8 +180,8 @@ export const updatePhoneMethod = defineOperation({
       const wrongType = body.phoneType != null && body.phoneType !== type;
       const claims = !wrongType && current.smsSignInState !== 'notEnabled' && !sameNumber(current.phoneNumber, newNumber);
       const { previous, retry } = claims
-        ? await withClaim(numbers, userId, newNumber, (claim) =>
-            change((now) => (now.smsSignInState === 'notEnabled' ? 'notEnabled' : claimedState(numbers, claim))),
+        ? await numbers.withClaim(userId, newNumber, (claim) =>
+            change((now) => (now.smsSignInState === 'notEnabled' ? 'notEnabled' : numbers.stateFor(claim))),
           )
         : await change((now) => (now.smsSignInState === 'notEnabled' ? 'notEnabled' : RETRY));
       if (retry) continue;
@@ -261,12 +240,12 @@ export const enableSmsSignIn = defineOperation({
       if (!mobile) throw notFound();
       if (mobile.smsSignInState === 'ready') return noContent();
       const phoneNumber = mobile.phoneNumber;
-      const outcome = await withClaim(numbers, userId, phoneNumber, (claim) =>
+      const outcome = await numbers.withClaim(userId, phoneNumber, (claim) =>
         store.update<SmsSignInState | typeof RETRY>(userId, (methods) => {
           const current = mobileOf(methods);
           if (!current) throw notFound();
           if (!sameNumber(current.phoneNumber, phoneNumber)) return { answer: RETRY };
-          const state = claimedState(numbers, claim);
+          const state = numbers.stateFor(claim);
           if (current.smsSignInState === state) return { answer: state };
           return { items: replaceMethod(methods, { ...current, smsSignInState: state }), answer: state };
         }),

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import type { Container } from '@azure/cosmos';
-import { claimedState, stores, withClaim } from '../functions/phoneMethods';
 import { getConfig } from '../shared/config';
 import { GraphError } from '../shared/http/graphErrors';
 import { ITEM_PHONE_TYPE, type ItemPhone } from '../shared/models/itemPhone';
@@ -13,6 +12,7 @@ import {
 } from '../shared/models/phoneAuthenticationMethod';
 import { createServices, type Services } from '../shared/services';
 import { storageStatus, withDeadline } from '../shared/storage/cosmos';
+import { phoneMethodStores } from '../shared/storage/phoneMethods';
 import { profilePhoneStore } from '../shared/storage/profilePhones';
 
 /**
@@ -220,7 +220,7 @@ export async function migrate(services: Services, options: MigrationOptions = {}
   });
 
   // Phone methods: fold by type; a `ready` mobile claims its number first when the policy is on.
-  const { methods: methodStore, numbers } = stores(services);
+  const { methods: methodStore, numbers } = phoneMethodStores(services.containers, () => services.now());
   const legacyMethods = await readLegacy(services.containers.phoneMethods, isLegacyPhoneMethod, options.onlyUsers);
   report.unrecognized += legacyMethods.unrecognized;
   const methodCounts = report.phoneMethods;
@@ -280,7 +280,7 @@ export async function migrate(services: Services, options: MigrationOptions = {}
           const hasMobile = (await methodStore.read(userId)).some((method) => method.phoneType === 'mobile');
           outcome = hasMobile
             ? await write(() => RETRY)
-            : await withClaim(numbers, userId, phoneNumber, (claim) => write(() => claimedState(numbers, claim)));
+            : await numbers.withClaim(userId, phoneNumber, (claim) => write(() => numbers.stateFor(claim)));
         }
       }
       if (outcome === RETRY) throw new GraphError(503, 'serviceNotAvailable', 'The mobile changed repeatedly during the migration.');

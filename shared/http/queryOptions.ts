@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { badRequest, type GraphErrorDetail } from './graphErrors';
 
 /** An operation without query options still refuses every OData system query option. */
-export const NO_QUERY_OPTIONS = z.strictObject({});
+const NO_QUERY_OPTIONS = z.strictObject({});
 
 /**
  * Parses the request's OData system query options (`$`-prefixed; other parameters are not Graph's and

@@ -11,7 +11,7 @@ import { permissionNotes, securityRequirements } from './security';
 const METHOD_ORDER: readonly HttpMethod[] = ['GET', 'POST', 'PATCH', 'DELETE'];
 
 /** The component name of an operation's request body. */
-export const requestBodyComponent = (operation: Operation) => `${operation.name}RequestBody`;
+const requestBodyComponent = (operation: Operation) => `${operation.name}RequestBody`;
 
 function operationObject(registration: Registration, documented: DocumentedPath, components: Components): Json {
   const { operation } = registration;

@@ -12,7 +12,7 @@ const SECURITY_SCHEME = 'azureAdJwt';
  * Scopes and roles that can succeed on a registration, each once, in table order. On `/me` the caller
  * is the user acted on and app-only tokens have no user, so only the self rule applies.
  */
-export function acceptedPermissions(row: PermissionRow, me: boolean): string[] {
+function acceptedPermissions(row: PermissionRow, me: boolean): string[] {
   const self = row.self?.scopes ?? [];
   return me ? unique(self) : unique([...self, ...row.others.scopes, ...(row.application ?? [])]);
 }

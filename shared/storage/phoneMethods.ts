@@ -1,5 +1,6 @@
 import type { PhoneAuthenticationMethod } from '../models/phoneAuthenticationMethod';
 import type { Containers } from './cosmos';
+import { SmsSignInNumbers } from './smsSignInNumbers';
 import { UserDocuments } from './userDocument';
 
 /**
@@ -10,4 +11,10 @@ export type PhoneMethodStore = UserDocuments<'methods', PhoneAuthenticationMetho
 
 export function phoneMethodStore(containers: Containers): PhoneMethodStore {
   return new UserDocuments(containers.phoneMethods, 'methods');
+}
+
+/** What the phone-method operations write: the users' documents and the SMS sign-in number claims. */
+export function phoneMethodStores(containers: Containers, now: () => Date): { methods: PhoneMethodStore; numbers: SmsSignInNumbers } {
+  const methods = phoneMethodStore(containers);
+  return { methods, numbers: new SmsSignInNumbers(containers.smsSignInNumbers, methods, now) };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Container } from '@azure/cosmos';
 import { serviceNotAvailable } from '../http/graphErrors';
-import { smsNumberKey } from '../models/phoneAuthenticationMethod';
+import { smsNumberKey, type SmsSignInState } from '../models/phoneAuthenticationMethod';
 import { isAmbiguousWriteFailure, STORAGE_OPERATION_DEADLINE_MS, storageFailure, storageStatus, withDeadline } from './cosmos';
 import type { PhoneMethodStore } from './phoneMethods';
 
@@ -71,6 +71,23 @@ export class SmsSignInNumbers {
   /** Whether a won claim's holder may still write its user's document `ready`. */
   mayWriteReady(claim: WonClaim): boolean {
     return this.now().getTime() - claim.at.getTime() < SMS_CLAIM_WRITE_WINDOW_MS;
+  }
+
+  /** The state a mobile gets from a claim attempt: `ready` only while the claim's holder may still write. */
+  stateFor(claim: WonClaim | undefined): SmsSignInState {
+    if (!claim) return 'phoneNumberNotUnique';
+    if (!this.mayWriteReady(claim)) throw serviceNotAvailable('Claiming the phone number took too long. Retry the request.', 1);
+    return 'ready';
+  }
+
+  /** Runs `attempt` with a won claim (or none), then settles the claim whatever happened. */
+  async withClaim<T>(userId: string, phoneNumber: string, attempt: (claim: WonClaim | undefined) => Promise<T>): Promise<T> {
+    const claim = await this.claim(userId, phoneNumber);
+    try {
+      return await attempt(claim);
+    } finally {
+      if (claim) await this.settle(userId, phoneNumber, claim.holderId);
+    }
   }
 
   /**
