@@ -19,7 +19,7 @@ export interface LoadJob {
   origin: string;
   /** Sent in order, one each; a consumed fixture is never sent twice. */
   requests: LoadRequest[];
-  /** Sent in turn as bearer tokens; none for a baseline. */
+  /** Sent in turn as bearer tokens (the baselines get them too, and ignore them). */
   tokens: string[];
   connections: number;
 }

@@ -14,6 +14,7 @@ import { measureMemory } from './memory';
 import { measurePackage } from './package';
 import type { RunResult } from './report';
 import { startStorageOnlyServer } from './servers';
+import { startStorageProcess } from './storage';
 import { measureColdStart, measureImports } from './startup';
 import { measureThroughput } from './throughput';
 import { createdOnce, mintTokens } from './tokens';
@@ -29,7 +30,7 @@ const int = (name: string, fallback: number) => Number(process.env[name] ?? fall
 // Overridable for a quick smoke run (BENCH_ROUNDS=1 BENCH_COSMOS_BUDGET=200 BENCH_SOAK=2000); docs/performance.md uses the defaults.
 const SETTINGS = {
   rounds: int('BENCH_ROUNDS', 3),
-  cosmosBudget: int('BENCH_COSMOS_BUDGET', 800),
+  cosmosBudget: int('BENCH_COSMOS_BUDGET', 2000),
   connections: 10,
   inProcessIterations: int('BENCH_ITERATIONS', 5000),
   misses: int('BENCH_MISSES', 1000),
@@ -52,15 +53,24 @@ async function main(outFile: string): Promise<void> {
   log('cold start');
   const coldStart = await measureColdStart(SETTINGS.rounds, createdOnce);
 
-  // Everything embedded: none of the service's variables, whatever the shell has set; SMS sign-in on, so the SMS actions do their real work.
-  const env = { ...Object.fromEntries(configVariableNames.map((name) => [name, undefined])), SMS_SIGN_IN_ENABLED: 'true' };
-  const server = await startLocalServer({ port: 0, quiet: true, env });
+  // None of the service's variables from the shell: storage is the benchmark's own process, the issuer the development one; SMS sign-in on, so the SMS actions do their real work.
+  const storage = await startStorageProcess();
+  const env = {
+    ...Object.fromEntries(configVariableNames.map((name) => [name, undefined])),
+    COSMOS_ENDPOINT: storage.endpoint,
+    COSMOS_KEY: storage.key,
+    SMS_SIGN_IN_ENABLED: 'true',
+  };
+  const server = await startLocalServer({ port: 0, quiet: true, env }).catch((error: unknown) => {
+    storage.stop();
+    throw error;
+  });
   // Loaded only now: the local server records the entry's registrations when it first loads it.
   const { processServices } = require('../../functions/index') as { processServices: () => OwnedServices };
   const { operations } = require('../../functions/operations') as { operations: readonly Operation[] };
   const services = processServices();
   const probe = CosmosProbe.forEndpoint(services.config.cosmos.endpoint);
-  const storageOnly = await startStorageOnlyServer(services);
+  const storageOnly = await startStorageOnlyServer(services, operations);
   try {
     if (!server.devIssuer) throw new Error('the benchmark needs the development issuer: unset AUTH_* first');
     const issuer = server.devIssuer;
@@ -100,6 +110,7 @@ async function main(outFile: string): Promise<void> {
     probe.close();
     await storageOnly.close();
     await server.close();
+    storage.stop();
   }
 }
 

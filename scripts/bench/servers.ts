@@ -1,7 +1,13 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { Operation } from '../../shared/http/operation';
+import { ROUTE_PREFIX } from '../../shared/http/graphResponses';
 import type { Services } from '../../shared/services';
 import { closeServer } from '../../test/support/jwksServer';
+import { writeAnswer } from '../local/answers';
+import type { RegisteredFunction } from '../local/functionHost';
+import { createLocalHttpServer, listen } from '../local/httpServer';
+import { route } from '../local/router';
+import { compileRoute } from '../routes';
 import { BASELINES } from './baselines';
 
 /** A baseline server: its origin and how to stop it. */
@@ -10,34 +16,35 @@ export interface BaselineServer {
   close(): Promise<void>;
 }
 
+/** Where an operation's baseline is served: `/beta/{operation}/users/{userId}/{the operation's path}`. */
+export const baselinePathPrefix = (operation: string) => `/${ROUTE_PREFIX}/${operation}`;
+
 /**
- * The storage-only server: plain node:http, `/{operation}/users/{userId}/{collection...}/{id}/...`
- * runs that operation's baseline (baselines.ts) with the service's own Cosmos client, so the process
- * still has exactly one.
+ * The storage-only server: each operation's baseline (baselines.ts) registered as an HTTP function
+ * and served by the same host emulation as the service (scripts/local: node:http server, router,
+ * HttpRequest and InvocationContext, answer writing), with the service's own Cosmos client, so the
+ * process still has exactly one. The host is the platform's, not the service's, so both sides pay
+ * for it and the ratio is left with what the service itself adds: authentication, validation and
+ * Graph's shape.
  */
-export function startStorageOnlyServer(services: Services): Promise<BaselineServer> {
-  return listen(
-    createServer((request, response) => {
-      const [operation = '', , userId = '', , , itemId] = (request.url ?? '').split('?')[0]!.split('/').slice(1);
-      const baseline = BASELINES[operation];
-      readBody(request)
-        .then(async (text) => {
-          if (!baseline) throw new Error(`no baseline for ${operation}`);
-          const answer = await baseline(services, { userId, itemId, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
-          response.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
-        })
-        .catch(() => response.writeHead(500).end());
-    }),
-  );
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function listen(server: Server): Promise<BaselineServer> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => closeServer(server) };
+export async function startStorageOnlyServer(services: Services, operations: readonly Operation[]): Promise<BaselineServer> {
+  const functions: RegisteredFunction[] = operations.flatMap((operation) => {
+    const baseline = BASELINES[operation.name];
+    if (!baseline) return [];
+    const handler = async (request: HttpRequest): Promise<HttpResponseInit> => {
+      const body = operation.body ? ((await request.json()) as Record<string, unknown>) : {};
+      const answer = await baseline(services, { userId: request.params.userId!, itemId: request.params.id, body });
+      return { status: answer.status, headers: { 'content-type': 'application/json' }, ...(answer.body === undefined ? {} : { body: JSON.stringify(answer.body) }) };
+    };
+    const path = `${operation.name}/users/{userId}/${operation.path}`;
+    return [{ name: `${operation.name}StorageOnly`, methods: [operation.method], route: compileRoute(ROUTE_PREFIX, path), handler }];
+  });
+  const routes = { functions, openApi: () => '{}', port: 0, print: () => undefined };
+  const server = createLocalHttpServer((request, response) => {
+    route(request, routes)
+      .then((answer) => writeAnswer(response, answer))
+      .catch(() => response.socket?.destroy());
+  });
+  const url = await listen(server, 0, '127.0.0.1');
+  return { origin: new URL(url).origin, close: () => closeServer(server) };
 }

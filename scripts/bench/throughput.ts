@@ -1,15 +1,21 @@
+import { ROUTE_PREFIX } from '../../shared/http/graphResponses';
 import type { Operation } from '../../shared/http/operation';
 import type { Services } from '../../shared/services';
 import type { CosmosProbe } from './cosmosProbe';
 import { FIXTURES, prepareUsers, type Fixture } from './fixtures';
 import type { LoadRequest, LoadResult } from './load';
 import { runLoadChild } from './loadChild';
+import { baselinePathPrefix } from './servers';
 import { medianOf, spread, type Spread } from './stats';
 
 /**
  * Each operation through the service (local server: host emulation, pipeline, storage) against its
- * storage-only baseline (servers.ts), same fixtures, same number of requests, interleaved in every
- * round so a slow phase of the machine hits both sides alike.
+ * storage-only baseline behind the same host emulation (servers.ts), same fixtures, same number of
+ * requests. Every operation is first warmed up on both sides (the JIT needs a few thousand requests
+ * of a path before its rate settles), then once more after all of them. Then, in every round, each operation runs endpoint, baseline,
+ * baseline, endpoint (ABBA, so a drift of the machine's speed within the round weighs on both sides
+ * alike, and each side goes first once); the round's ratio is the endpoint's requests per second
+ * over the baseline's, each side's two runs pooled.
  */
 
 export interface ThroughputSettings {
@@ -24,6 +30,8 @@ export interface ThroughputSettings {
 
 export interface SideRun extends LoadResult {
   cosmosPerRequest: number;
+  /** CPU time of this (the measured) process per request, user + system, µs. */
+  cpuUsPerRequest: number;
 }
 
 export interface OperationThroughput {
@@ -32,12 +40,14 @@ export interface OperationThroughput {
   requests: number;
   endpointRps: number;
   baselineRps: number;
-  /** endpoint / baseline, per round; median and spread over rounds. */
+  /** endpoint / baseline, per round (its two runs a side pooled); median and spread over rounds. */
   ratio: Spread;
   cosmosPerRequest: { endpoint: number; baseline: number };
-  /** Requests not answered 2xx (or not answered), both sides, every round. */
+  /** Median CPU µs of the measured process per request, each side. */
+  cpuUsPerRequest: { endpoint: number; baseline: number };
+  /** Requests not answered 2xx (or not answered), both sides, warm-up and every round. */
   failures: number;
-  rounds: Array<{ endpoint: SideRun; baseline: SideRun; ratio: number }>;
+  rounds: Array<{ endpoint: SideRun[]; baseline: SideRun[]; ratio: number }>;
 }
 
 export interface Origins {
@@ -46,15 +56,16 @@ export interface Origins {
 }
 
 const POOL_USERS = 100;
-const WARMUP_REQUESTS = 100;
 const MIN_REQUESTS = 100;
+/** Warm-up per side and operation, in Cosmos requests (at least MIN_REQUESTS requests). */
+const WARMUP_COSMOS_REQUESTS = 3000;
 
 type Side = 'endpoint' | 'baseline';
 
 async function requestsFor(side: Side, operation: Operation, fixture: Fixture, services: Services, count: number, connections: number): Promise<LoadRequest[]> {
   // Consumed fixtures: one user per request plus slack (autocannon may prepare a request it never sends).
   const prepared = await prepareUsers(fixture, services.containers, fixture.consumes ? count + 2 * connections : Math.min(POOL_USERS, count));
-  const prefix = side === 'endpoint' ? '/beta' : `/${operation.name}`;
+  const prefix = side === 'endpoint' ? `/${ROUTE_PREFIX}` : baselinePathPrefix(operation.name);
   const list = prepared.map(({ userId, request }) => ({
     method: request.method,
     path: `${prefix}/users/${userId}/${request.path}`,
@@ -66,13 +77,17 @@ async function requestsFor(side: Side, operation: Operation, fixture: Fixture, s
 async function runSide(side: Side, operation: Operation, fixture: Fixture, ctx: Context, count: number): Promise<SideRun> {
   const requests = await requestsFor(side, operation, fixture, ctx.services, count, ctx.settings.connections);
   const before = ctx.probe.requests;
+  const cpuBefore = process.cpuUsage();
   const result = await runLoadChild({
     origin: side === 'endpoint' ? ctx.origins.service : ctx.origins.storageOnly,
     requests,
-    tokens: side === 'endpoint' ? ctx.tokens : [],
+    // The same request on both sides, Authorization header included: the host reads it either way.
+    tokens: ctx.tokens,
     connections: ctx.settings.connections,
   });
-  return { ...result, cosmosPerRequest: (ctx.probe.requests - before) / Math.max(1, result.requests) };
+  const cpu = process.cpuUsage(cpuBefore);
+  const perRequest = (total: number) => total / Math.max(1, result.requests);
+  return { ...result, cosmosPerRequest: perRequest(ctx.probe.requests - before), cpuUsPerRequest: perRequest(cpu.user + cpu.system) };
 }
 
 interface Context {
@@ -86,39 +101,59 @@ interface Context {
 export async function measureThroughput(operations: readonly Operation[], ctx: Context, log: (line: string) => void): Promise<OperationThroughput[]> {
   const measured = operations.filter((operation) => FIXTURES[operation.name]);
   const counts = new Map<string, number>();
+  const warmupFailures = new Map<string, number>(measured.map((operation) => [operation.name, 0]));
+  const warmUp = async (operation: Operation, side: Side, count: number) => {
+    const run = await runSide(side, operation, FIXTURES[operation.name]!, ctx, count);
+    warmupFailures.set(operation.name, warmupFailures.get(operation.name)! + failuresOf(run));
+    return run;
+  };
   for (const operation of measured) {
-    const fixture = FIXTURES[operation.name]!;
-    const warm = await runSide('endpoint', operation, fixture, ctx, WARMUP_REQUESTS);
-    await runSide('baseline', operation, fixture, ctx, WARMUP_REQUESTS);
-    counts.set(operation.name, Math.max(MIN_REQUESTS, Math.round(ctx.settings.cosmosBudget / Math.max(1, warm.cosmosPerRequest))));
+    const perRequest = Math.max(1, (await warmUp(operation, 'endpoint', MIN_REQUESTS)).cosmosPerRequest);
+    counts.set(operation.name, Math.max(MIN_REQUESTS, Math.round(ctx.settings.cosmosBudget / perRequest)));
+    const warmup = Math.max(MIN_REQUESTS, Math.round(WARMUP_COSMOS_REQUESTS / perRequest));
+    await warmUp(operation, 'endpoint', warmup);
+    await warmUp(operation, 'baseline', warmup + MIN_REQUESTS);
+  }
+  // A second, shorter pass: the code the operations share has now seen every one of them, so what the
+  // JIT does about that happens here rather than in the first measured round.
+  for (const operation of measured) {
+    for (const side of ['endpoint', 'baseline'] as const) await warmUp(operation, side, counts.get(operation.name)!);
   }
   const perOperation = new Map<string, OperationThroughput['rounds']>(measured.map((operation) => [operation.name, []]));
   for (let round = 0; round < ctx.settings.rounds; round += 1) {
     for (const operation of measured) {
       const fixture = FIXTURES[operation.name]!;
-      // Alternate which side goes first, so neither always follows the other's garbage.
-      const first: Side = round % 2 === 0 ? 'endpoint' : 'baseline';
       const count = counts.get(operation.name)!;
-      const a = await runSide(first, operation, fixture, ctx, count);
-      const b = await runSide(first === 'endpoint' ? 'baseline' : 'endpoint', operation, fixture, ctx, count);
-      const [endpoint, baseline] = first === 'endpoint' ? [a, b] : [b, a];
-      perOperation.get(operation.name)!.push({ endpoint, baseline, ratio: endpoint.requestsPerSecond / baseline.requestsPerSecond });
-      log(`round ${round + 1} ${operation.name}: ${endpoint.requestsPerSecond.toFixed(0)} vs ${baseline.requestsPerSecond.toFixed(0)} req/s`);
+      const sides: Side[] = ['endpoint', 'baseline', 'baseline', 'endpoint'];
+      const runs: Record<Side, SideRun[]> = { endpoint: [], baseline: [] };
+      for (const side of sides) runs[side].push(await runSide(side, operation, fixture, ctx, count));
+      const ratio = pooledRate(runs.endpoint) / pooledRate(runs.baseline);
+      perOperation.get(operation.name)!.push({ ...runs, ratio });
+      log(`round ${round + 1} ${operation.name}: ${pooledRate(runs.endpoint).toFixed(0)} vs ${pooledRate(runs.baseline).toFixed(0)} req/s (${ratio.toFixed(2)})`);
     }
   }
   return measured.map((operation) => {
     const runs = perOperation.get(operation.name)!;
+    const pooled = (side: Side, field: (run: SideRun) => number) => medianOf(runs, (r) => mean(r[side].map(field)));
     return {
       operation: operation.name,
       requests: counts.get(operation.name)!,
-      endpointRps: medianOf(runs, (r) => r.endpoint.requestsPerSecond),
-      baselineRps: medianOf(runs, (r) => r.baseline.requestsPerSecond),
+      endpointRps: medianOf(runs, (r) => pooledRate(r.endpoint)),
+      baselineRps: medianOf(runs, (r) => pooledRate(r.baseline)),
       ratio: spread(runs.map((r) => r.ratio)),
-      cosmosPerRequest: { endpoint: medianOf(runs, (r) => r.endpoint.cosmosPerRequest), baseline: medianOf(runs, (r) => r.baseline.cosmosPerRequest) },
-      failures: runs.reduce((sum, r) => sum + failuresOf(r.endpoint) + failuresOf(r.baseline), 0),
+      cosmosPerRequest: { endpoint: pooled('endpoint', (run) => run.cosmosPerRequest), baseline: pooled('baseline', (run) => run.cosmosPerRequest) },
+      cpuUsPerRequest: { endpoint: pooled('endpoint', (run) => run.cpuUsPerRequest), baseline: pooled('baseline', (run) => run.cpuUsPerRequest) },
+      failures: warmupFailures.get(operation.name)! + runs.reduce((sum, r) => sum + [...r.endpoint, ...r.baseline].reduce((n, run) => n + failuresOf(run), 0), 0),
       rounds: runs,
     };
   });
 }
+
+/** Requests per second over several runs taken together: all their requests over all their time. */
+function pooledRate(runs: readonly SideRun[]): number {
+  return runs.reduce((n, run) => n + run.requests, 0) / runs.reduce((t, run) => t + run.seconds, 0);
+}
+
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 export const failuresOf = (r: LoadResult) => r.non2xx + r.errors + r.timeouts;

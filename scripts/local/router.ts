@@ -36,13 +36,12 @@ export async function route(request: IncomingMessage, routes: RouteContext): Pro
     if (issued) return logLocal(issued);
 
     const segments = new PathSegments(url.pathname);
-    const matches = routes.functions.flatMap((fn) => {
-      const params = segments.mayMatch(fn.route) ? matchRoute(fn.route, url.pathname) : undefined;
-      return params ? [{ fn, params }] : [];
-    });
-    const match = matches.find(({ fn }) => fn.methods.includes(method));
+    const paramsFor = (fn: RegisteredFunction) => (segments.mayMatch(fn.route) ? matchRoute(fn.route, url.pathname) : undefined);
+    // The functions for this method first; the others are only looked at to tell a 405 from a 404.
+    const match = firstMatch(routes.functions.filter((fn) => fn.methods.includes(method)), paramsFor);
     if (!match) {
-      const answer = matches.length > 0 ? methodNotAllowed(request, method, matches.flatMap(({ fn }) => fn.methods)) : notFound(request, method);
+      const others = routes.functions.filter((fn) => !fn.methods.includes(method) && paramsFor(fn));
+      const answer = others.length > 0 ? methodNotAllowed(request, method, others.flatMap((fn) => fn.methods)) : notFound(request, method);
       return logLocal(answer, answer.status === 405 ? 'MethodNotAllowed' : 'ResourceNotFound');
     }
     // The configured limit applies before anything is buffered (the handler checks it again).
@@ -53,6 +52,14 @@ export async function route(request: IncomingMessage, routes: RouteContext): Pro
     if (graphError instanceof GraphError) return logLocal(requestError(graphError, request), graphError.code);
     throw error;
   }
+}
+
+function firstMatch(functions: readonly RegisteredFunction[], paramsFor: (fn: RegisteredFunction) => Record<string, string> | undefined) {
+  for (const fn of functions) {
+    const params = paramsFor(fn);
+    if (params) return { fn, params };
+  }
+  return undefined;
 }
 
 /**

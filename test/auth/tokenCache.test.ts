@@ -216,6 +216,24 @@ test('the default bound of 1,000 entries holds under 1,200 distinct tokens', asy
   expect(cache.get('token-1199', now, 1)).toBe(caller);
 });
 
+test('a token used at least once every maxEntries / 2 writes is never evicted; idle ones are', () => {
+  const cache = new TokenCache({ maxEntries: 10 });
+  const caller = callerFromClaims({ oid: randomUUID(), tid: TEST_TENANT_ID, scp: 'User.Read' });
+  const now = Date.now();
+  const exp = Math.floor(now / 1000) + 3600;
+  cache.set('busy', caller, exp, now, 1);
+  cache.set('idle', caller, exp, now, 1);
+  for (let i = 0; i < 200; i += 1) {
+    cache.set(`other-${i}`, caller, exp, now, 1);
+    if (i % 5 === 4) expect(cache.get('busy', now, 1)).toBe(caller);
+    expect(cache.size).toBeLessThanOrEqual(10);
+  }
+  expect(cache.get('busy', now, 1)).toBe(caller);
+  expect(cache.get('idle', now, 1)).toBeUndefined();
+  expect(cache.get('other-189', now, 1)).toBeUndefined();
+  expect(cache.get('other-199', now, 1)).toBe(caller);
+});
+
 test('the key is the exact token string', () => {
   const cache = new TokenCache();
   const caller = callerFromClaims({ oid: randomUUID(), tid: TEST_TENANT_ID });
