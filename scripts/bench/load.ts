@@ -1,10 +1,11 @@
+import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 
 /**
  * The load generator, run in its own process so that it does not share the event loop (and, on a
- * 2-core machine, the core) with the servers it measures. Reads a LoadJob as JSON on stdin, prints a
- * LoadResult as JSON on stdout. Tokens travel over the pipe only, never on a command line or in a log.
- * Bounded in count (exactly `amount` requests) and in time (autocannon's per-request timeout here,
+ * 2-core machine, the core) with the servers it measures. Reads LoadJobs as JSON lines on stdin and
+ * prints a LoadResult as a JSON line on stdout for each. Tokens travel over the pipe only, never on
+ * a command line or in a log. Bounded in count (exactly `amount` requests) and in time (autocannon's per-request timeout here,
  * the parent's deadline around the process).
  */
 
@@ -78,18 +79,19 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
   };
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 if (require.main === module) {
-  readStdin()
-    .then((text) => runLoad(JSON.parse(text) as LoadJob))
-    .then((result) => process.stdout.write(JSON.stringify(result)))
-    .catch((error: unknown) => {
-      console.error(error instanceof Error ? error.message : String(error));
-      process.exitCode = 1;
-    });
+  // One job per stdin line, one result per stdout line, one job at a time; ends with stdin.
+  const lines = createInterface({ input: process.stdin });
+  let queue = Promise.resolve();
+  lines.on('line', (line) => {
+    queue = queue
+      .then(() => runLoad(JSON.parse(line) as LoadJob))
+      .then((result) => {
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+      })
+      .catch((error: unknown) => {
+        console.error(error instanceof Error ? error.message : String(error));
+        process.exit(1);
+      });
+  });
 }

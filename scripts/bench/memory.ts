@@ -1,14 +1,14 @@
 import type { Services } from '../../shared/services';
 import { FIXTURES, prepareUsers } from './fixtures';
 import type { LoadRequest } from './load';
-import { runLoadChild } from './loadChild';
+import type { LoadRunner } from './loadChild';
 import { failuresOf } from './throughput';
 
 /**
- * Memory of this process (service, storage-only server and embedded storage) after a warm-up and
- * after a bounded soak, each after forced full collections, so retained garbage does not read as a
- * leak and a leak does. The soak uses operations that do not grow storage (reads and PATCHes of the
- * same phones), so growth belongs to the service, not to the in-memory Cosmos data.
+ * Memory of the measured process (service and storage-only server; storage has a process of its
+ * own) after a warm-up and after a bounded soak, each after forced full collections, so retained
+ * garbage does not read as a leak and a leak does. The soak uses operations that do not grow
+ * storage (reads and PATCHes of the same phones), so nothing legitimately grows with it.
  */
 
 export interface MemoryPoint {
@@ -40,7 +40,7 @@ async function collect(): Promise<MemoryPoint> {
   return { rssBytes: rss, heapUsedBytes: heapUsed };
 }
 
-export async function measureMemory(services: Services, origin: string, tokens: string[], connections: number, warmup: number, soak: number): Promise<MemoryResult> {
+export async function measureMemory(services: Services, load: LoadRunner, origin: string, tokens: string[], connections: number, warmup: number, soak: number): Promise<MemoryResult> {
   const mix: LoadRequest[] = [];
   for (const name of SOAK_OPERATIONS) {
     for (const { userId, request } of await prepareUsers(FIXTURES[name]!, services.containers, 20)) {
@@ -49,14 +49,14 @@ export async function measureMemory(services: Services, origin: string, tokens: 
   }
   const cycle = (count: number) => Array.from({ length: count }, (_, n) => mix[(n * 7) % mix.length]!);
   let failures = 0;
-  const load = async (count: number) => {
+  const send = async (count: number) => {
     for (let done = 0; done < count; done += CHUNK) {
-      failures += failuresOf(await runLoadChild({ origin, requests: cycle(Math.min(CHUNK, count - done)), tokens, connections }));
+      failures += failuresOf(await load.run({ origin, requests: cycle(Math.min(CHUNK, count - done)), tokens, connections }));
     }
   };
-  await load(warmup);
+  await send(warmup);
   const afterWarmup = await collect();
-  await load(soak);
+  await send(soak);
   const afterSoak = await collect();
   return { warmupRequests: warmup, soakRequests: soak, afterWarmup, afterSoak, heapGrowth: afterSoak.heapUsedBytes / afterWarmup.heapUsedBytes, failures };
 }

@@ -10,6 +10,7 @@ import { BASELINES } from './baselines';
 import { CosmosProbe } from './cosmosProbe';
 import { FIXTURES } from './fixtures';
 import { measureStages, type StageTimes } from './inProcess';
+import { startLoadRunner } from './loadChild';
 import { measureMemory } from './memory';
 import { measurePackage } from './package';
 import type { RunResult } from './report';
@@ -22,15 +23,16 @@ import { createdOnce, mintTokens } from './tokens';
 /**
  * One benchmark run on the Node that runs this file (index.ts starts it with --expose-gc, once per
  * Node asked for) and writes its figures as JSON to the path in argv[2]. Load comes from separate
- * processes (autocannon); the service, the storage-only server and the embedded storage share this
- * one, so the key-set and Cosmos client counts are this process's own.
+ * processes (autocannon) and storage is a process of its own (storage.ts); the service and the
+ * storage-only server share this one, so its CPU, memory, key-set fetches and Cosmos clients are
+ * theirs alone.
  */
 
 const int = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 // Overridable for a quick smoke run (BENCH_ROUNDS=1 BENCH_COSMOS_BUDGET=200 BENCH_SOAK=2000); docs/performance.md uses the defaults.
 const SETTINGS = {
-  rounds: int('BENCH_ROUNDS', 3),
-  cosmosBudget: int('BENCH_COSMOS_BUDGET', 2000),
+  rounds: int('BENCH_ROUNDS', 5),
+  cosmosBudget: int('BENCH_COSMOS_BUDGET', 1500),
   connections: 10,
   inProcessIterations: int('BENCH_ITERATIONS', 5000),
   misses: int('BENCH_MISSES', 1000),
@@ -71,6 +73,7 @@ async function main(outFile: string): Promise<void> {
   const services = processServices();
   const probe = CosmosProbe.forEndpoint(services.config.cosmos.endpoint);
   const storageOnly = await startStorageOnlyServer(services, operations);
+  const load = startLoadRunner();
   try {
     if (!server.devIssuer) throw new Error('the benchmark needs the development issuer: unset AUTH_* first');
     const issuer = server.devIssuer;
@@ -79,7 +82,7 @@ async function main(outFile: string): Promise<void> {
     if (withoutFixture.length > 0) log(`NOT MEASURED (no fixture or baseline in scripts/bench): ${withoutFixture.join(', ')}`);
 
     log(`throughput: ${operations.length - withoutFixture.length} operations x ${SETTINGS.rounds} rounds x about ${SETTINGS.cosmosBudget} Cosmos requests, each side`);
-    const throughput = await measureThroughput(operations, { services, probe, origins: { service: new URL(server.url).origin, storageOnly: storageOnly.origin }, tokens, settings: SETTINGS }, log);
+    const throughput = await measureThroughput(operations, { services, load, probe, origins: { service: new URL(server.url).origin, storageOnly: storageOnly.origin }, tokens, settings: SETTINGS }, log);
 
     log('in-process stages and floors');
     const registrations = registrationsOf(operations).filter((r) => !r.me && FIXTURES[r.operation.name]);
@@ -90,7 +93,7 @@ async function main(outFile: string): Promise<void> {
     }
 
     log(`memory: ${SETTINGS.warmupRequests} warm-up requests, then a soak of ${SETTINGS.soakRequests}`);
-    const memory = await measureMemory(services, new URL(server.url).origin, tokens, SETTINGS.connections, SETTINGS.warmupRequests, SETTINGS.soakRequests);
+    const memory = await measureMemory(services, load, new URL(server.url).origin, tokens, SETTINGS.connections, SETTINGS.warmupRequests, SETTINGS.soakRequests);
 
     const result: RunResult = {
       startedAt,
@@ -107,6 +110,7 @@ async function main(outFile: string): Promise<void> {
     };
     writeFileSync(outFile, JSON.stringify(result));
   } finally {
+    load.stop();
     probe.close();
     await storageOnly.close();
     await server.close();

@@ -4,7 +4,7 @@ import type { Services } from '../../shared/services';
 import type { CosmosProbe } from './cosmosProbe';
 import { FIXTURES, prepareUsers, type Fixture } from './fixtures';
 import type { LoadRequest, LoadResult } from './load';
-import { runLoadChild } from './loadChild';
+import type { LoadRunner } from './loadChild';
 import { baselinePathPrefix } from './servers';
 import { medianOf, spread, type Spread } from './stats';
 
@@ -78,7 +78,7 @@ async function runSide(side: Side, operation: Operation, fixture: Fixture, ctx: 
   const requests = await requestsFor(side, operation, fixture, ctx.services, count, ctx.settings.connections);
   const before = ctx.probe.requests;
   const cpuBefore = process.cpuUsage();
-  const result = await runLoadChild({
+  const result = await ctx.load.run({
     origin: side === 'endpoint' ? ctx.origins.service : ctx.origins.storageOnly,
     requests,
     // The same request on both sides, Authorization header included: the host reads it either way.
@@ -92,6 +92,7 @@ async function runSide(side: Side, operation: Operation, fixture: Fixture, ctx: 
 
 interface Context {
   services: Services;
+  load: LoadRunner;
   probe: CosmosProbe;
   origins: Origins;
   tokens: string[];
