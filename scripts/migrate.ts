@@ -11,7 +11,7 @@ import {
   type SmsSignInState,
 } from '../shared/models/phoneAuthenticationMethod';
 import { createServices, type Services } from '../shared/services';
-import { storageStatus, withDeadline } from '../shared/storage/cosmos';
+import { storageStatus, withinDeadline } from '../shared/storage/cosmos';
 import { phoneMethodStores } from '../shared/storage/phoneMethods';
 import { profilePhoneStore } from '../shared/storage/profilePhones';
 
@@ -135,10 +135,12 @@ async function readLegacy(
 async function deleteLegacy(container: Container, docs: readonly StoredDocument[], counts: ContainerCounts): Promise<void> {
   for (const doc of docs) {
     try {
-      await container.item(doc.id, doc.userId).delete({
-        ...withDeadline(),
-        ...(doc._etag ? { accessCondition: { type: 'IfMatch', condition: doc._etag } } : {}),
-      });
+      await withinDeadline((deadline) =>
+        container.item(doc.id, doc.userId).delete({
+          ...deadline,
+          ...(doc._etag ? { accessCondition: { type: 'IfMatch', condition: doc._etag } } : {}),
+        }),
+      );
       counts.deleted += 1;
     } catch (error) {
       const status = storageStatus(error);

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../bundle';
+import { onCore } from './cores';
 import { evaluate, renderRun, type RunResult, type Target } from './report';
 
 /**
@@ -23,7 +24,8 @@ interface RunOutcome {
 
 function runOn(binary: string, outFile: string): Promise<number | null> {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'run.ts'), outFile], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    const [command, args] = onCore('measured', binary, ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'run.ts'), outFile]);
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
     child.on('exit', (code) => resolve(code));
   });

@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT } from '../bundle';
+import { onCore } from './cores';
 import type { LoadJob, LoadResult } from './load';
 
 type LoadProcess = ChildProcessByStdio<Writable, Readable, null>;
@@ -32,7 +33,8 @@ export function startLoadRunner(): LoadRunner {
   };
   const ensureChild = (): LoadProcess => {
     if (child) return child;
-    const started = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'load.ts')], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+    const [command, args] = onCore('helper', process.execPath, ['--import', 'tsx', path.join(__dirname, 'load.ts')]);
+    const started = spawn(command, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
     createInterface({ input: started.stdout }).on('line', (line) => {
       if (!pending) return;
       clearTimeout(pending.timer);

@@ -1,3 +1,4 @@
+import type { Placement } from './cores';
 import type { StageTimes, Times } from './inProcess';
 import type { MemoryResult } from './memory';
 import type { PackageResult } from './package';
@@ -10,6 +11,8 @@ import type { OperationThroughput } from './throughput';
 export interface RunResult {
   startedAt: string;
   node: string;
+  /** Which cores the processes ran on (cores.ts). */
+  placement: Placement;
   settings: Record<string, number>;
   /** Operations in the service's list that have no fixture or baseline here (not measured). */
   withoutFixture: string[];
@@ -95,6 +98,8 @@ const f2 = (n: number) => n.toFixed(2);
 const mib = (n: number) => `${f1(n / 1048576)} MiB`;
 const kib = (n: number) => `${f0(n / 1024)} KiB`;
 const us = (s: Spread) => `${f1(s.median)} us (${f1(s.min)}-${f1(s.max)})`;
+/** Share of one core the measured process used: CPU µs per request times requests per second. */
+const busy = (cpuUs: number, rps: number) => `${f0((cpuUs * rps) / 10_000)}%`;
 const times = (stage: Spread, floor: Spread) => `${f2(stage.median / floor.median)}x`;
 
 /** One Markdown table per run: what was measured, the floors, the targets. */
@@ -105,7 +110,7 @@ export function renderRun(r: RunResult, targets: readonly Target[]): string {
     rows.push([
       `${t.operation}: endpoint / storage-only`,
       `${f2(t.ratio.median)} (${f2(t.ratio.min)}-${f2(t.ratio.max)})`,
-      `${f0(t.endpointRps)} vs ${f0(t.baselineRps)} req/s (${t.requests} requests a side); Cosmos requests per request ${f1(t.cosmosPerRequest.endpoint)} vs ${f1(t.cosmosPerRequest.baseline)}; service-process CPU ${f0(t.cpuUsPerRequest.endpoint)} vs ${f0(t.cpuUsPerRequest.baseline)} us per request${t.failures ? `; ${t.failures} not 2xx` : ''}`,
+      `${f0(t.endpointRps)} vs ${f0(t.baselineRps)} req/s (${t.requests} requests a side); Cosmos requests per request ${f1(t.cosmosPerRequest.endpoint)} vs ${f1(t.cosmosPerRequest.baseline)}; measured process CPU ${f0(t.cpuUsPerRequest.endpoint)} vs ${f0(t.cpuUsPerRequest.baseline)} us per request, busy ${busy(t.cpuUsPerRequest.endpoint, t.endpointRps)} vs ${busy(t.cpuUsPerRequest.baseline, t.baselineRps)}${t.failures ? `; ${t.failures} not 2xx` : ''}`,
     ]);
   }
   rows.push(['floor: node:crypto RS256 verify', us(s.crypto), 'p50, median (min-max) over rounds']);
@@ -124,7 +129,7 @@ export function renderRun(r: RunResult, targets: readonly Target[]): string {
   rows.push(['import: bundle / dependencies', `${f0(r.imports.bundleMs)} / ${f0(r.imports.dependenciesMs)} ms`, `with --enable-source-maps ${f0(r.imports.bundleWithSourceMapsMs)} ms`]);
   rows.push(['deployment package', `${kib(r.package.totalBytes)} (zip ${kib(r.package.zipBytes)})`, '']);
   for (const t of targets) rows.push([`target: ${t.name}`, t.met ? 'met' : 'MISSED', `${Number.isInteger(t.value) ? t.value : f2(t.value)} (${t.limit})`]);
-  const header = `Node ${r.node}, ${r.startedAt}: ${r.settings.rounds} rounds (medians, spread min-max), about ${r.settings.cosmosBudget} Cosmos requests per side per round, ${r.settings.connections} connections`;
+  const header = `Node ${r.node}, ${r.startedAt}: ${r.settings.rounds} rounds (medians, spread min-max), about ${r.settings.cosmosBudget} Cosmos requests per run, ${r.settings.connections} connections, ${r.placement}`;
   const missing = r.withoutFixture.length ? `\nNOT MEASURED (no fixture or baseline): ${r.withoutFixture.join(', ')}` : '';
   return [header + missing, '', '| measure | value | notes |', '|---|---|---|', ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 }

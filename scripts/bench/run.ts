@@ -10,6 +10,7 @@ import { BASELINES } from './baselines';
 import { CosmosProbe } from './cosmosProbe';
 import { FIXTURES } from './fixtures';
 import { measureStages, type StageTimes } from './inProcess';
+import { placement } from './cores';
 import { startLoadRunner } from './loadChild';
 import { measureMemory } from './memory';
 import { measurePackage } from './package';
@@ -98,6 +99,7 @@ async function main(outFile: string): Promise<void> {
     const result: RunResult = {
       startedAt,
       node: process.version,
+      placement,
       settings: SETTINGS,
       withoutFixture,
       throughput,

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from '../bundle';
+import { onCore } from './cores';
 
 /** The storage process (storageChild.ts): its endpoint, a key it accepts, and how to stop it. */
 export interface StorageProcess {
@@ -15,7 +16,8 @@ const START_DEADLINE_MS = 30_000;
 
 export function startStorageProcess(): Promise<StorageProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'storageChild.ts')], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+    const [command, args] = onCore('helper', process.execPath, ['--import', 'tsx', path.join(__dirname, 'storageChild.ts')]);
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
     const timer = setTimeout(() => {
       child.kill();
       reject(new Error(`the storage process did not listen within ${START_DEADLINE_MS / 1000} s`));

@@ -11,11 +11,11 @@ import { medianOf, spread, type Spread } from './stats';
 /**
  * Each operation through the service (local server: host emulation, pipeline, storage) against its
  * storage-only baseline behind the same host emulation (servers.ts), same fixtures, same number of
- * requests. Every operation is first warmed up on both sides (the JIT needs a few thousand requests
- * of a path before its rate settles), then once more after all of them. Then, in every round, each operation runs endpoint, baseline,
- * baseline, endpoint (ABBA, so a drift of the machine's speed within the round weighs on both sides
- * alike, and each side goes first once); the round's ratio is the endpoint's requests per second
- * over the baseline's, each side's two runs pooled.
+ * requests. Every operation is warmed up on both sides (the JIT needs a few thousand requests of a
+ * path before its rate settles), then once more after all of them. Then, in every round, each
+ * operation runs endpoint, baseline, baseline, endpoint (ABBA: a drift of the machine's speed within
+ * the round weighs on both sides alike, and each side goes first once); the round's ratio is the
+ * endpoint's requests per second over the baseline's, each side's two runs pooled.
  */
 
 export interface ThroughputSettings {

@@ -15,9 +15,20 @@ export const STORAGE_THROTTLE_RETRIES = { maxRetryAttemptCount: 3, maxWaitTimeIn
  */
 export const STORAGE_OPERATION_DEADLINE_MS = 8_000;
 
-/** Request options for one storage operation: a fresh overall deadline. */
-export function withDeadline(): { abortSignal: AbortSignal } {
-  return { abortSignal: AbortSignal.timeout(STORAGE_OPERATION_DEADLINE_MS) };
+/**
+ * Runs one storage operation under a fresh overall deadline, passed to it as request options. The
+ * timer is cleared as soon as the operation settles: a signal that outlives its operation would
+ * still fire seconds later, build its TimeoutError and call the SDK's listeners, for every storage
+ * call ever made. Past the deadline the signal aborts with a TimeoutError, as `AbortSignal.timeout`'s does.
+ */
+export async function withinDeadline<T>(operation: (options: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('The storage operation took too long.', 'TimeoutError')), STORAGE_OPERATION_DEADLINE_MS);
+  try {
+    return await operation({ abortSignal: controller.signal });
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface Containers {

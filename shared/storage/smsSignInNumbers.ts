@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Container } from '@azure/cosmos';
 import { serviceNotAvailable } from '../http/graphErrors';
 import { smsNumberKey, type SmsSignInState } from '../models/phoneAuthenticationMethod';
-import { isAmbiguousWriteFailure, STORAGE_OPERATION_DEADLINE_MS, storageFailure, storageStatus, withDeadline } from './cosmos';
+import { isAmbiguousWriteFailure, STORAGE_OPERATION_DEADLINE_MS, storageFailure, storageStatus, withinDeadline } from './cosmos';
 import type { PhoneMethodStore } from './phoneMethods';
 
 /**
@@ -114,9 +114,9 @@ export class SmsSignInNumbers {
       };
       try {
         if (current) {
-          await this.container.item(id, id).replace(next, { ...withDeadline(), accessCondition: { type: 'IfMatch', condition: current._etag! } });
+          await withinDeadline((deadline) => this.container.item(id, id).replace(next, { ...deadline, accessCondition: { type: 'IfMatch', condition: current._etag! } }));
         } else {
-          await this.container.items.create(next, withDeadline());
+          await withinDeadline((deadline) => this.container.items.create(next, deadline));
         }
         return { phoneNumber, holderId, at: now };
       } catch (error) {
@@ -143,12 +143,12 @@ export class SmsSignInNumbers {
         const listed = holderId !== undefined && (current.holders ?? []).some((holder) => holder.id === holderId);
         const remaining = this.freshHolders(current, this.now()).filter((holder) => holder.id !== holderId);
         const keep = remaining.length > 0 || (await this.showsReady(userId, phoneNumber));
-        const condition = { ...withDeadline(), accessCondition: { type: 'IfMatch', condition: current._etag! } };
+        const ifMatch = { type: 'IfMatch', condition: current._etag! };
         try {
           if (!keep) {
-            await this.container.item(id, id).delete(condition);
+            await withinDeadline((deadline) => this.container.item(id, id).delete({ ...deadline, accessCondition: ifMatch }));
           } else if (listed) {
-            await this.container.item(id, id).replace({ ...stripSystem(current), holders: remaining }, condition);
+            await withinDeadline((deadline) => this.container.item(id, id).replace({ ...stripSystem(current), holders: remaining }, { ...deadline, accessCondition: ifMatch }));
           }
           return;
         } catch (error) {
@@ -190,7 +190,7 @@ export class SmsSignInNumbers {
 
   private async read(id: string): Promise<ClaimDocument | undefined> {
     try {
-      const { resource } = await this.container.item(id, id).read<ClaimDocument>(withDeadline());
+      const { resource } = await withinDeadline((deadline) => this.container.item(id, id).read<ClaimDocument>(deadline));
       return resource ?? undefined;
     } catch (error) {
       if (storageStatus(error) === 404) return undefined;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Container } from '@azure/cosmos';
 import { serviceNotAvailable } from '../http/graphErrors';
-import { isAmbiguousWriteFailure, storageFailure, storageStatus, withDeadline } from './cosmos';
+import { isAmbiguousWriteFailure, storageFailure, storageStatus, withinDeadline } from './cosmos';
 
 /**
  * Everything one user has in a container lives in one document (id = partition key = the user id),
@@ -54,9 +54,9 @@ export class UserDocuments<Items extends string, Item> {
       };
       try {
         if (current) {
-          await this.container.item(userId, userId).replace(next, { ...withDeadline(), accessCondition: { type: 'IfMatch', condition: current._etag } });
+          await withinDeadline((deadline) => this.container.item(userId, userId).replace(next, { ...deadline, accessCondition: { type: 'IfMatch', condition: current._etag } }));
         } else {
-          await this.container.items.create(next, withDeadline());
+          await withinDeadline((deadline) => this.container.items.create(next, deadline));
         }
         return decision.answer;
       } catch (error) {
@@ -74,7 +74,7 @@ export class UserDocuments<Items extends string, Item> {
 
   private async readDocument(userId: string): Promise<(UserDocument<Items, Item> & { _etag: string }) | undefined> {
     try {
-      const { resource } = await this.container.item(userId, userId).read<UserDocument<Items, Item> & { _etag: string }>(withDeadline());
+      const { resource } = await withinDeadline((deadline) => this.container.item(userId, userId).read<UserDocument<Items, Item> & { _etag: string }>(deadline));
       return resource ?? undefined;
     } catch (error) {
       if (storageStatus(error) === 404) return undefined;
