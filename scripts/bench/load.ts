@@ -5,8 +5,8 @@ import autocannon from 'autocannon';
  * The load generator, run in its own process so that it does not share the event loop (and, on a
  * 2-core machine, the core) with the servers it measures. Reads LoadJobs as JSON lines on stdin and
  * prints a LoadResult as a JSON line on stdout for each. Tokens travel over the pipe only, never on
- * a command line or in a log. Bounded in count (exactly `amount` requests) and in time (autocannon's per-request timeout here,
- * the parent's deadline around the process).
+ * a command line or in a log. Bounded in count (exactly `amount` requests) and in time (autocannon's
+ * per-request timeout here, the parent's deadline around each run).
  */
 
 export interface LoadRequest {

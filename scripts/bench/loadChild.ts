@@ -41,6 +41,10 @@ export function startLoadRunner(): LoadRunner {
       pending.resolve(JSON.parse(line) as LoadResult);
       pending = undefined;
     });
+    started.on('error', (error) => {
+      child = undefined;
+      fail(error);
+    });
     started.on('exit', (code, signal) => {
       child = undefined;
       fail(new Error(`load process ${signal ? `killed (${signal})` : `exited ${code}`} during a run`));
