@@ -110,7 +110,7 @@ export function renderRun(r: RunResult, targets: readonly Target[]): string {
     rows.push([
       `${t.operation}: endpoint / storage-only`,
       `${f2(t.ratio.median)} (${f2(t.ratio.min)}-${f2(t.ratio.max)})`,
-      `${f0(t.endpointRps)} vs ${f0(t.baselineRps)} req/s (${t.requests} requests a side); Cosmos requests per request ${f1(t.cosmosPerRequest.endpoint)} vs ${f1(t.cosmosPerRequest.baseline)}; measured process CPU ${f0(t.cpuUsPerRequest.endpoint)} vs ${f0(t.cpuUsPerRequest.baseline)} us per request, busy ${busy(t.cpuUsPerRequest.endpoint, t.endpointRps)} vs ${busy(t.cpuUsPerRequest.baseline, t.baselineRps)}${t.failures ? `; ${t.failures} not 2xx` : ''}`,
+      `${f0(t.endpointRps)} vs ${f0(t.baselineRps)} req/s (${t.requests} requests a run); Cosmos requests per request ${f1(t.cosmosPerRequest.endpoint)} vs ${f1(t.cosmosPerRequest.baseline)}; measured process CPU ${f0(t.cpuUsPerRequest.endpoint)} vs ${f0(t.cpuUsPerRequest.baseline)} us per request, busy ${busy(t.cpuUsPerRequest.endpoint, t.endpointRps)} vs ${busy(t.cpuUsPerRequest.baseline, t.baselineRps)}${t.failures ? `; ${t.failures} not 2xx` : ''}`,
     ]);
   }
   rows.push(['floor: node:crypto RS256 verify', us(s.crypto), 'p50, median (min-max) over rounds']);
