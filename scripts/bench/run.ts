@@ -82,7 +82,7 @@ async function main(outFile: string): Promise<void> {
     const withoutFixture = operations.filter((op) => !FIXTURES[op.name] || !BASELINES[op.name]).map((op) => op.name);
     if (withoutFixture.length > 0) log(`NOT MEASURED (no fixture or baseline in scripts/bench): ${withoutFixture.join(', ')}`);
 
-    log(`throughput: ${operations.length - withoutFixture.length} operations x ${SETTINGS.rounds} rounds x about ${SETTINGS.cosmosBudget} Cosmos requests, each side`);
+    log(`throughput: ${operations.length - withoutFixture.length} operations x ${SETTINGS.rounds} rounds x 4 runs of about ${SETTINGS.cosmosBudget} Cosmos requests (endpoint, baseline, baseline, endpoint)`);
     const throughput = await measureThroughput(operations, { services, load, probe, origins: { service: new URL(server.url).origin, storageOnly: storageOnly.origin }, tokens, settings: SETTINGS }, log);
 
     log('in-process stages and floors');

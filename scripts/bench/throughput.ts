@@ -21,8 +21,9 @@ import { medianOf, spread, type Spread } from './stats';
 export interface ThroughputSettings {
   rounds: number;
   /**
-   * Cosmos requests per side and round: an operation gets this many divided by the Cosmos requests
-   * one of its requests makes (at least MIN_REQUESTS), so every run lasts about as long.
+   * Cosmos requests per run (a round has four, two a side): an operation's runs get this many
+   * requests divided by the Cosmos requests one of its requests makes (at least MIN_REQUESTS), so
+   * every run lasts about as long.
    */
   cosmosBudget: number;
   connections: number;
@@ -36,7 +37,7 @@ export interface SideRun extends LoadResult {
 
 export interface OperationThroughput {
   operation: string;
-  /** Requests per side and round. */
+  /** Requests per run. */
   requests: number;
   endpointRps: number;
   baselineRps: number;
