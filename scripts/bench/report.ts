@@ -110,7 +110,7 @@ export function renderRun(r: RunResult, targets: readonly Target[]): string {
     rows.push([
       `${t.operation}: endpoint / storage-only`,
       `${f2(t.ratio.median)} (${f2(t.ratio.min)}-${f2(t.ratio.max)})`,
-      `${f0(t.endpointRps)} vs ${f0(t.baselineRps)} req/s (${t.requests} requests a run); Cosmos requests per request ${f1(t.cosmosPerRequest.endpoint)} vs ${f1(t.cosmosPerRequest.baseline)}; measured process CPU ${f0(t.cpuUsPerRequest.endpoint)} vs ${f0(t.cpuUsPerRequest.baseline)} us per request, busy ${busy(t.cpuUsPerRequest.endpoint, t.endpointRps)} vs ${busy(t.cpuUsPerRequest.baseline, t.baselineRps)}${t.failures ? `; ${t.failures} not 2xx` : ''}`,
+      `${f0(t.endpointRps)} vs ${f0(t.baselineRps)} req/s (${t.requests} requests a run, ${t.turns} turns a round); Cosmos requests per request ${f1(t.cosmosPerRequest.endpoint)} vs ${f1(t.cosmosPerRequest.baseline)}; measured process CPU ${f0(t.cpuUsPerRequest.endpoint)} vs ${f0(t.cpuUsPerRequest.baseline)} us per request, busy ${busy(t.cpuUsPerRequest.endpoint, t.endpointRps)} vs ${busy(t.cpuUsPerRequest.baseline, t.baselineRps)}${t.failures ? `; ${t.failures} not 2xx` : ''}`,
     ]);
   }
   rows.push(['floor: node:crypto RS256 verify', us(s.crypto), 'p50, median (min-max) over rounds']);
@@ -129,7 +129,7 @@ export function renderRun(r: RunResult, targets: readonly Target[]): string {
   rows.push(['import: bundle / dependencies', `${f0(r.imports.bundleMs)} / ${f0(r.imports.dependenciesMs)} ms`, `with --enable-source-maps ${f0(r.imports.bundleWithSourceMapsMs)} ms`]);
   rows.push(['deployment package', `${kib(r.package.totalBytes)} (zip ${kib(r.package.zipBytes)})`, '']);
   for (const t of targets) rows.push([`target: ${t.name}`, t.met ? 'met' : 'MISSED', `${Number.isInteger(t.value) ? t.value : f2(t.value)} (${t.limit})`]);
-  const header = `Node ${r.node}, ${r.startedAt}: ${r.settings.rounds} rounds (medians, spread min-max), about ${r.settings.cosmosBudget} Cosmos requests per run, ${r.settings.connections} connections, ${r.placement}`;
+  const header = `Node ${r.node}, ${r.startedAt}: ${r.settings.rounds} rounds (medians, spread min-max), about ${r.settings.cosmosBudget} Cosmos requests a side per round in up to ${r.settings.turns} ABBA turns, ${r.settings.connections} connections, ${r.placement}`;
   const missing = r.withoutFixture.length ? `\nNOT MEASURED (no fixture or baseline): ${r.withoutFixture.join(', ')}` : '';
   return [header + missing, '', '| measure | value | notes |', '|---|---|---|', ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 }

@@ -30,10 +30,11 @@ import { createdOnce, mintTokens } from './tokens';
  */
 
 const int = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-// Overridable for a quick smoke run (BENCH_ROUNDS=1 BENCH_COSMOS_BUDGET=200 BENCH_SOAK=2000); docs/performance.md uses the defaults.
+// Overridable for a quick smoke run (BENCH_ROUNDS=1 BENCH_COSMOS_BUDGET=400 BENCH_SOAK=2000); docs/performance.md uses the defaults.
 const SETTINGS = {
   rounds: int('BENCH_ROUNDS', 5),
-  cosmosBudget: int('BENCH_COSMOS_BUDGET', 1500),
+  cosmosBudget: int('BENCH_COSMOS_BUDGET', 3000),
+  turns: int('BENCH_TURNS', 5),
   connections: 10,
   inProcessIterations: int('BENCH_ITERATIONS', 5000),
   misses: int('BENCH_MISSES', 1000),
@@ -82,7 +83,7 @@ async function main(outFile: string): Promise<void> {
     const withoutFixture = operations.filter((op) => !FIXTURES[op.name] || !BASELINES[op.name]).map((op) => op.name);
     if (withoutFixture.length > 0) log(`NOT MEASURED (no fixture or baseline in scripts/bench): ${withoutFixture.join(', ')}`);
 
-    log(`throughput: ${operations.length - withoutFixture.length} operations x ${SETTINGS.rounds} rounds x 4 runs of about ${SETTINGS.cosmosBudget} Cosmos requests (endpoint, baseline, baseline, endpoint)`);
+    log(`throughput: ${operations.length - withoutFixture.length} operations x ${SETTINGS.rounds} rounds, about ${SETTINGS.cosmosBudget} Cosmos requests a side per round in up to ${SETTINGS.turns} turns of endpoint, baseline, baseline, endpoint`);
     const throughput = await measureThroughput(operations, { services, load, probe, origins: { service: new URL(server.url).origin, storageOnly: storageOnly.origin }, tokens, settings: SETTINGS }, log);
 
     log('in-process stages and floors');

@@ -14,18 +14,21 @@ import { medianOf, spread, type Spread } from './stats';
  * requests. Every operation is warmed up on both sides (the JIT needs a few thousand requests of a
  * path before its rate settles), then once more after all of them. Then, in every round, each
  * operation runs endpoint, baseline, baseline, endpoint (ABBA: a drift of the machine's speed within
- * the round weighs on both sides alike, and each side goes first once); the round's ratio is the
- * endpoint's requests per second over the baseline's, each side's two runs pooled.
+ * the round weighs on both sides alike, and each side goes first once), as many times over as its
+ * budget allows runs of at least MIN_REQUESTS: this machine's speed changes by a quarter from one
+ * fraction of a second to the next, so short turns taken in alternation see the same machine. The
+ * round's ratio is the endpoint's requests per second over the baseline's, each side's runs pooled.
  */
 
 export interface ThroughputSettings {
   rounds: number;
   /**
-   * Cosmos requests per run (a round has four, two a side): an operation's runs get this many
-   * requests divided by the Cosmos requests one of its requests makes (at least MIN_REQUESTS), so
-   * every run lasts about as long.
+   * Cosmos requests per side and round: an operation's round gets this many requests a side divided
+   * by the Cosmos requests one of its requests makes, so every round lasts about as long.
    */
   cosmosBudget: number;
+  /** The most ABBA turns a round is cut into (fewer when runs would fall under MIN_REQUESTS). */
+  turns: number;
   connections: number;
 }
 
@@ -39,9 +42,11 @@ export interface OperationThroughput {
   operation: string;
   /** Requests per run. */
   requests: number;
+  /** ABBA turns per round (four runs each). */
+  turns: number;
   endpointRps: number;
   baselineRps: number;
-  /** endpoint / baseline, per round (its two runs a side pooled); median and spread over rounds. */
+  /** endpoint / baseline, per round (its runs a side pooled); median and spread over rounds. */
   ratio: Spread;
   cosmosPerRequest: { endpoint: number; baseline: number };
   /** Median CPU µs of the measured process per request, each side. */
@@ -63,9 +68,13 @@ const WARMUP_COSMOS_REQUESTS = 3000;
 
 type Side = 'endpoint' | 'baseline';
 
+/** The user pool of each operation whose fixture is not consumed, prepared once and used by both sides. */
+const pools = new Map<string, Promise<Awaited<ReturnType<typeof prepareUsers>>>>();
+
 async function requestsFor(side: Side, operation: Operation, fixture: Fixture, services: Services, count: number, connections: number): Promise<LoadRequest[]> {
   // Consumed fixtures: one user per request plus slack (autocannon may prepare a request it never sends).
-  const prepared = await prepareUsers(fixture, services.containers, fixture.consumes ? count + 2 * connections : Math.min(POOL_USERS, count));
+  if (!fixture.consumes && !pools.has(operation.name)) pools.set(operation.name, prepareUsers(fixture, services.containers, POOL_USERS));
+  const prepared = fixture.consumes ? await prepareUsers(fixture, services.containers, count + 2 * connections) : await pools.get(operation.name)!;
   const prefix = side === 'endpoint' ? `/${ROUTE_PREFIX}` : baselinePathPrefix(operation.name);
   const list = prepared.map(({ userId, request }) => ({
     method: request.method,
@@ -103,6 +112,7 @@ interface Context {
 export async function measureThroughput(operations: readonly Operation[], ctx: Context, log: (line: string) => void): Promise<OperationThroughput[]> {
   const measured = operations.filter((operation) => FIXTURES[operation.name]);
   const counts = new Map<string, number>();
+  const turns = new Map<string, number>();
   const warmupFailures = new Map<string, number>(measured.map((operation) => [operation.name, 0]));
   const warmUp = async (operation: Operation, side: Side, count: number) => {
     const run = await runSide(side, operation, FIXTURES[operation.name]!, ctx, count);
@@ -111,7 +121,10 @@ export async function measureThroughput(operations: readonly Operation[], ctx: C
   };
   for (const operation of measured) {
     const perRequest = Math.max(1, (await warmUp(operation, 'endpoint', MIN_REQUESTS)).cosmosPerRequest);
-    counts.set(operation.name, Math.max(MIN_REQUESTS, Math.round(ctx.settings.cosmosBudget / perRequest)));
+    const perSide = ctx.settings.cosmosBudget / perRequest;
+    const turnsOf = Math.max(1, Math.min(ctx.settings.turns, Math.floor(perSide / (2 * MIN_REQUESTS))));
+    turns.set(operation.name, turnsOf);
+    counts.set(operation.name, Math.max(MIN_REQUESTS, Math.round(perSide / (2 * turnsOf))));
     const warmup = Math.max(MIN_REQUESTS, Math.round(WARMUP_COSMOS_REQUESTS / perRequest));
     await warmUp(operation, 'endpoint', warmup);
     await warmUp(operation, 'baseline', warmup + MIN_REQUESTS);
@@ -119,16 +132,18 @@ export async function measureThroughput(operations: readonly Operation[], ctx: C
   // A second, shorter pass: the code the operations share has now seen every one of them, so what the
   // JIT does about that happens here rather than in the first measured round.
   for (const operation of measured) {
-    for (const side of ['endpoint', 'baseline'] as const) await warmUp(operation, side, counts.get(operation.name)!);
+    for (const side of ['endpoint', 'baseline'] as const) await warmUp(operation, side, counts.get(operation.name)! * turns.get(operation.name)!);
   }
   const perOperation = new Map<string, OperationThroughput['rounds']>(measured.map((operation) => [operation.name, []]));
   for (let round = 0; round < ctx.settings.rounds; round += 1) {
     for (const operation of measured) {
       const fixture = FIXTURES[operation.name]!;
       const count = counts.get(operation.name)!;
-      const sides: Side[] = ['endpoint', 'baseline', 'baseline', 'endpoint'];
+      const abba: Side[] = ['endpoint', 'baseline', 'baseline', 'endpoint'];
       const runs: Record<Side, SideRun[]> = { endpoint: [], baseline: [] };
-      for (const side of sides) runs[side].push(await runSide(side, operation, fixture, ctx, count));
+      for (let turn = 0; turn < turns.get(operation.name)!; turn += 1) {
+        for (const side of abba) runs[side].push(await runSide(side, operation, fixture, ctx, count));
+      }
       const ratio = pooledRate(runs.endpoint) / pooledRate(runs.baseline);
       perOperation.get(operation.name)!.push({ ...runs, ratio });
       log(`round ${round + 1} ${operation.name}: ${pooledRate(runs.endpoint).toFixed(0)} vs ${pooledRate(runs.baseline).toFixed(0)} req/s (${ratio.toFixed(2)})`);
@@ -140,6 +155,7 @@ export async function measureThroughput(operations: readonly Operation[], ctx: C
     return {
       operation: operation.name,
       requests: counts.get(operation.name)!,
+      turns: turns.get(operation.name)!,
       endpointRps: medianOf(runs, (r) => pooledRate(r.endpoint)),
       baselineRps: medianOf(runs, (r) => pooledRate(r.baseline)),
       ratio: spread(runs.map((r) => r.ratio)),

@@ -58,7 +58,7 @@ export function handle({ operation, route, me }: Registration, services: () => S
       const query = parseQueryOptions(operation.query, request);
       const body = operation.body ? parseBody(operation.body, await readJsonObject(request, current.config.maxBodyBytes)) : undefined;
       const result = await operation.run({ userId, caller, params, query, body, now: current.now(), services: current });
-      const links = { origin, userKey, userId, collectionPath: operation.collectionPath, pathname: new URL(request.url).pathname, query: request.query };
+      const links = { origin, userKey, userId, collectionPath: operation.collectionPath, requestUrl: request.url, query: request.query };
       return finish(render(result, links, ids));
     } catch (error) {
       const graphError = error instanceof GraphError ? error : generalException(error);

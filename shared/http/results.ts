@@ -33,8 +33,8 @@ export interface Links {
   /** The canonical user id. */
   userId: string;
   collectionPath: string;
-  /** The request's path and query, for `@odata.nextLink`. */
-  pathname: string;
+  /** The request's URL and query, for `@odata.nextLink` (parsed only when there is a next page). */
+  requestUrl: string;
   query: URLSearchParams;
 }
 
@@ -52,7 +52,7 @@ function contextOf(links: Links, entity: boolean): string {
 function nextLinkOf(links: Links, skipToken: string): string {
   const query = new URLSearchParams(links.query);
   query.set('$skiptoken', skipToken);
-  return `${links.origin}${links.pathname}?${query.toString().replace(/%24/g, '$')}`;
+  return `${links.origin}${new URL(links.requestUrl).pathname}?${query.toString().replace(/%24/g, '$')}`;
 }
 
 /** Success the way Graph answers: `@odata.context` first, OData headers, request ids. */

@@ -104,6 +104,20 @@ describe('the Authorization header', () => {
     expect(error.headers['WWW-Authenticate']).toMatch(INVALID_TOKEN);
     expect(fx.jwks.fetches).toBe(0);
   });
+
+  test('a token already in the cache is still refused inside a malformed header', async () => {
+    const token = await fx.sign();
+    await fx.authenticate(token);
+    const malformed = [`Bearer ${token}, Bearer ${token}`, `MAC ${token}`, token, `Bearer  ${token}`, `Bearer ${token}.x`, `Bearer\t${token}`];
+    for (const authorization of malformed) {
+      const error = await refusal(fx.verifier.authenticate(requestWith({ authorization })));
+      expect(error.status).toBe(401);
+      expect(error.headers['WWW-Authenticate']).toMatch(INVALID_TOKEN);
+    }
+    expect(fx.verifier.stats.cacheHits).toBe(0);
+    await fx.authenticate(token);
+    expect(fx.verifier.stats).toEqual({ verifications: 1, cacheHits: 1 });
+  });
 });
 
 describe('how the service builds it', () => {
