@@ -11,6 +11,9 @@ import { readBody } from './requestBody';
  * loopback, the Host header must name loopback and this server's port (a DNS-rebound name such as
  * attacker.example:7071 is refused), and a browser's Origin, when sent, must be a loopback origin.
  */
+/** Whether a (lower-cased) path is one of the development issuer's: the others skip it without an await. */
+export const isDevIssuerPath = (path: string) => path.startsWith(`${DEV_ISSUER_PATH}/`);
+
 export async function serveDevIssuer(request: IncomingMessage, path: string, method: string, issuer: DevIssuer, port: number): Promise<LocalAnswer | undefined> {
   const keys = path === `${DEV_ISSUER_PATH}/keys` && method === 'GET';
   const token = path === `${DEV_ISSUER_PATH}/token` && method === 'POST';

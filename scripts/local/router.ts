@@ -4,7 +4,7 @@ import { badRequest, GraphError } from '../../shared/http/graphErrors';
 import type { DevIssuer } from '../devIssuer';
 import { BadPathError, decodeSegment, matchRoute, type CompiledRoute } from '../routes';
 import { json, methodNotAllowed, notFound, requestError, type LocalAnswer } from './answers';
-import { serveDevIssuer } from './devIssuerEndpoint';
+import { isDevIssuerPath, serveDevIssuer } from './devIssuerEndpoint';
 import { invokeFunction, type RegisteredFunction } from './functionHost';
 import { readBody } from './requestBody';
 
@@ -32,7 +32,7 @@ export async function route(request: IncomingMessage, routes: RouteContext): Pro
     const url = new URL(request.url ?? '/', base);
     const path = url.pathname.toLowerCase();
     if (path === '/openapi.json' && method === 'GET') return logLocal(json(200, routes.openApi()));
-    const issued = routes.devIssuer ? await serveDevIssuer(request, path, method, routes.devIssuer, routes.port) : undefined;
+    const issued = routes.devIssuer && isDevIssuerPath(path) ? await serveDevIssuer(request, path, method, routes.devIssuer, routes.port) : undefined;
     if (issued) return logLocal(issued);
 
     const segments = new PathSegments(url.pathname);
