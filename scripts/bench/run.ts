@@ -42,6 +42,8 @@ const SETTINGS = {
   soakRequests: int('BENCH_SOAK', 30_000),
 };
 const TOKEN_POOL = 50;
+/** The origin of the links in the service's answers (a reserved name: nothing follows them here). */
+const BENCH_PUBLIC_BASE_URL = 'https://phones.bench.example';
 
 function log(step: string): void {
   console.error(`bench[${process.version}]: ${step}`);
@@ -58,12 +60,14 @@ async function main(outFile: string): Promise<void> {
   const coldStart = await measureColdStart(SETTINGS.rounds, createdOnce);
 
   // None of the service's variables from the shell: storage is the benchmark's own process, the issuer the development one; SMS sign-in on, so the SMS actions do their real work.
+  // PUBLIC_BASE_URL set, as infra/ always sets it: links are built from it, not from each request's URL.
   const storage = await startStorageProcess();
   const env = {
     ...Object.fromEntries(configVariableNames.map((name) => [name, undefined])),
     COSMOS_ENDPOINT: storage.endpoint,
     COSMOS_KEY: storage.key,
     SMS_SIGN_IN_ENABLED: 'true',
+    PUBLIC_BASE_URL: BENCH_PUBLIC_BASE_URL,
   };
   const server = await startLocalServer({ port: 0, quiet: true, env }).catch((error: unknown) => {
     storage.stop();
