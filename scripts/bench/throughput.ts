@@ -69,12 +69,13 @@ const WARMUP_COSMOS_REQUESTS = 3000;
 type Side = 'endpoint' | 'baseline';
 
 /** The user pool of each operation whose fixture is not consumed, prepared once and used by both sides. */
-const pools = new Map<string, Promise<Awaited<ReturnType<typeof prepareUsers>>>>();
+type UserPools = Map<string, ReturnType<typeof prepareUsers>>;
 
-async function requestsFor(side: Side, operation: Operation, fixture: Fixture, services: Services, count: number, connections: number): Promise<LoadRequest[]> {
+async function requestsFor(side: Side, operation: Operation, fixture: Fixture, ctx: RunContext, count: number): Promise<LoadRequest[]> {
+  const { containers } = ctx.services;
   // Consumed fixtures: one user per request plus slack (autocannon may prepare a request it never sends).
-  if (!fixture.consumes && !pools.has(operation.name)) pools.set(operation.name, prepareUsers(fixture, services.containers, POOL_USERS));
-  const prepared = fixture.consumes ? await prepareUsers(fixture, services.containers, count + 2 * connections) : await pools.get(operation.name)!;
+  if (!fixture.consumes && !ctx.pools.has(operation.name)) ctx.pools.set(operation.name, prepareUsers(fixture, containers, POOL_USERS));
+  const prepared = fixture.consumes ? await prepareUsers(fixture, containers, count + 2 * ctx.settings.connections) : await ctx.pools.get(operation.name)!;
   const prefix = side === 'endpoint' ? `/${ROUTE_PREFIX}` : baselinePathPrefix(operation.name);
   const list = prepared.map(({ userId, request }) => ({
     method: request.method,
@@ -84,8 +85,8 @@ async function requestsFor(side: Side, operation: Operation, fixture: Fixture, s
   return fixture.consumes ? list : Array.from({ length: count }, (_, n) => list[n % list.length]!);
 }
 
-async function runSide(side: Side, operation: Operation, fixture: Fixture, ctx: Context, count: number): Promise<SideRun> {
-  const requests = await requestsFor(side, operation, fixture, ctx.services, count, ctx.settings.connections);
+async function runSide(side: Side, operation: Operation, fixture: Fixture, ctx: RunContext, count: number): Promise<SideRun> {
+  const requests = await requestsFor(side, operation, fixture, ctx, count);
   const before = ctx.probe.requests;
   const cpuBefore = process.cpuUsage();
   const result = await ctx.load.run({
@@ -109,7 +110,10 @@ interface Context {
   settings: ThroughputSettings;
 }
 
-export async function measureThroughput(operations: readonly Operation[], ctx: Context, log: (line: string) => void): Promise<OperationThroughput[]> {
+type RunContext = Context & { pools: UserPools };
+
+export async function measureThroughput(operations: readonly Operation[], context: Context, log: (line: string) => void): Promise<OperationThroughput[]> {
+  const ctx: RunContext = { ...context, pools: new Map() };
   const measured = operations.filter((operation) => FIXTURES[operation.name]);
   const counts = new Map<string, number>();
   const turns = new Map<string, number>();

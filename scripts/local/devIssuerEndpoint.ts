@@ -6,14 +6,14 @@ import { DEV_ISSUER_PATH, MAX_TOKEN_REQUEST_BYTES, type DevIssuer } from '../dev
 import { json, type LocalAnswer } from './answers';
 import { readBody } from './requestBody';
 
+/** Whether a (lower-cased) path is one of the development issuer's: the others skip it without an await. */
+export const isDevIssuerPath = (path: string) => path.startsWith(`${DEV_ISSUER_PATH}/`);
+
 /**
  * `GET /dev-issuer/keys` and `POST /dev-issuer/token`, for this machine only: the caller must be on
  * loopback, the Host header must name loopback and this server's port (a DNS-rebound name such as
  * attacker.example:7071 is refused), and a browser's Origin, when sent, must be a loopback origin.
  */
-/** Whether a (lower-cased) path is one of the development issuer's: the others skip it without an await. */
-export const isDevIssuerPath = (path: string) => path.startsWith(`${DEV_ISSUER_PATH}/`);
-
 export async function serveDevIssuer(request: IncomingMessage, path: string, method: string, issuer: DevIssuer, port: number): Promise<LocalAnswer | undefined> {
   const keys = path === `${DEV_ISSUER_PATH}/keys` && method === 'GET';
   const token = path === `${DEV_ISSUER_PATH}/token` && method === 'POST';
