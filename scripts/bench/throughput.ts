@@ -115,8 +115,8 @@ type RunContext = Context & { pools: UserPools };
 export async function measureThroughput(operations: readonly Operation[], context: Context, log: (line: string) => void): Promise<OperationThroughput[]> {
   const ctx: RunContext = { ...context, pools: new Map() };
   const measured = operations.filter((operation) => FIXTURES[operation.name]);
-  const counts = new Map<string, number>();
-  const turns = new Map<string, number>();
+  /** Per operation: requests per run and ABBA turns per round, from its Cosmos requests per request. */
+  const plans = new Map<string, { requests: number; turns: number }>();
   const warmupFailures = new Map<string, number>(measured.map((operation) => [operation.name, 0]));
   const warmUp = async (operation: Operation, side: Side, count: number) => {
     const run = await runSide(side, operation, FIXTURES[operation.name]!, ctx, count);
@@ -126,9 +126,8 @@ export async function measureThroughput(operations: readonly Operation[], contex
   for (const operation of measured) {
     const perRequest = Math.max(1, (await warmUp(operation, 'endpoint', MIN_REQUESTS)).cosmosPerRequest);
     const perSide = ctx.settings.cosmosBudget / perRequest;
-    const turnsOf = Math.max(1, Math.min(ctx.settings.turns, Math.floor(perSide / (2 * MIN_REQUESTS))));
-    turns.set(operation.name, turnsOf);
-    counts.set(operation.name, Math.max(MIN_REQUESTS, Math.round(perSide / (2 * turnsOf))));
+    const turns = Math.max(1, Math.min(ctx.settings.turns, Math.floor(perSide / (2 * MIN_REQUESTS))));
+    plans.set(operation.name, { requests: Math.max(MIN_REQUESTS, Math.round(perSide / (2 * turns))), turns });
     const warmup = Math.max(MIN_REQUESTS, Math.round(WARMUP_COSMOS_REQUESTS / perRequest));
     await warmUp(operation, 'endpoint', warmup);
     await warmUp(operation, 'baseline', warmup + MIN_REQUESTS);
@@ -136,16 +135,16 @@ export async function measureThroughput(operations: readonly Operation[], contex
   // A second, shorter pass: the code the operations share has now seen every one of them, so what the
   // JIT does about that happens here rather than in the first measured round.
   for (const operation of measured) {
-    for (const side of ['endpoint', 'baseline'] as const) await warmUp(operation, side, counts.get(operation.name)! * turns.get(operation.name)!);
+    for (const side of ['endpoint', 'baseline'] as const) await warmUp(operation, side, plans.get(operation.name)!.requests * plans.get(operation.name)!.turns);
   }
   const perOperation = new Map<string, OperationThroughput['rounds']>(measured.map((operation) => [operation.name, []]));
   for (let round = 0; round < ctx.settings.rounds; round += 1) {
     for (const operation of measured) {
       const fixture = FIXTURES[operation.name]!;
-      const count = counts.get(operation.name)!;
+      const { requests: count, turns } = plans.get(operation.name)!;
       const abba: Side[] = ['endpoint', 'baseline', 'baseline', 'endpoint'];
       const runs: Record<Side, SideRun[]> = { endpoint: [], baseline: [] };
-      for (let turn = 0; turn < turns.get(operation.name)!; turn += 1) {
+      for (let turn = 0; turn < turns; turn += 1) {
         for (const side of abba) runs[side].push(await runSide(side, operation, fixture, ctx, count));
       }
       const ratio = pooledRate(runs.endpoint) / pooledRate(runs.baseline);
@@ -158,8 +157,7 @@ export async function measureThroughput(operations: readonly Operation[], contex
     const pooled = (side: Side, field: (run: SideRun) => number) => medianOf(runs, (r) => mean(r[side].map(field)));
     return {
       operation: operation.name,
-      requests: counts.get(operation.name)!,
-      turns: turns.get(operation.name)!,
+      ...plans.get(operation.name)!,
       endpointRps: medianOf(runs, (r) => pooledRate(r.endpoint)),
       baselineRps: medianOf(runs, (r) => pooledRate(r.baseline)),
       ratio: spread(runs.map((r) => r.ratio)),
