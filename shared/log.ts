@@ -5,6 +5,7 @@ import type { InvocationContext } from '@azure/functions';
  * name, a token or a claims set. Fields are listed explicitly so nothing else can slip in.
  */
 export interface RequestLogEntry {
+  event: 'request';
   requestId: string;
   invocationId: string;
   function: string;
@@ -45,8 +46,9 @@ export function describeCause(cause: unknown): FailureCause | undefined {
   };
 }
 
+/** Writes the entry as one JSON line (fields left undefined are left out), at the level its status calls for. */
 export function logRequest(context: InvocationContext, entry: RequestLogEntry): void {
-  const line = JSON.stringify({ event: 'request', ...entry });
+  const line = JSON.stringify(entry);
   if (entry.status >= 500) context.error(line);
   else if (entry.status >= 400) context.warn(line);
   else context.info(line);

@@ -24,7 +24,8 @@ interface RunOutcome {
 
 function runOn(binary: string, outFile: string): Promise<number | null> {
   return new Promise((resolve, reject) => {
-    const [command, args] = onCore('measured', binary, ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'run.ts'), outFile]);
+    // Compiled as deployed (compileAsDeployed.cjs), not by tsx: the measured code is the code Azure runs.
+    const [command, args] = onCore('measured', binary, ['--expose-gc', '--require', path.join(__dirname, 'compileAsDeployed.cjs'), path.join(__dirname, 'run.ts'), outFile]);
     const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
     child.on('exit', (code) => resolve(code));

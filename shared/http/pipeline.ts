@@ -45,11 +45,30 @@ export function handle({ operation, route, me }: Registration, services: () => S
   return async (request: HttpRequest, context: InvocationContext) => {
     const started = performance.now();
     const ids = requestIdsFor(request);
-    const log: Partial<RequestLogEntry> = {};
+    // Every field from the start, in the order the line shows them: one shape for every request.
+    const log: RequestLogEntry = {
+      event: 'request',
+      requestId: ids.requestId,
+      invocationId: context.invocationId,
+      function: context.functionName,
+      route,
+      status: 0,
+      durationMs: 0,
+      tenantId: undefined,
+      callerObjectId: undefined,
+      callerKind: undefined,
+      targetUserId: undefined,
+      errorCode: undefined,
+      errorType: undefined,
+      cause: undefined,
+    };
     try {
       const current = services();
-      const caller = await current.verifier.authenticate(request);
-      Object.assign(log, { tenantId: caller.tenantId, callerObjectId: caller.objectId, callerKind: caller.kind });
+      const authenticated = current.verifier.authenticate(request);
+      const caller = authenticated instanceof Promise ? await authenticated : authenticated;
+      log.tenantId = caller.tenantId;
+      log.callerObjectId = caller.objectId;
+      log.callerKind = caller.kind;
       const { userId, userKey } = resolveUserKey(me ? { me: true } : { segment: request.params.userId ?? '' }, caller);
       log.targetUserId = userId;
       authorize(caller, operation.permission, userId);
@@ -71,15 +90,9 @@ export function handle({ operation, route, me }: Registration, services: () => S
     }
 
     function finish<R extends { status?: number }>(response: R): R {
-      logRequest(context, {
-        requestId: ids.requestId,
-        invocationId: context.invocationId,
-        function: context.functionName,
-        route,
-        status: response.status ?? 200,
-        durationMs: Math.round((performance.now() - started) * 100) / 100,
-        ...log,
-      });
+      log.status = response.status ?? 200;
+      log.durationMs = Math.round((performance.now() - started) * 100) / 100;
+      logRequest(context, log);
       return response;
     }
   };

@@ -100,7 +100,7 @@ export async function startAuthFixture(options: { keySet?: KeySetOptions; verifi
         },
       });
     },
-    authenticate: (token) => fixture.verifier.authenticate(bearer(token)),
+    authenticate: async (token) => fixture.verifier.authenticate(bearer(token)),
     close: () => fixture.jwks.close(),
   };
   fixture.rebuild(options);
@@ -108,9 +108,9 @@ export async function startAuthFixture(options: { keySet?: KeySetOptions; verifi
 }
 
 /** The GraphError an authentication failed with (status, code, headers), or a failure if it succeeded. */
-export async function refusal(promise: Promise<unknown>): Promise<{ status: number; code: string; message: string; headers: Record<string, string> }> {
+export async function refusal(outcome: unknown): Promise<{ status: number; code: string; message: string; headers: Record<string, string> }> {
   try {
-    await promise;
+    await outcome;
   } catch (error) {
     const graph = error as { status?: number; code?: string; message: string; headers?: Record<string, string> };
     if (typeof graph.status !== 'number') throw error;

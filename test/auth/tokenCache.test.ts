@@ -6,7 +6,7 @@ import { CLOCK_TOLERANCE_SECONDS } from '../../shared/auth/verifyToken';
 import { TEST_TENANT_ID } from '../support/constants';
 import { startJwksServer } from '../support/jwksServer';
 import { newTestKey } from '../support/keys';
-import { COOL_DOWN_MS, refusal, startAuthFixture, type AuthFixture } from './fixture';
+import { bearer, COOL_DOWN_MS, refusal, startAuthFixture, type AuthFixture } from './fixture';
 
 /**
  * The cache of verified tokens, one rule per test. Work is counted, never timed: `stats.verifications`
@@ -48,6 +48,17 @@ test('a hit returns the same frozen Caller without a key-set call or a signature
   // Another token of the same user is its own entry.
   await fx.authenticate(await fx.sign({ claims: { oid: first.objectId } }));
   expect(work().verifications).toBe(2);
+});
+
+test('a hit is answered at once; a miss and a failure are Promises', async () => {
+  const token = await fx.sign();
+  const miss = fx.verifier.authenticate(bearer(token));
+  expect(miss).toBeInstanceOf(Promise);
+  const caller = await miss;
+  expect(fx.verifier.authenticate(bearer(token))).toBe(caller);
+  const failure = fx.verifier.authenticate(bearer(`${token}x`));
+  expect(failure).toBeInstanceOf(Promise);
+  expect((await refusal(failure)).status).toBe(401);
 });
 
 test("an entry is not served after the token's exp (checked against the clock on every hit)", async () => {
@@ -246,4 +257,24 @@ test('the key is the exact token string', () => {
   cache.set('old.key.token', caller, Math.floor(now / 1000) + 60, now, 1);
   expect(cache.get('old.key.token', now, 2)).toBeUndefined();
   expect(cache.get('aaa.bbb.ccc', now, 2)).toBe(caller);
+});
+
+test('tokens that end alike are told apart by their whole string', () => {
+  const cache = new TokenCache();
+  const first = callerFromClaims({ oid: randomUUID(), tid: TEST_TENANT_ID });
+  const second = callerFromClaims({ oid: randomUUID(), tid: TEST_TENANT_ID });
+  const now = Date.now();
+  const exp = Math.floor(now / 1000) + 60;
+  const signature = 's'.repeat(342);
+  const [a, b] = ['header.payloadA.', 'header.payloadB.'].map((start) => start + signature);
+  cache.set(a!, first, exp, now, 1);
+  expect(cache.get(a!, now, 1)).toBe(first);
+  expect(cache.get(b!, now, 1)).toBeUndefined();
+  // The newer of the two takes the slot; neither is ever answered with the other's Caller.
+  cache.set(b!, second, exp, now, 1);
+  expect(cache.get(b!, now, 1)).toBe(second);
+  expect(cache.get(a!, now, 1)).toBeUndefined();
+  expect(cache.size).toBe(1);
+  // A copy of the string (as each request carries) is the same token.
+  expect(cache.get(Buffer.from(b!).toString('latin1'), now, 1)).toBe(second);
 });
