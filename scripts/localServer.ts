@@ -1,18 +1,16 @@
 import type { Server as HttpsServer } from 'node:https';
 import { AppStartContext } from '@azure/functions';
 import { ConfigError, getConfig, isLoopbackHost } from '../shared/config';
-import { GraphError } from '../shared/http/graphErrors';
 import { ROUTE_PREFIX } from '../shared/http/graphResponses';
 import { ensureStorage } from '../shared/storage/bootstrap';
 import { createCosmosClient } from '../shared/storage/cosmos';
 import { createDevIssuer, DEFAULT_DEV_AUDIENCE, type DevIssuer } from './devIssuer';
-import { requestError, writeAnswer, type LocalAnswer } from './local/answers';
 import { bannerFor } from './local/banner';
 import { assertCosmosAnswers, startEmbeddedCosmos } from './local/cosmos';
 import { applyEnv, applyLocalSettings, isSet, LOCAL_SETTINGS_FILE, type LocalSettings } from './local/env';
 import { loadFunctions } from './local/functionHost';
 import { closeServer, createLocalHttpServer, DEFAULT_REQUEST_TIMEOUT_MS, listen } from './local/httpServer';
-import { route } from './local/router';
+import { routeListener } from './local/router';
 import { firstLine, portFrom, StartupError } from './local/startupError';
 
 /**
@@ -98,15 +96,10 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       print,
     };
     let ready = false;
-    const server = createLocalHttpServer((request, response) => {
-      const answer: Promise<LocalAnswer> = ready
-        ? route(request, routes)
-        : Promise.resolve({ ...requestError(new GraphError(503, 'serviceNotAvailable', 'The server is starting.'), request) });
-      answer
-        .catch(() => requestError(new GraphError(500, 'generalException', 'An unexpected error occurred.'), request))
-        .then((result) => writeAnswer(response, ready ? result : { ...result, headers: { ...result.headers, Connection: 'close' } }))
-        .catch(() => response.socket?.destroy());
-    }, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    const server = createLocalHttpServer(
+      routeListener(routes, () => ready),
+      options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    );
     const url = await listen(server, port, host);
     routes.port = Number(new URL(url).port);
     cleanups.push(() => closeServer(server), releaseProcessResources);

@@ -2,10 +2,9 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { Operation } from '../../shared/http/operation';
 import { ROUTE_PREFIX } from '../../shared/http/graphResponses';
 import type { Services } from '../../shared/services';
-import { writeAnswer } from '../local/answers';
 import type { RegisteredFunction } from '../local/functionHost';
 import { closeServer, createLocalHttpServer, listen } from '../local/httpServer';
-import { route } from '../local/router';
+import { routeListener } from '../local/router';
 import { compileRoute } from '../routes';
 import { BASELINES } from './baselines';
 
@@ -39,11 +38,8 @@ export async function startStorageOnlyServer(services: Services, operations: rea
     return [{ name: `${operation.name}StorageOnly`, methods: [operation.method], route: compileRoute(ROUTE_PREFIX, path), handler }];
   });
   const routes = { functions, openApi: () => '{}', port: 0, print: () => undefined };
-  const server = createLocalHttpServer((request, response) => {
-    route(request, routes)
-      .then((answer) => writeAnswer(response, answer))
-      .catch(() => response.socket?.destroy());
-  });
+  // The local server's own listener, so both sides of the comparison are answered alike.
+  const server = createLocalHttpServer(routeListener(routes));
   const url = await listen(server, 0, '127.0.0.1');
   return { origin: new URL(url).origin, close: () => closeServer(server) };
 }

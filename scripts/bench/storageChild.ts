@@ -10,6 +10,10 @@ import cosmosServer from '@vercel/cosmosdb-server';
 // Keep-alive, as Cosmos DB's gateway and the SDK's agent keep their connections: without it every
 // storage call would pay a TLS handshake, which is the local server's embedded storage, not Azure's.
 const server = cosmosServer({ keepAlive: true });
+// Idle connections stay open until the client closes them. Node closes them after 5 s by default,
+// and a request that reuses one as it is being closed fails with ECONNRESET ("socket hang up"); the
+// benchmark has idle gaps longer than that (cold start, import times).
+server.keepAliveTimeout = 0;
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
 });

@@ -1,9 +1,9 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getConfig } from '../../shared/config';
 import { badRequest, GraphError } from '../../shared/http/graphErrors';
 import type { DevIssuer } from '../devIssuer';
 import { BadPathError, decodeSegment, matchRoute, type CompiledRoute } from '../routes';
-import { json, methodNotAllowed, notFound, requestError, type LocalAnswer } from './answers';
+import { json, methodNotAllowed, notFound, requestError, writeAnswer, type LocalAnswer } from './answers';
 import { isDevIssuerPath, serveDevIssuer } from './devIssuerEndpoint';
 import { invokeFunction, type RegisteredFunction } from './functionHost';
 import { readBody } from './requestBody';
@@ -16,6 +16,22 @@ export interface RouteContext {
   openApi: () => string;
   port: number;
   print: (line: string) => void;
+}
+
+/**
+ * The node:http request listener that answers with `route`: 503 (and the connection closed) while
+ * `isReady()` is false, a bare 500 when routing fails unexpectedly, the socket destroyed when even
+ * writing fails. The local server and the benchmark's storage-only server both listen with it.
+ */
+export function routeListener(routes: RouteContext, isReady: () => boolean = () => true) {
+  return (request: IncomingMessage, response: ServerResponse): void => {
+    const ready = isReady();
+    const answer = ready ? route(request, routes) : Promise.resolve(requestError(new GraphError(503, 'serviceNotAvailable', 'The server is starting.'), request));
+    answer
+      .catch(() => requestError(new GraphError(500, 'generalException', 'An unexpected error occurred.'), request))
+      .then((result) => writeAnswer(response, ready ? result : { ...result, headers: { ...result.headers, Connection: 'close' } }))
+      .catch(() => response.socket?.destroy());
+  };
 }
 
 export async function route(request: IncomingMessage, routes: RouteContext): Promise<LocalAnswer> {
