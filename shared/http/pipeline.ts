@@ -42,6 +42,9 @@ export function registrationsOf(operations: readonly Operation[]): Registration[
  * nowhere else; anything unexpected becomes a bare 500 whose cause is logged by kind only.
  */
 export function handle({ operation, route, me }: Registration, services: () => Services): HttpHandler {
+  // Read once per registration: the descriptors differ in shape (which schemas they have), so reading
+  // them on every request in the one handler code all registrations share would be a megamorphic load.
+  const { permission, collectionPath, params: paramsSchema, query: querySchema, body: bodySchema } = operation;
   return async (request: HttpRequest, context: InvocationContext) => {
     const started = performance.now();
     const ids = requestIdsFor(request);
@@ -71,13 +74,13 @@ export function handle({ operation, route, me }: Registration, services: () => S
       log.callerKind = caller.kind;
       const { userId, userKey } = resolveUserKey(me ? { me: true } : { segment: request.params.userId ?? '' }, caller);
       log.targetUserId = userId;
-      authorize(caller, operation.permission, userId);
+      authorize(caller, permission, userId);
       const origin = publicOrigin(request, current.config.publicBaseUrl);
-      const params = operation.params ? parseBody(operation.params, request.params) : {};
-      const query = parseQueryOptions(operation.query, request);
-      const body = operation.body ? parseBody(operation.body, await readJsonObject(request, current.config.maxBodyBytes)) : undefined;
+      const params = paramsSchema ? parseBody(paramsSchema, request.params) : {};
+      const query = parseQueryOptions(querySchema, request);
+      const body = bodySchema ? parseBody(bodySchema, await readJsonObject(request, current.config.maxBodyBytes)) : undefined;
       const result = await operation.run({ userId, caller, params, query, body, now: current.now(), services: current });
-      const links = { origin, userKey, userId, collectionPath: operation.collectionPath, requestUrl: request.url, query: request.query };
+      const links = { origin, userKey, userId, collectionPath, requestUrl: request.url, query: request.query };
       return finish(render(result, links, ids));
     } catch (error) {
       const graphError = error instanceof GraphError ? error : generalException(error);
