@@ -135,7 +135,8 @@ export async function measureThroughput(operations: readonly Operation[], contex
   // A second, shorter pass: the code the operations share has now seen every one of them, so what the
   // JIT does about that happens here rather than in the first measured round.
   for (const operation of measured) {
-    for (const side of ['endpoint', 'baseline'] as const) await warmUp(operation, side, plans.get(operation.name)!.requests * plans.get(operation.name)!.turns);
+    const { requests, turns } = plans.get(operation.name)!;
+    for (const side of ['endpoint', 'baseline'] as const) await warmUp(operation, side, requests * turns);
   }
   const perOperation = new Map<string, OperationThroughput['rounds']>(measured.map((operation) => [operation.name, []]));
   for (let round = 0; round < ctx.settings.rounds; round += 1) {
