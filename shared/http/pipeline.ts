@@ -80,7 +80,7 @@ export function handle({ operation, route, me }: Registration, services: () => S
       const query = parseQueryOptions(querySchema, request);
       const body = bodySchema ? parseBody(bodySchema, await readJsonObject(request, current.config.maxBodyBytes)) : undefined;
       const result = await operation.run({ userId, caller, params, query, body, now: current.now(), services: current });
-      const links = { origin, userKey, userId, collectionPath, requestUrl: request.url, query: request.query };
+      const links = { origin, userKey, userId, collectionPath, request };
       return finish(render(result, links, ids));
     } catch (error) {
       const graphError = error instanceof GraphError ? error : generalException(error);

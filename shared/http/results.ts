@@ -33,14 +33,14 @@ export interface Links {
   /** The canonical user id. */
   userId: string;
   collectionPath: string;
-  /** The request's URL and query, for `@odata.nextLink` (parsed only when there is a next page). */
-  requestUrl: string;
-  query: URLSearchParams;
+  /** The request, for `@odata.nextLink`: its URL is read only when there is a next page. */
+  request: { readonly url: string; readonly query: URLSearchParams };
 }
 
 /** An OData key literal: single quotes doubled inside the quotes, then URL-encoded. */
 function keyLiteral(key: string): string {
-  return `'${encodeURIComponent(key).replace(/'/g, "''")}'`;
+  const encoded = encodeURIComponent(key);
+  return `'${encoded.includes("'") ? encoded.replace(/'/g, "''") : encoded}'`;
 }
 
 function contextOf(links: Links, entity: boolean): string {
@@ -50,9 +50,9 @@ function contextOf(links: Links, entity: boolean): string {
 
 /** The same request with the next page's skip token; OData reserves the `$` and keeps it literal. */
 function nextLinkOf(links: Links, skipToken: string): string {
-  const query = new URLSearchParams(links.query);
+  const query = new URLSearchParams(links.request.query);
   query.set('$skiptoken', skipToken);
-  return `${links.origin}${new URL(links.requestUrl).pathname}?${query.toString().replace(/%24/g, '$')}`;
+  return `${links.origin}${new URL(links.request.url).pathname}?${query.toString().replace(/%24/g, '$')}`;
 }
 
 /**

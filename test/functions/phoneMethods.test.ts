@@ -45,6 +45,27 @@ describe('list and get', () => {
     expect(await storedMethods(userId)).toHaveLength(3);
   });
 
+  test('list and get take no query options: each $ option given is a 400 naming it; other parameters are ignored', async () => {
+    const { userId, token } = await userWith(['mobile']);
+    const { handlers } = testService();
+    const call = (name: string, path: string, query: Record<string, string>, params?: Record<string, string>) =>
+      invoke(handlers[name]!, { userId, token, method: 'GET', path, query, params });
+    const two = await call('listPhoneMethods', PATH, { $top: '1', 'api-version': '1', $select: 'id' });
+    expect(two.status).toBe(400);
+    expect(two.body.error.code).toBe('badRequest');
+    expect(two.body.error.message).toBe('The request has 2 invalid query options.');
+    expect(two.body.error.details.map((detail: { code: string; target: string }) => [detail.code, detail.target])).toEqual([
+      ['invalidQueryOption', '$top'],
+      ['invalidQueryOption', '$select'],
+    ]);
+    const one = await call('getPhoneMethod', `${PATH}/${MOBILE_ID}`, { $expand: 'x' }, { id: MOBILE_ID });
+    expect(one.status).toBe(400);
+    expect(one.body.error.message).toBe("The query option '$expand' is not supported by this operation.");
+    const ignored = await call('listPhoneMethods', PATH, { 'api-version': '1', top: '1' });
+    expect(ignored.status).toBe(200);
+    expect(ignored.body.value).toHaveLength(1);
+  });
+
   test('list of a user without methods: 200 and an empty value', async () => {
     const result = await api.list(randomUUID(), { token: await admin() });
     expect(result.status).toBe(200);
