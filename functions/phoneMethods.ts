@@ -68,8 +68,12 @@ export const listPhoneMethods = defineOperation({
   response: { status: 200, schema: phoneAuthenticationMethodResource, collection: true },
   async run({ userId, services }) {
     const methods = await phoneMethodStore(services.containers).read(userId);
-    const ordered = PHONE_TYPE_ORDER.flatMap((type) => methods.filter((method) => method.phoneType === type).slice(0, 1));
-    return collection(ordered.map((method) => presentPhoneMethod(method, services.config.smsSignInEnabled)));
+    const ordered: PhoneAuthenticationMethod[] = [];
+    for (const type of PHONE_TYPE_ORDER) {
+      const method = methods.find((candidate) => candidate.phoneType === type);
+      if (method) ordered.push(presentPhoneMethod(method, services.config.smsSignInEnabled));
+    }
+    return collection(ordered);
   },
 });
 

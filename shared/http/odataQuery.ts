@@ -137,7 +137,7 @@ export function pageOf<Item extends Listable, Property extends string>(
     .sort((a, b) => direction * compareKeys(a.key, b.key))
     .filter(({ key }) => !query.after || direction * compareKeys(key, query.after) > 0);
   const page = sorted.slice(0, query.top);
-  const selected = page.map(({ item }) => (query.select ? pick(item, query.select) : { ...item }));
+  const selected = page.map(({ item }) => (query.select ? pick(item, query.select) : item));
   if (sorted.length <= query.top) return { items: selected };
   return { items: selected, skipToken: encodeSkipToken(page.at(-1)!.key, query.orderBy) };
 }
