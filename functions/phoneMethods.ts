@@ -39,7 +39,8 @@ const byId = (methods: readonly PhoneAuthenticationMethod[], id: string) => {
   const type = phoneTypeOfId(id);
   return type === undefined ? undefined : methods.find((method) => method.phoneType === type);
 };
-const mobileOf = (methods: readonly PhoneAuthenticationMethod[]) => methods.find((method) => method.phoneType === 'mobile');
+const mobileOf = (methods: readonly PhoneAuthenticationMethod[]) =>
+  methods.find((method) => method.phoneType === 'mobile');
 const replaceMethod = (methods: readonly PhoneAuthenticationMethod[], next: PhoneAuthenticationMethod) =>
   methods.map((method) => (method.phoneType === next.phoneType ? next : method));
 const sameNumber = (a: string, b: string) => smsNumberKey(a) === smsNumberKey(b);
@@ -49,13 +50,18 @@ const stores = (services: Services) => phoneMethodStores(services.containers, ()
 function smsOnlyOnMobile(id: string): void {
   if (id.toLowerCase() !== MOBILE_ID) {
     throw badRequest('SMS sign-in can only be enabled or disabled on the mobile phone method.', [
-      { code: 'invalidValue', target: 'id', message: `Only the mobile phone method (${MOBILE_ID}) supports SMS sign-in.` },
+      {
+        code: 'invalidValue',
+        target: 'id',
+        message: `Only the mobile phone method (${MOBILE_ID}) supports SMS sign-in.`,
+      },
     ]);
   }
 }
 
 const RETRY = Symbol('retry');
-const tooManyChanges = () => serviceNotAvailable('The phone method changed repeatedly during the request. Retry the request.', 1);
+const tooManyChanges = () =>
+  serviceNotAvailable('The phone method changed repeatedly during the request. Retry the request.', 1);
 
 export const listPhoneMethods = defineOperation({
   name: 'listPhoneMethods',
@@ -115,16 +121,22 @@ export const createPhoneMethod = defineOperation({
         }
         if (method.phoneType === 'alternateMobile' && !mobileOf(methods)) {
           throw badRequest('An alternateMobile phone method requires a mobile phone method first.', [
-            { code: 'invalidValue', target: 'phoneType', message: 'Add a mobile phone method before an alternateMobile one.' },
+            {
+              code: 'invalidValue',
+              target: 'phoneType',
+              message: 'Add a mobile phone method before an alternateMobile one.',
+            },
           ]);
         }
         const stored = { ...method, smsSignInState: state };
         return { items: [...methods, stored], answer: stored };
       });
 
-    if (method.phoneType !== 'mobile' || !policy) return created(presentPhoneMethod(await add(method.smsSignInState), policy));
+    if (method.phoneType !== 'mobile' || !policy)
+      return created(presentPhoneMethod(await add(method.smsSignInState), policy));
     // A user who already has a mobile gets the 409 without touching the number's claim.
-    if (mobileOf(await store.read(userId))) throw conflict("A phone method of type 'mobile' already exists for this user.");
+    if (mobileOf(await store.read(userId)))
+      throw conflict("A phone method of type 'mobile' already exists for this user.");
     const stored = await numbers.withClaim(userId, method.phoneNumber, (claim) => add(numbers.stateFor(claim)));
     return created(presentPhoneMethod(stored, policy));
   },
@@ -154,14 +166,25 @@ export const updatePhoneMethod = defineOperation({
         const current = methods.find((method) => method.phoneType === type);
         if (!current) throw notFound();
         if (body.phoneType != null && body.phoneType !== current.phoneType) {
-          throw badRequest('The phone type of a phone method cannot be changed; add a method of the new type and delete this one.', [
-            { code: 'invalidValue', target: 'phoneType', message: `This method's phoneType is '${current.phoneType}'.` },
-          ]);
+          throw badRequest(
+            'The phone type of a phone method cannot be changed; add a method of the new type and delete this one.',
+            [
+              {
+                code: 'invalidValue',
+                target: 'phoneType',
+                message: `This method's phoneType is '${current.phoneType}'.`,
+              },
+            ],
+          );
         }
-        if (newNumber === undefined || newNumber === current.phoneNumber) return { answer: { previous: current, retry: false } };
+        if (newNumber === undefined || newNumber === current.phoneNumber)
+          return { answer: { previous: current, retry: false } };
         const next = state(current);
         if (next === RETRY) return { answer: { previous: current, retry: true } };
-        return { items: replaceMethod(methods, { ...current, phoneNumber: newNumber, smsSignInState: next }), answer: { previous: current, retry: false } };
+        return {
+          items: replaceMethod(methods, { ...current, phoneNumber: newNumber, smsSignInState: next }),
+          answer: { previous: current, retry: false },
+        };
       });
     /** Frees the mobile's old number when the change moved it off that number. */
     const freeOld = async (previous: PhoneAuthenticationMethod) => {
@@ -172,7 +195,9 @@ export const updatePhoneMethod = defineOperation({
 
     if (type !== 'mobile' || !policy || newNumber === undefined) {
       // With the policy off a mobile cannot claim a number: a changed mobile is stored notEnabled.
-      const { previous } = await change((current) => (current.phoneType === 'mobile' ? 'notEnabled' : current.smsSignInState));
+      const { previous } = await change((current) =>
+        current.phoneType === 'mobile' ? 'notEnabled' : current.smsSignInState,
+      );
       await freeOld(previous);
       return noContent();
     }
@@ -182,7 +207,8 @@ export const updatePhoneMethod = defineOperation({
       // Nothing to claim (a disabled mobile stays disabled on its new number, an unchanged number keeps
       // its state); should the state have changed meanwhile, start over.
       const wrongType = body.phoneType != null && body.phoneType !== type;
-      const claims = !wrongType && current.smsSignInState !== 'notEnabled' && !sameNumber(current.phoneNumber, newNumber);
+      const claims =
+        !wrongType && current.smsSignInState !== 'notEnabled' && !sameNumber(current.phoneNumber, newNumber);
       const { previous, retry } = claims
         ? await numbers.withClaim(userId, newNumber, (claim) =>
             change((now) => (now.smsSignInState === 'notEnabled' ? 'notEnabled' : numbers.stateFor(claim))),
@@ -212,9 +238,10 @@ export const deletePhoneMethod = defineOperation({
       const method = byId(methods, params.id);
       if (!method) throw notFound();
       if (method.phoneType === 'mobile' && methods.some((other) => other.phoneType === 'alternateMobile')) {
-        throw badRequest('The mobile phone method cannot be deleted while an alternateMobile one exists; update the mobile number instead, then delete the alternateMobile method.', [
-          { code: 'invalidValue', target: 'id', message: 'Delete the alternateMobile phone method first.' },
-        ]);
+        throw badRequest(
+          'The mobile phone method cannot be deleted while an alternateMobile one exists; update the mobile number instead, then delete the alternateMobile method.',
+          [{ code: 'invalidValue', target: 'id', message: 'Delete the alternateMobile phone method first.' }],
+        );
       }
       return { items: methods.filter((other) => other !== method), answer: method };
     });
@@ -264,7 +291,11 @@ export const enableSmsSignIn = defineOperation({
 
 function numberNotUnique(): GraphError {
   return badRequest('The phone number is already enabled for SMS sign-in by another user.', [
-    { code: 'phoneNumberNotUnique', target: 'phoneNumber', message: 'Another user has this number enabled for SMS sign-in.' },
+    {
+      code: 'phoneNumberNotUnique',
+      target: 'phoneNumber',
+      message: 'Another user has this number enabled for SMS sign-in.',
+    },
   ]);
 }
 

@@ -134,4 +134,10 @@ export const deleteProfilePhone = defineOperation({
   },
 });
 
-export const profilePhoneOperations = [listProfilePhones, getProfilePhone, createProfilePhone, updateProfilePhone, deleteProfilePhone];
+export const profilePhoneOperations = [
+  listProfilePhones,
+  getProfilePhone,
+  createProfilePhone,
+  updateProfilePhone,
+  deleteProfilePhone,
+];

@@ -31,16 +31,24 @@ const text = (max: number) =>
     .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
 
 const commaList = z
-  .union([z.string().max(TOKEN_LIMITS.items * (TOKEN_LIMITS.itemLength + 1)), z.array(z.string()).max(TOKEN_LIMITS.items)])
+  .union([
+    z.string().max(TOKEN_LIMITS.items * (TOKEN_LIMITS.itemLength + 1)),
+    z.array(z.string()).max(TOKEN_LIMITS.items),
+  ])
   .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((item) => item.trim()).filter(Boolean))
-  .pipe(z.array(text(TOKEN_LIMITS.itemLength)).max(TOKEN_LIMITS.items, `must list at most ${TOKEN_LIMITS.items} values`));
+  .pipe(
+    z.array(text(TOKEN_LIMITS.itemLength)).max(TOKEN_LIMITS.items, `must list at most ${TOKEN_LIMITS.items} values`),
+  );
 
 /** What a caller may ask for: the options of `npm run token` and of `POST /dev-issuer/token`. */
 export const tokenRequestSchema = z
   .object({
     oid: z.guid('must be a GUID').toLowerCase().optional(),
     scp: text(TOKEN_LIMITS.scpLength)
-      .refine((value) => value.split(/\s+/).filter(Boolean).length <= TOKEN_LIMITS.items, `must list at most ${TOKEN_LIMITS.items} scopes`)
+      .refine(
+        (value) => value.split(/\s+/).filter(Boolean).length <= TOKEN_LIMITS.items,
+        `must list at most ${TOKEN_LIMITS.items} scopes`,
+      )
       .optional(),
     roles: commaList.optional(),
     wids: commaList.optional(),
@@ -70,9 +78,18 @@ export interface DevIssuer {
  */
 function claimsFor(options: z.output<typeof tokenRequestSchema>): Record<string, unknown> {
   const oid = options.oid ?? randomUUID();
-  const app = options.idtyp === 'app' || (options.idtyp === undefined && options.roles !== undefined && options.scp === undefined);
+  const app =
+    options.idtyp === 'app' ||
+    (options.idtyp === undefined && options.roles !== undefined && options.scp === undefined);
   if (app) {
-    return { oid, sub: oid, idtyp: 'app', roles: options.roles ?? [], azp: DEV_CLIENT_APP_ID, ...(options.name ? { app_displayname: options.name } : {}) };
+    return {
+      oid,
+      sub: oid,
+      idtyp: 'app',
+      roles: options.roles ?? [],
+      azp: DEV_CLIENT_APP_ID,
+      ...(options.name ? { app_displayname: options.name } : {}),
+    };
   }
   const upn = options.upn ?? `dev-${oid.slice(0, 8)}@graph-phones.local`;
   return {

@@ -74,12 +74,17 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     const port = options.port ?? portFrom(process.env.PORT);
     const useDevIssuer = AUTH_VARIABLES.every((name) => !isSet(name));
     if (useDevIssuer && !isLoopbackHost(host)) {
-      throw new ConfigError(`The development issuer only runs on loopback; set AUTH_TENANT_ID or AUTH_ISSUER and AUTH_JWKS_URI to listen on ${host}.`);
+      throw new ConfigError(
+        `The development issuer only runs on loopback; set AUTH_TENANT_ID or AUTH_ISSUER and AUTH_JWKS_URI to listen on ${host}.`,
+      );
     }
-    const cosmosSource = options.localSettings?.applied.includes('COSMOS_ENDPOINT') ? LOCAL_SETTINGS_FILE : 'environment';
+    const cosmosSource = options.localSettings?.applied.includes('COSMOS_ENDPOINT')
+      ? LOCAL_SETTINGS_FILE
+      : 'environment';
     let embeddedCosmos: HttpsServer | undefined;
     if (isSet('COSMOS_ENDPOINT')) {
-      if (URL.canParse(process.env.COSMOS_ENDPOINT!)) await assertCosmosAnswers(process.env.COSMOS_ENDPOINT!, cosmosSource);
+      if (URL.canParse(process.env.COSMOS_ENDPOINT!))
+        await assertCosmosAnswers(process.env.COSMOS_ENDPOINT!, cosmosSource);
     } else {
       embeddedCosmos = await startEmbeddedCosmos();
       cleanups.push(() => closeServer(embeddedCosmos!));
@@ -114,8 +119,13 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     // The service parses its configuration once: now, with the final environment (as at worker start).
     for (const hook of appStartHooks) await hook(new AppStartContext());
     const config = getConfig();
-    if (config.cosmos.endpoint !== process.env.COSMOS_ENDPOINT || (devIssuer && !config.auth.issuers.includes(devIssuer.issuer))) {
-      throw new Error('The service configuration was read before the local server set its environment (one local server per process).');
+    if (
+      config.cosmos.endpoint !== process.env.COSMOS_ENDPOINT ||
+      (devIssuer && !config.auth.issuers.includes(devIssuer.issuer))
+    ) {
+      throw new Error(
+        'The service configuration was read before the local server set its environment (one local server per process).',
+      );
     }
     // Create-if-missing is for emulators only: in Azure the infrastructure owns the database.
     if (embeddedCosmos || (config.cosmos.key && isLoopbackHost(new URL(config.cosmos.endpoint).hostname))) {
@@ -124,14 +134,22 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         await ensureStorage(client, config.cosmos);
       } catch (error) {
         if (embeddedCosmos) throw error;
-        throw new StartupError(`Cosmos at ${new URL(config.cosmos.endpoint).origin} (from ${cosmosSource}) answered but the database could not be set up: ${firstLine(error)}`);
+        throw new StartupError(
+          `Cosmos at ${new URL(config.cosmos.endpoint).origin} (from ${cosmosSource}) answered but the database could not be set up: ${firstLine(error)}`,
+        );
       } finally {
         client.dispose();
       }
     }
     ready = true;
     const baseUrl = `${url}/${ROUTE_PREFIX}`;
-    const banner = await bannerFor({ url, baseUrl, functions, devIssuer, embeddedCosmos: embeddedCosmos !== undefined });
+    const banner = await bannerFor({
+      url,
+      baseUrl,
+      functions,
+      devIssuer,
+      embeddedCosmos: embeddedCosmos !== undefined,
+    });
     print(banner);
     return { url, baseUrl, functions: functions.map((f) => f.name), devIssuer, banner, close: cleanup };
   } catch (error) {
@@ -182,8 +200,14 @@ async function main(): Promise<void> {
   if (localSettings) {
     console.log(`Loaded ${localSettings.path}`);
     const services = LOCAL_SERVICE_VARIABLES.filter((name) => localSettings.applied.includes(name) && isSet(name));
-    if (services.includes('COSMOS_ENDPOINT')) console.log(`  ${LOCAL_SETTINGS_FILE} selects Cosmos at ${process.env.COSMOS_ENDPOINT} (remove COSMOS_ENDPOINT from it for the embedded server)`);
-    if (AUTH_VARIABLES.some((name) => services.includes(name))) console.log(`  ${LOCAL_SETTINGS_FILE} selects a token issuer (remove AUTH_TENANT_ID, AUTH_ISSUER and AUTH_JWKS_URI from it for the development issuer)`);
+    if (services.includes('COSMOS_ENDPOINT'))
+      console.log(
+        `  ${LOCAL_SETTINGS_FILE} selects Cosmos at ${process.env.COSMOS_ENDPOINT} (remove COSMOS_ENDPOINT from it for the embedded server)`,
+      );
+    if (AUTH_VARIABLES.some((name) => services.includes(name)))
+      console.log(
+        `  ${LOCAL_SETTINGS_FILE} selects a token issuer (remove AUTH_TENANT_ID, AUTH_ISSUER and AUTH_JWKS_URI from it for the development issuer)`,
+      );
   }
   const started = await startLocalServer({ localSettings });
   if (stopping) await started.close();

@@ -94,7 +94,9 @@ function isLegacyDocument(doc: Record<string, unknown>): doc is StoredDocument {
 }
 
 const isLegacyProfilePhone = (doc: StoredDocument) =>
-  doc['@odata.type'] === `#${ITEM_PHONE_TYPE}` && typeof doc.number === 'string' && typeof doc.createdDateTime === 'string';
+  doc['@odata.type'] === `#${ITEM_PHONE_TYPE}` &&
+  typeof doc.number === 'string' &&
+  typeof doc.createdDateTime === 'string';
 
 const isLegacyPhoneMethod = (doc: StoredDocument) =>
   doc['@odata.type'] === `#${PHONE_AUTHENTICATION_METHOD_TYPE}` &&
@@ -104,7 +106,9 @@ const isLegacyPhoneMethod = (doc: StoredDocument) =>
 
 /** The resource as first stored: without the partition key and Cosmos's system properties. */
 function resourceOf<Item>(doc: StoredDocument): Item {
-  return Object.fromEntries(Object.entries(doc).filter(([name]) => name !== 'userId' && !SYSTEM_PROPERTY.test(name))) as Item;
+  return Object.fromEntries(
+    Object.entries(doc).filter(([name]) => name !== 'userId' && !SYSTEM_PROPERTY.test(name)),
+  ) as Item;
 }
 
 /** Every first-release document of a container, grouped by user (ReadFeed: no query, no index needed). */
@@ -132,7 +136,11 @@ async function readLegacy(
 }
 
 /** Deletes first-release documents already folded: If-Match on the etag read; 404 counts as gone. */
-async function deleteLegacy(container: Container, docs: readonly StoredDocument[], counts: ContainerCounts): Promise<void> {
+async function deleteLegacy(
+  container: Container,
+  docs: readonly StoredDocument[],
+  counts: ContainerCounts,
+): Promise<void> {
   for (const doc of docs) {
     try {
       await withinDeadline((deadline) =>
@@ -152,7 +160,11 @@ async function deleteLegacy(container: Container, docs: readonly StoredDocument[
 }
 
 /** Runs `work` for each entry, at most `limit` at once. */
-async function forEachLimited<T>(entries: readonly T[], limit: number, work: (entry: T) => Promise<void>): Promise<void> {
+async function forEachLimited<T>(
+  entries: readonly T[],
+  limit: number,
+  work: (entry: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < entries.length) await work(entries[next++]!);
@@ -203,7 +215,12 @@ export async function migrate(services: Services, options: MigrationOptions = {}
         const present = new Set(current.map((phone) => phone.id));
         const added = items.filter((item) => !present.has(item.id));
         const result = [...current, ...added];
-        return { added, skipped: items.length - added.length, overQuota: result.length > services.config.maxProfilePhonesPerUser, result };
+        return {
+          added,
+          skipped: items.length - added.length,
+          overQuota: result.length > services.config.maxProfilePhonesPerUser,
+          result,
+        };
       };
       const outcome = dryRun
         ? fold(await phones.read(userId))
@@ -239,9 +256,17 @@ export async function migrate(services: Services, options: MigrationOptions = {}
       const legacyMobile = items.find((item) => item.phoneType === 'mobile');
       const claims = policy && legacyMobile?.smsSignInState === 'ready';
 
-      type Folded = { added: PhoneAuthenticationMethod[]; skipped: number; orphan: boolean; result: PhoneAuthenticationMethod[] };
+      type Folded = {
+        added: PhoneAuthenticationMethod[];
+        skipped: number;
+        orphan: boolean;
+        result: PhoneAuthenticationMethod[];
+      };
       /** Folds the items; `mobileState` gives the migrated mobile's state (RETRY: it needs a claim it has not got). */
-      const fold = (current: PhoneAuthenticationMethod[], mobileState: () => SmsSignInState | typeof RETRY): Folded | typeof RETRY => {
+      const fold = (
+        current: PhoneAuthenticationMethod[],
+        mobileState: () => SmsSignInState | typeof RETRY,
+      ): Folded | typeof RETRY => {
         const present = new Set(current.map((method) => method.phoneType));
         const added: PhoneAuthenticationMethod[] = [];
         for (const item of items) {
@@ -256,7 +281,12 @@ export async function migrate(services: Services, options: MigrationOptions = {}
         }
         const result = [...current, ...added];
         const types = new Set(result.map((method) => method.phoneType));
-        return { added, skipped: items.length - added.length + duplicates, orphan: types.has('alternateMobile') && !types.has('mobile'), result };
+        return {
+          added,
+          skipped: items.length - added.length + duplicates,
+          orphan: types.has('alternateMobile') && !types.has('mobile'),
+          result,
+        };
       };
       const write = (mobileState: () => SmsSignInState | typeof RETRY) =>
         methodStore.update<Folded | typeof RETRY>(userId, (current) => {
@@ -285,7 +315,8 @@ export async function migrate(services: Services, options: MigrationOptions = {}
             : await numbers.withClaim(userId, phoneNumber, (claim) => write(() => numbers.stateFor(claim)));
         }
       }
-      if (outcome === RETRY) throw new GraphError(503, 'serviceNotAvailable', 'The mobile changed repeatedly during the migration.');
+      if (outcome === RETRY)
+        throw new GraphError(503, 'serviceNotAvailable', 'The mobile changed repeatedly during the migration.');
 
       methodCounts.migrated += outcome.added.length;
       methodCounts.skipped += outcome.skipped;
@@ -324,7 +355,8 @@ export function formatReport(report: MigrationReport): string {
     `documents neither first-release items nor user documents (left alone): ${report.unrecognized}`,
   ];
   const failures = Object.entries(report.failures);
-  if (failures.length > 0) lines.push(`failures by kind: ${failures.map(([kind, count]) => `${kind}: ${count}`).join(', ')}`);
+  if (failures.length > 0)
+    lines.push(`failures by kind: ${failures.map(([kind, count]) => `${kind}: ${count}`).join(', ')}`);
   return lines.join('\n');
 }
 
@@ -354,7 +386,11 @@ async function main(): Promise<number> {
   try {
     const report = await migrate(services, { dryRun: values['dry-run'] ?? false, concurrency });
     console.log(formatReport(report));
-    const incomplete = report.profilePhones.failedUsers + report.phoneMethods.failedUsers + report.profilePhones.changed + report.phoneMethods.changed;
+    const incomplete =
+      report.profilePhones.failedUsers +
+      report.phoneMethods.failedUsers +
+      report.profilePhones.changed +
+      report.phoneMethods.changed;
     return incomplete > 0 ? 1 : 0;
   } finally {
     services.dispose();
@@ -366,7 +402,9 @@ if (require.main === module) {
     (code) => process.exit(code),
     (error: unknown) => {
       // The kind only: a storage error's message could quote a document.
-      console.error(`Migration failed: ${failureKind(error)}${error instanceof Error && error.name === 'ConfigError' ? `: ${error.message}` : ''}`);
+      console.error(
+        `Migration failed: ${failureKind(error)}${error instanceof Error && error.name === 'ConfigError' ? `: ${error.message}` : ''}`,
+      );
       process.exit(2);
     },
   );

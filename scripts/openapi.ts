@@ -16,7 +16,8 @@ export function renderOpenApiDocument(): string {
 /** Why the committed file differs from what the descriptors give, or undefined when it is current. */
 export function openApiDrift(file = OUTPUT_FILE): string | undefined {
   const committed = readCommitted(file);
-  if (committed === undefined) return `${path.basename(file)} is missing: run \`npm run openapi\` and commit the result.`;
+  if (committed === undefined)
+    return `${path.basename(file)} is missing: run \`npm run openapi\` and commit the result.`;
   if (committed === renderOpenApiDocument()) return undefined;
   return `${path.basename(file)} is out of date with the operation descriptors: run \`npm run openapi\` and commit the result.`;
 }

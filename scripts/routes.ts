@@ -7,8 +7,7 @@
  */
 
 type Segment =
-  | { kind: 'literal'; text: string }
-  | { kind: 'parameter'; name: string; optional: boolean; constraint?: RegExp };
+  { kind: 'literal'; text: string } | { kind: 'parameter'; name: string; optional: boolean; constraint?: RegExp };
 
 export interface CompiledRoute {
   template: string;
@@ -41,7 +40,8 @@ function splitTemplate(template: string): string[] {
 
 function compileSegment(text: string, template: string): Segment {
   if (!text.startsWith('{')) {
-    if (text.includes('{') || text.includes('}')) throw new Error(`Unsupported route template '${template}': mixed segment '${text}'`);
+    if (text.includes('{') || text.includes('}'))
+      throw new Error(`Unsupported route template '${template}': mixed segment '${text}'`);
     return { kind: 'literal', text: text.toLowerCase() };
   }
   // ASP.NET escapes braces inside a parameter by doubling them.
@@ -51,7 +51,8 @@ function compileSegment(text: string, template: string): Segment {
   const [, name, optional, constraint] = match;
   if (constraint === undefined) return { kind: 'parameter', name: name!, optional: optional === '?' };
   const regex = /^regex\((.*)\)$/s.exec(constraint);
-  if (!regex) throw new Error(`Unsupported route constraint '${constraint}' in '${template}' (only regex(...) is implemented)`);
+  if (!regex)
+    throw new Error(`Unsupported route constraint '${constraint}' in '${template}' (only regex(...) is implemented)`);
   return { kind: 'parameter', name: name!, optional: optional === '?', constraint: new RegExp(regex[1]!, 'i') };
 }
 

@@ -12,7 +12,11 @@ const INSTALL =
 
 /** The installed Core Tools version, or a one-line reason it cannot be used. */
 export function coreToolsProblem(): string | undefined {
-  const probe = spawnSync('func', ['--version'], { encoding: 'utf8', shell: process.platform === 'win32', timeout: 30_000 });
+  const probe = spawnSync('func', ['--version'], {
+    encoding: 'utf8',
+    shell: process.platform === 'win32',
+    timeout: 30_000,
+  });
   if (probe.error || probe.status !== 0) return `\`func\` was not found on PATH. ${INSTALL}`;
   const version = probe.stdout.trim();
   const major = Number(/^(\d+)\./.exec(version)?.[1]);
@@ -27,7 +31,10 @@ function main(): void {
     process.exit(1);
   }
   if (process.argv.includes('--check')) return;
-  const child = spawn('func', ['start', ...process.argv.slice(2)], { stdio: 'inherit', shell: process.platform === 'win32' });
+  const child = spawn('func', ['start', ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }

@@ -49,7 +49,9 @@ export function parseTokenArgs(args: string[]): { server: URL; request: TokenReq
   const { server, help: _help, ...options } = values;
   const serverUrl = server ?? `http://127.0.0.1:${defaultPort()}`;
   if (!URL.canParse(serverUrl)) throw new TokenCliError(`--server must be a URL, got '${serverUrl}'.`);
-  const request = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as TokenRequest;
+  const request = Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined),
+  ) as TokenRequest;
   return { server: new URL(serverUrl), request };
 }
 
@@ -70,7 +72,9 @@ function defaultPort(): number {
 export async function requestToken(server: URL, request: TokenRequest): Promise<string> {
   // Development tokens are never sent to, or asked of, anything but this machine.
   if (!isLoopbackHost(server.hostname)) {
-    throw new TokenCliError(`Refusing ${server.origin}: development tokens come only from a local server (localhost or 127.0.0.1).`);
+    throw new TokenCliError(
+      `Refusing ${server.origin}: development tokens come only from a local server (localhost or 127.0.0.1).`,
+    );
   }
   let response: Response;
   try {
@@ -80,7 +84,9 @@ export async function requestToken(server: URL, request: TokenRequest): Promise<
       body: JSON.stringify(request),
     });
   } catch {
-    throw new TokenCliError(`No local server answers at ${server.origin}. Start it with: npm start (if it runs on another port, pass the URL its banner shows: --server http://127.0.0.1:<port>)`);
+    throw new TokenCliError(
+      `No local server answers at ${server.origin}. Start it with: npm start (if it runs on another port, pass the URL its banner shows: --server http://127.0.0.1:<port>)`,
+    );
   }
   const body = (await response.json().catch(() => ({}))) as { access_token?: string; error?: { message?: string } };
   if (response.status === 404) {
@@ -105,7 +111,10 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    const known = error instanceof TokenCliError || error instanceof StartupError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const known =
+      error instanceof TokenCliError ||
+      error instanceof StartupError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     const message = known && error instanceof Error ? error.message : String(error);
     console.error(`${message}\n\n${USAGE}`);
     process.exit(1);

@@ -3,7 +3,12 @@ import { z } from 'zod';
 /** A comma-separated list of non-empty values, e.g. `AUTH_AUDIENCE=api://x,1111-...`. */
 const commaSeparated = z
   .string()
-  .transform((text) => text.split(',').map((item) => item.trim()).filter((item) => item.length > 0))
+  .transform((text) =>
+    text
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  )
   .pipe(z.array(z.string()).min(1, 'must list at least one value'));
 
 const httpsOrLoopbackUrl = z.url({ message: 'must be an absolute URL', abort: true }).refine(
@@ -111,9 +116,10 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     auth: {
       tenantId: tenant,
       audiences: e.AUTH_AUDIENCE,
-      issuers:
-        e.AUTH_ISSUER ??
-        [`https://sts.windows.net/${tenant}/`, `https://login.microsoftonline.com/${tenant}/v2.0`],
+      issuers: e.AUTH_ISSUER ?? [
+        `https://sts.windows.net/${tenant}/`,
+        `https://login.microsoftonline.com/${tenant}/v2.0`,
+      ],
       jwksUri: new URL(e.AUTH_JWKS_URI ?? `https://login.microsoftonline.com/${tenant}/discovery/v2.0/keys`),
     },
     cosmos: {

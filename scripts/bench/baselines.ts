@@ -29,16 +29,28 @@ type Baseline = (services: Services, input: BaselineInput) => Promise<BaselineAn
 
 const MOBILE = PHONE_METHOD_IDS.mobile;
 const isMobile = (method: PhoneAuthenticationMethod) => method.phoneType === 'mobile';
-const numbersOf = (services: Services) => new SmsSignInNumbers(services.containers.smsSignInNumbers, phoneMethodStore(services.containers), () => services.now());
+const numbersOf = (services: Services) =>
+  new SmsSignInNumbers(services.containers.smsSignInNumbers, phoneMethodStore(services.containers), () =>
+    services.now(),
+  );
 const replaceMobile = (methods: PhoneAuthenticationMethod[], change: Partial<PhoneAuthenticationMethod>) =>
   methods.map((method) => (isMobile(method) ? { ...method, ...change } : method));
 
 export const BASELINES: Record<string, Baseline> = {
-  listProfilePhones: async (s, { userId }) => ({ status: 200, body: { value: await profilePhoneStore(s.containers).read(userId) } }),
-  getProfilePhone: async (s, { userId, itemId }) => ({ status: 200, body: (await profilePhoneStore(s.containers).read(userId)).find((p) => p.id === itemId) }),
+  listProfilePhones: async (s, { userId }) => ({
+    status: 200,
+    body: { value: await profilePhoneStore(s.containers).read(userId) },
+  }),
+  getProfilePhone: async (s, { userId, itemId }) => ({
+    status: 200,
+    body: (await profilePhoneStore(s.containers).read(userId)).find((p) => p.id === itemId),
+  }),
   createProfilePhone: async (s, { userId, body }) => {
     const phone = { ...body, id: randomUUID() } as ItemPhone;
-    await profilePhoneStore(s.containers).update(userId, (phones) => ({ items: [...phones, phone], answer: undefined }));
+    await profilePhoneStore(s.containers).update(userId, (phones) => ({
+      items: [...phones, phone],
+      answer: undefined,
+    }));
     return { status: 201, body: phone };
   },
   updateProfilePhone: async (s, { userId, itemId, body }) => {
@@ -49,16 +61,31 @@ export const BASELINES: Record<string, Baseline> = {
     return { status: 200, body: next };
   },
   deleteProfilePhone: async (s, { userId, itemId }) => {
-    await profilePhoneStore(s.containers).update(userId, (phones) => ({ items: phones.filter((p) => p.id !== itemId), answer: undefined }));
+    await profilePhoneStore(s.containers).update(userId, (phones) => ({
+      items: phones.filter((p) => p.id !== itemId),
+      answer: undefined,
+    }));
     return { status: 204 };
   },
-  listPhoneMethods: async (s, { userId }) => ({ status: 200, body: { value: await phoneMethodStore(s.containers).read(userId) } }),
-  getPhoneMethod: async (s, { userId }) => ({ status: 200, body: (await phoneMethodStore(s.containers).read(userId)).find(isMobile) }),
+  listPhoneMethods: async (s, { userId }) => ({
+    status: 200,
+    body: { value: await phoneMethodStore(s.containers).read(userId) },
+  }),
+  getPhoneMethod: async (s, { userId }) => ({
+    status: 200,
+    body: (await phoneMethodStore(s.containers).read(userId)).find(isMobile),
+  }),
   createPhoneMethod: async (s, { userId, body }) => {
     const store = phoneMethodStore(s.containers);
     const numbers = numbersOf(s);
     const phoneNumber = String(body.phoneNumber);
-    const method = { id: MOBILE, phoneNumber, phoneType: 'mobile', smsSignInState: 'ready', createdDateTime: new Date().toISOString() } as PhoneAuthenticationMethod;
+    const method = {
+      id: MOBILE,
+      phoneNumber,
+      phoneType: 'mobile',
+      smsSignInState: 'ready',
+      createdDateTime: new Date().toISOString(),
+    } as PhoneAuthenticationMethod;
     await store.read(userId);
     const claim = await numbers.claim(userId, phoneNumber);
     await store.update(userId, (methods) => ({ items: [...methods, method], answer: undefined }));
@@ -71,13 +98,19 @@ export const BASELINES: Record<string, Baseline> = {
     const phoneNumber = String(body.phoneNumber);
     await store.read(userId);
     const claim = await numbers.claim(userId, phoneNumber);
-    const previous = await store.update(userId, (methods) => ({ items: replaceMobile(methods, { phoneNumber }), answer: methods.find(isMobile)! }));
+    const previous = await store.update(userId, (methods) => ({
+      items: replaceMobile(methods, { phoneNumber }),
+      answer: methods.find(isMobile)!,
+    }));
     await numbers.settle(userId, phoneNumber, claim?.holderId);
     await numbers.settle(userId, previous.phoneNumber);
     return { status: 204 };
   },
   deletePhoneMethod: async (s, { userId }) => {
-    const removed = await phoneMethodStore(s.containers).update(userId, (methods) => ({ items: methods.filter((m) => !isMobile(m)), answer: methods.find(isMobile)! }));
+    const removed = await phoneMethodStore(s.containers).update(userId, (methods) => ({
+      items: methods.filter((m) => !isMobile(m)),
+      answer: methods.find(isMobile)!,
+    }));
     await numbersOf(s).settle(userId, removed.phoneNumber);
     return { status: 204 };
   },
@@ -86,7 +119,10 @@ export const BASELINES: Record<string, Baseline> = {
     const numbers = numbersOf(s);
     const { phoneNumber } = (await store.read(userId)).find(isMobile)!;
     const claim = await numbers.claim(userId, phoneNumber);
-    await store.update(userId, (methods) => ({ items: replaceMobile(methods, { smsSignInState: 'ready' }), answer: undefined }));
+    await store.update(userId, (methods) => ({
+      items: replaceMobile(methods, { smsSignInState: 'ready' }),
+      answer: undefined,
+    }));
     await numbers.settle(userId, phoneNumber, claim?.holderId);
     return { status: 204 };
   },

@@ -27,7 +27,14 @@ const BUNDLED = new Set([path.join(ROOT, 'functions', 'index.ts'), path.join(__d
 const COMMON = { ...output, keepNames: false, logLevel: 'warning' };
 
 function bundled(filename) {
-  const result = esbuild.buildSync({ ...COMMON, entryPoints: [filename], bundle: true, packages: 'external', write: false, absWorkingDir: ROOT });
+  const result = esbuild.buildSync({
+    ...COMMON,
+    entryPoints: [filename],
+    bundle: true,
+    packages: 'external',
+    write: false,
+    absWorkingDir: ROOT,
+  });
   return result.outputFiles[0].text;
 }
 

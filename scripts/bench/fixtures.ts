@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createItemPhoneBody, itemPhoneFromBody, type ItemPhone } from '../../shared/models/itemPhone';
-import { PHONE_METHOD_IDS, phoneMethodFromBody, smsNumberKey, type PhoneAuthenticationMethod, type SmsSignInState } from '../../shared/models/phoneAuthenticationMethod';
+import {
+  PHONE_METHOD_IDS,
+  phoneMethodFromBody,
+  smsNumberKey,
+  type PhoneAuthenticationMethod,
+  type SmsSignInState,
+} from '../../shared/models/phoneAuthenticationMethod';
 import type { Containers } from '../../shared/storage/cosmos';
 
 /**
@@ -52,13 +58,16 @@ const METHODS = 'authentication/phoneMethods';
 function profilePhone(userId: string, n: number): ItemPhone {
   const at = new Date().toISOString();
   const author = { user: { id: userId, displayName: null } };
-  return itemPhoneFromBody(createItemPhoneBody.parse({ number: `+1 206 555 01${String(n).padStart(2, '0')}`, type: 'mobile' }), {
-    id: randomUUID(),
-    createdDateTime: at,
-    createdBy: author,
-    lastModifiedDateTime: at,
-    lastModifiedBy: author,
-  });
+  return itemPhoneFromBody(
+    createItemPhoneBody.parse({ number: `+1 206 555 01${String(n).padStart(2, '0')}`, type: 'mobile' }),
+    {
+      id: randomUUID(),
+      createdDateTime: at,
+      createdBy: author,
+      lastModifiedDateTime: at,
+      lastModifiedBy: author,
+    },
+  );
 }
 
 async function seedPhones(containers: Containers, userId: string, count: number): Promise<ItemPhone[]> {
@@ -68,15 +77,31 @@ async function seedPhones(containers: Containers, userId: string, count: number)
 }
 
 /** A user whose mobile is in `state` (a `ready` mobile also owns its number's claim, as the service leaves it). */
-async function seedMobile(containers: Containers, userId: string, state: SmsSignInState, office = false): Promise<PhoneAuthenticationMethod> {
+async function seedMobile(
+  containers: Containers,
+  userId: string,
+  state: SmsSignInState,
+  office = false,
+): Promise<PhoneAuthenticationMethod> {
   const now = new Date();
-  const mobile = { ...phoneMethodFromBody({ phoneNumber: newPhoneNumber(), phoneType: 'mobile' }, { smsSignInEnabled: true, now }), smsSignInState: state };
+  const mobile = {
+    ...phoneMethodFromBody({ phoneNumber: newPhoneNumber(), phoneType: 'mobile' }, { smsSignInEnabled: true, now }),
+    smsSignInState: state,
+  };
   const methods = [mobile];
-  if (office) methods.push(phoneMethodFromBody({ phoneNumber: newPhoneNumber(), phoneType: 'office' }, { smsSignInEnabled: true, now }));
+  if (office)
+    methods.push(
+      phoneMethodFromBody({ phoneNumber: newPhoneNumber(), phoneType: 'office' }, { smsSignInEnabled: true, now }),
+    );
   await containers.phoneMethods.items.create({ id: userId, userId, recentWrites: [], methods });
   if (state === 'ready') {
     const id = smsNumberKey(mobile.phoneNumber);
-    await containers.smsSignInNumbers.items.create({ id, ownerUserId: userId, claimedAt: now.toISOString(), holders: [] });
+    await containers.smsSignInNumbers.items.create({
+      id,
+      ownerUserId: userId,
+      claimedAt: now.toISOString(),
+      holders: [],
+    });
   }
   return mobile;
 }
@@ -92,11 +117,19 @@ export const FIXTURES: Record<string, Fixture> = {
   },
   createProfilePhone: {
     consumes: true,
-    prepare: async () => ({ method: 'POST', path: PHONES, body: { number: '+1 206 555 0100', type: 'mobile', displayName: 'Desk' } }),
+    prepare: async () => ({
+      method: 'POST',
+      path: PHONES,
+      body: { number: '+1 206 555 0100', type: 'mobile', displayName: 'Desk' },
+    }),
   },
   updateProfilePhone: {
     consumes: false,
-    prepare: async (c, userId) => ({ method: 'PATCH', path: `${PHONES}/${(await seedPhones(c, userId, 3))[0]!.id}`, body: { number: '+1 206 555 0199', type: 'business' } }),
+    prepare: async (c, userId) => ({
+      method: 'PATCH',
+      path: `${PHONES}/${(await seedPhones(c, userId, 3))[0]!.id}`,
+      body: { number: '+1 206 555 0199', type: 'business' },
+    }),
   },
   deleteProfilePhone: {
     consumes: true,
@@ -108,32 +141,55 @@ export const FIXTURES: Record<string, Fixture> = {
   },
   getPhoneMethod: {
     consumes: false,
-    prepare: async (c, userId) => (await seedMobile(c, userId, 'ready', true), { method: 'GET', path: `${METHODS}/${MOBILE}` }),
+    prepare: async (c, userId) => (
+      await seedMobile(c, userId, 'ready', true),
+      { method: 'GET', path: `${METHODS}/${MOBILE}` }
+    ),
   },
   createPhoneMethod: {
     consumes: true,
-    prepare: async () => ({ method: 'POST', path: METHODS, body: { phoneNumber: newPhoneNumber(), phoneType: 'mobile' } }),
+    prepare: async () => ({
+      method: 'POST',
+      path: METHODS,
+      body: { phoneNumber: newPhoneNumber(), phoneType: 'mobile' },
+    }),
   },
   updatePhoneMethod: {
     consumes: true,
-    prepare: async (c, userId) => (await seedMobile(c, userId, 'ready'), { method: 'PATCH', path: `${METHODS}/${MOBILE}`, body: { phoneNumber: newPhoneNumber() } }),
+    prepare: async (c, userId) => (
+      await seedMobile(c, userId, 'ready'),
+      { method: 'PATCH', path: `${METHODS}/${MOBILE}`, body: { phoneNumber: newPhoneNumber() } }
+    ),
   },
   deletePhoneMethod: {
     consumes: true,
-    prepare: async (c, userId) => (await seedMobile(c, userId, 'ready'), { method: 'DELETE', path: `${METHODS}/${MOBILE}` }),
+    prepare: async (c, userId) => (
+      await seedMobile(c, userId, 'ready'),
+      { method: 'DELETE', path: `${METHODS}/${MOBILE}` }
+    ),
   },
   enableSmsSignIn: {
     consumes: true,
-    prepare: async (c, userId) => (await seedMobile(c, userId, 'notEnabled'), { method: 'POST', path: `${METHODS}/${MOBILE}/enableSmsSignIn` }),
+    prepare: async (c, userId) => (
+      await seedMobile(c, userId, 'notEnabled'),
+      { method: 'POST', path: `${METHODS}/${MOBILE}/enableSmsSignIn` }
+    ),
   },
   disableSmsSignIn: {
     consumes: true,
-    prepare: async (c, userId) => (await seedMobile(c, userId, 'ready'), { method: 'POST', path: `${METHODS}/${MOBILE}/disableSmsSignIn` }),
+    prepare: async (c, userId) => (
+      await seedMobile(c, userId, 'ready'),
+      { method: 'POST', path: `${METHODS}/${MOBILE}/disableSmsSignIn` }
+    ),
   },
 };
 
 /** Prepares `count` users (in parallel batches) and returns their ids and requests, in order. */
-export async function prepareUsers(fixture: Fixture, containers: Containers, count: number): Promise<Array<{ userId: string; request: BenchRequest }>> {
+export async function prepareUsers(
+  fixture: Fixture,
+  containers: Containers,
+  count: number,
+): Promise<Array<{ userId: string; request: BenchRequest }>> {
   const prepared: Array<{ userId: string; request: BenchRequest }> = [];
   const BATCH = 32;
   for (let start = 0; start < count; start += BATCH) {

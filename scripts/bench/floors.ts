@@ -12,7 +12,13 @@ import { CLOCK_TOLERANCE_SECONDS } from '../../shared/auth/verifyToken';
  */
 
 export function joseFloor(auth: Config['auth'], key: CryptoKey): (token: string) => Promise<unknown> {
-  const options = { algorithms: ['RS256'], issuer: auth.issuers, audience: auth.audiences, clockTolerance: CLOCK_TOLERANCE_SECONDS, requiredClaims: ['exp', 'iss', 'aud', 'oid'] };
+  const options = {
+    algorithms: ['RS256'],
+    issuer: auth.issuers,
+    audience: auth.audiences,
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    requiredClaims: ['exp', 'iss', 'aud', 'oid'],
+  };
   return (token) => jwtVerify(token, key, options);
 }
 
@@ -20,7 +26,12 @@ export function cryptoFloor(key: CryptoKey): (token: string) => boolean {
   const keyObject = KeyObject.from(key as Parameters<typeof KeyObject.from>[0]);
   return (token) => {
     const dot = token.lastIndexOf('.');
-    const valid = verify('RSA-SHA256', Buffer.from(token.slice(0, dot)), keyObject, Buffer.from(token.slice(dot + 1), 'base64url'));
+    const valid = verify(
+      'RSA-SHA256',
+      Buffer.from(token.slice(0, dot)),
+      keyObject,
+      Buffer.from(token.slice(dot + 1), 'base64url'),
+    );
     if (!valid) throw new Error('the crypto floor refused a token the service accepts');
     return valid;
   };

@@ -60,7 +60,12 @@ function timeSync<T>(inputs: readonly T[], run: (input: T) => unknown): Times {
   return summary(samples);
 }
 
-const requestWith = (token: string) => new HttpRequest({ method: 'GET', url: `${BASE}/beta/me/profile/phones`, headers: { authorization: `Bearer ${token}` } });
+const requestWith = (token: string) =>
+  new HttpRequest({
+    method: 'GET',
+    url: `${BASE}/beta/me/profile/phones`,
+    headers: { authorization: `Bearer ${token}` },
+  });
 
 interface Prepared {
   registration: Registration;
@@ -74,22 +79,37 @@ async function prepare(registration: Registration, services: OwnedServices, toke
   const operation = registration.operation;
   const { userId, request } = (await prepareUsers(FIXTURES[operation.name]!, services.containers, 1))[0]!;
   let kept: Awaited<ReturnType<Operation['run']>> | undefined;
-  const replay: Registration = { ...registration, operation: { ...operation, run: async (input) => (kept ??= await operation.run(input)) } };
+  const replay: Registration = {
+    ...registration,
+    operation: { ...operation, run: async (input) => (kept ??= await operation.run(input)) },
+  };
   const url = `${BASE}/beta/users/${userId}/${request.path}`;
   const params = matchRoute(compileRoute('beta', registration.route), new URL(url).pathname);
   if (!params) throw new Error(`${registration.name}: the fixture's path does not match ${registration.route}`);
   const bodyText = request.body ? JSON.stringify(request.body) : undefined;
-  const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(bodyText ? { 'content-type': 'application/json' } : {}) };
-  const newRequest = () => new HttpRequest({ method: request.method as 'GET', url, headers, params, ...(bodyText ? { body: { string: bodyText } } : {}) });
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${token}`,
+    ...(bodyText ? { 'content-type': 'application/json' } : {}),
+  };
+  const newRequest = () =>
+    new HttpRequest({
+      method: request.method as 'GET',
+      url,
+      headers,
+      params,
+      ...(bodyText ? { body: { string: bodyText } } : {}),
+    });
   return { registration, handler: handle(replay, () => services), newRequest, bodyText };
 }
 
-const context = (name: string) => new InvocationContext({ functionName: name, invocationId: 'bench', logHandler: () => undefined });
+const context = (name: string) =>
+  new InvocationContext({ functionName: name, invocationId: 'bench', logHandler: () => undefined });
 
 async function invoke(prepared: Prepared, request: HttpRequest): Promise<void> {
   const response = (await prepared.handler(request, context(prepared.registration.name))) as HttpResponseInit;
   const status = response.status ?? 200;
-  if (status < 200 || status > 299) throw new Error(`${prepared.registration.name} answered ${status} in-process: ${String(response.body)}`);
+  if (status < 200 || status > 299)
+    throw new Error(`${prepared.registration.name} answered ${status} in-process: ${String(response.body)}`);
 }
 
 /**
@@ -114,7 +134,8 @@ export async function measureStages(
 
   await services.verifier.authenticate(requestWith(hitToken));
   const authHit = timeSync(hitRequests, (request) => {
-    if (services.verifier.authenticate(request) instanceof Promise) throw new Error('a cached token was not answered from the cache');
+    if (services.verifier.authenticate(request) instanceof Promise)
+      throw new Error('a cached token was not answered from the cache');
   });
   // Miss, jose and crypto take turns on each fresh token (same token, same moment); the first tenth warms up.
   const samples = { miss: [] as number[], jose: [] as number[], crypto: [] as number[] };
@@ -132,7 +153,8 @@ export async function measureStages(
     samples.jose.push((t2 - t1) * 1000);
     samples.crypto.push((t3 - t2) * 1000);
   }
-  if (missVerifier.stats.verifications !== freshTokens.length || missVerifier.stats.cacheHits !== 0) throw new Error('a miss was answered from the cache');
+  if (missVerifier.stats.verifications !== freshTokens.length || missVerifier.stats.cacheHits !== 0)
+    throw new Error('a miss was answered from the cache');
   const [authMiss, joseTimes, cryptoTimes] = [summary(samples.miss), summary(samples.jose), summary(samples.crypto)];
 
   const operations: StageTimes['operations'] = [];
@@ -142,7 +164,10 @@ export async function measureStages(
     const requests = Array.from({ length: iterations }, prepared.newRequest);
     const total = await timeAsync(requests, (request) => invoke(prepared, request));
     const schema = registration.operation.body;
-    const jsonZod = schema && prepared.bodyText ? timeSync(Array(iterations).fill(prepared.bodyText) as string[], jsonZodFloor(schema)) : undefined;
+    const jsonZod =
+      schema && prepared.bodyText
+        ? timeSync(Array(iterations).fill(prepared.bodyText) as string[], jsonZodFloor(schema))
+        : undefined;
     operations.push({ operation: registration.operation.name, total, ...(jsonZod ? { jsonZod } : {}) });
   }
   return { authHit, authMiss, jose: joseTimes, crypto: cryptoTimes, operations };

@@ -14,7 +14,8 @@ import { evaluate, renderRun, type RunResult, type Target } from './report';
  */
 
 /** Where the README's command puts Node 22 (`npm install --prefix ~/.cache/node22 node@22`); BENCH_NODE22 overrides. */
-const NODE22 = process.env.BENCH_NODE22 ?? path.join(homedir(), '.cache', 'node22', 'node_modules', 'node', 'bin', 'node');
+const NODE22 =
+  process.env.BENCH_NODE22 ?? path.join(homedir(), '.cache', 'node22', 'node_modules', 'node', 'bin', 'node');
 
 interface RunOutcome {
   binary: string;
@@ -25,7 +26,13 @@ interface RunOutcome {
 function runOn(binary: string, outFile: string): Promise<number | null> {
   return new Promise((resolve, reject) => {
     // Compiled as deployed (compileAsDeployed.cjs), not by tsx: the measured code is the code Azure runs.
-    const [command, args] = onCore('measured', binary, ['--expose-gc', '--require', path.join(__dirname, 'compileAsDeployed.cjs'), path.join(__dirname, 'run.ts'), outFile]);
+    const [command, args] = onCore('measured', binary, [
+      '--expose-gc',
+      '--require',
+      path.join(__dirname, 'compileAsDeployed.cjs'),
+      path.join(__dirname, 'run.ts'),
+      outFile,
+    ]);
     const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
     child.on('exit', (code) => resolve(code));
@@ -36,7 +43,10 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const binaries = [process.execPath];
   if (process.argv.includes('--node22')) {
-    if (!existsSync(NODE22)) throw new Error(`--node22: no Node 22 at ${NODE22}; install it with: npm install --prefix "$HOME/.cache/node22" node@22 (or set BENCH_NODE22)`);
+    if (!existsSync(NODE22))
+      throw new Error(
+        `--node22: no Node 22 at ${NODE22}; install it with: npm install --prefix "$HOME/.cache/node22" node@22 (or set BENCH_NODE22)`,
+      );
     binaries.push(NODE22);
   }
   const dir = path.join(ROOT, 'bench-results');
@@ -54,10 +64,21 @@ async function main(): Promise<void> {
   }
 
   for (const o of outcomes) console.log(o.result ? `\n${renderRun(o.result, o.result.targets)}` : `\n${o.error}`);
-  const missed = outcomes.flatMap((o) => (o.result ? o.result.targets.filter((t) => !t.met).map((t) => `${o.result!.node}: ${t.name}`) : [o.error!]));
-  console.log(missed.length === 0 ? '\nEvery target met on every Node run.' : `\nMISSED:\n${missed.map((m) => `  ${m}`).join('\n')}`);
+  const missed = outcomes.flatMap((o) =>
+    o.result ? o.result.targets.filter((t) => !t.met).map((t) => `${o.result!.node}: ${t.name}`) : [o.error!],
+  );
+  console.log(
+    missed.length === 0
+      ? '\nEvery target met on every Node run.'
+      : `\nMISSED:\n${missed.map((m) => `  ${m}`).join('\n')}`,
+  );
 
-  const json = JSON.stringify({ startedAt: startedAt.toISOString(), allTargetsMet: missed.length === 0, missed, runs: outcomes }, null, 2) + '\n';
+  const json =
+    JSON.stringify(
+      { startedAt: startedAt.toISOString(), allTargetsMet: missed.length === 0, missed, runs: outcomes },
+      null,
+      2,
+    ) + '\n';
   writeFileSync(path.join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`), json);
   writeFileSync(path.join(dir, 'latest.json'), json);
   for (const [i] of binaries.entries()) {

@@ -44,26 +44,29 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
   let lastAnswer = started;
   let instance: autocannon.Instance | undefined;
   const finished = new Promise<autocannon.Result>((resolve, reject) => {
-    instance = autocannon({
-      url: job.origin,
-      connections: job.connections,
-      amount: job.requests.length,
-      // autocannon ends a run on its sampling tick (1 s by default): a short one ends it soon after the last answer.
-      sampleInt: SAMPLE_INTERVAL_MS,
-      timeout: 10,
-      requests: [
-        {
-          setupRequest: (request) => {
-            const n = counter++;
-            const next = job.requests[n % job.requests.length]!;
-            const headers: Record<string, string> = {};
-            if (next.body !== undefined) headers['content-type'] = 'application/json';
-            if (job.tokens.length > 0) headers.authorization = `Bearer ${job.tokens[n % job.tokens.length]}`;
-            return { ...request, method: next.method as 'GET', path: next.path, headers, body: next.body };
+    instance = autocannon(
+      {
+        url: job.origin,
+        connections: job.connections,
+        amount: job.requests.length,
+        // autocannon ends a run on its sampling tick (1 s by default): a short one ends it soon after the last answer.
+        sampleInt: SAMPLE_INTERVAL_MS,
+        timeout: 10,
+        requests: [
+          {
+            setupRequest: (request) => {
+              const n = counter++;
+              const next = job.requests[n % job.requests.length]!;
+              const headers: Record<string, string> = {};
+              if (next.body !== undefined) headers['content-type'] = 'application/json';
+              if (job.tokens.length > 0) headers.authorization = `Bearer ${job.tokens[n % job.tokens.length]}`;
+              return { ...request, method: next.method as 'GET', path: next.path, headers, body: next.body };
+            },
           },
-        },
-      ],
-    }, (error, result) => (error ? reject(error) : resolve(result)));
+        ],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
   });
   // The run's time ends at its last answer, not at the tick that reports it.
   instance!.on('response', () => {

@@ -24,7 +24,8 @@ export interface LoadRunner {
  */
 export function startLoadRunner(): LoadRunner {
   let child: LoadProcess | undefined;
-  let pending: { resolve: (result: LoadResult) => void; reject: (error: Error) => void; timer: NodeJS.Timeout } | undefined;
+  let pending:
+    { resolve: (result: LoadResult) => void; reject: (error: Error) => void; timer: NodeJS.Timeout } | undefined;
   const fail = (error: Error) => {
     if (!pending) return;
     clearTimeout(pending.timer);

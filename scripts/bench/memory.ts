@@ -26,7 +26,13 @@ export interface MemoryResult {
   failures: number;
 }
 
-const SOAK_OPERATIONS = ['listProfilePhones', 'getProfilePhone', 'updateProfilePhone', 'listPhoneMethods', 'getPhoneMethod'];
+const SOAK_OPERATIONS = [
+  'listProfilePhones',
+  'getProfilePhone',
+  'updateProfilePhone',
+  'listPhoneMethods',
+  'getPhoneMethod',
+];
 const CHUNK = 10_000;
 
 async function collect(): Promise<MemoryPoint> {
@@ -40,23 +46,44 @@ async function collect(): Promise<MemoryPoint> {
   return { rssBytes: rss, heapUsedBytes: heapUsed };
 }
 
-export async function measureMemory(services: Services, load: LoadRunner, origin: string, tokens: string[], connections: number, warmup: number, soak: number): Promise<MemoryResult> {
+export async function measureMemory(
+  services: Services,
+  load: LoadRunner,
+  origin: string,
+  tokens: string[],
+  connections: number,
+  warmup: number,
+  soak: number,
+): Promise<MemoryResult> {
   const mix: LoadRequest[] = [];
   for (const name of SOAK_OPERATIONS) {
     for (const { userId, request } of await prepareUsers(FIXTURES[name]!, services.containers, 20)) {
-      mix.push({ method: request.method, path: `/beta/users/${userId}/${request.path}`, ...(request.body ? { body: JSON.stringify(request.body) } : {}) });
+      mix.push({
+        method: request.method,
+        path: `/beta/users/${userId}/${request.path}`,
+        ...(request.body ? { body: JSON.stringify(request.body) } : {}),
+      });
     }
   }
   const cycle = (count: number) => Array.from({ length: count }, (_, n) => mix[(n * 7) % mix.length]!);
   let failures = 0;
   const send = async (count: number) => {
     for (let done = 0; done < count; done += CHUNK) {
-      failures += failuresOf(await load.run({ origin, requests: cycle(Math.min(CHUNK, count - done)), tokens, connections }));
+      failures += failuresOf(
+        await load.run({ origin, requests: cycle(Math.min(CHUNK, count - done)), tokens, connections }),
+      );
     }
   };
   await send(warmup);
   const afterWarmup = await collect();
   await send(soak);
   const afterSoak = await collect();
-  return { warmupRequests: warmup, soakRequests: soak, afterWarmup, afterSoak, heapGrowth: afterSoak.heapUsedBytes / afterWarmup.heapUsedBytes, failures };
+  return {
+    warmupRequests: warmup,
+    soakRequests: soak,
+    afterWarmup,
+    afterSoak,
+    heapGrowth: afterSoak.heapUsedBytes / afterWarmup.heapUsedBytes,
+    failures,
+  };
 }

@@ -44,7 +44,9 @@ export function stageDeployment(target?: string): string {
 export function unresolvedRequires(source: string): string[] {
   const builtins = new Set(builtinModules);
   const names = [...source.matchAll(/\brequire\(\s*["']([^"'./][^"']*)["']\s*\)/g)].map((m) => m[1]!);
-  return [...new Set(names)].filter((name) => !name.startsWith('node:') && !builtins.has(name) && !WORKER_PROVIDED.has(name)).sort();
+  return [...new Set(names)]
+    .filter((name) => !name.startsWith('node:') && !builtins.has(name) && !WORKER_PROVIDED.has(name))
+    .sort();
 }
 
 export function measurePackage(): PackageResult {
@@ -53,10 +55,16 @@ export function measurePackage(): PackageResult {
   const dir = stageDeployment();
   let loads = false;
   try {
-    execFileSync(process.execPath, ['-e', `require('./${BUNDLE_FILE}')`], { cwd: dir, stdio: 'pipe', env: { PATH: process.env.PATH } });
+    execFileSync(process.execPath, ['-e', `require('./${BUNDLE_FILE}')`], {
+      cwd: dir,
+      stdio: 'pipe',
+      env: { PATH: process.env.PATH },
+    });
     loads = true;
   } catch (error) {
-    console.error(`the bundle does not load without node_modules: ${(error as { stderr?: Buffer }).stderr?.toString() ?? String(error)}`);
+    console.error(
+      `the bundle does not load without node_modules: ${(error as { stderr?: Buffer }).stderr?.toString() ?? String(error)}`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -73,20 +73,64 @@ export function evaluate(r: RunResult): Target[] {
   const failures = r.throughput.reduce((sum, t) => sum + t.failures, 0) + r.memory.failures;
   const importRatio = r.imports.bundleMs / r.imports.dependenciesMs;
   return [
-    target('operations without a fixture (not measured)', r.withoutFixture.length, '= 0', r.withoutFixture.length === 0),
-    ...r.throughput.map((t) => target(`${t.operation} throughput / storage-only`, t.ratio.median, `>= ${TARGETS.throughputVsStorage}`, t.ratio.median >= TARGETS.throughputVsStorage)),
+    target(
+      'operations without a fixture (not measured)',
+      r.withoutFixture.length,
+      '= 0',
+      r.withoutFixture.length === 0,
+    ),
+    ...r.throughput.map((t) =>
+      target(
+        `${t.operation} throughput / storage-only`,
+        t.ratio.median,
+        `>= ${TARGETS.throughputVsStorage}`,
+        t.ratio.median >= TARGETS.throughputVsStorage,
+      ),
+    ),
     ...r.throughput.map((t) => {
       const same = Math.abs(t.cosmosPerRequest.endpoint - t.cosmosPerRequest.baseline) < 0.05;
-      return target(`${t.operation} baseline makes the same Cosmos requests (endpoint - baseline per request)`, t.cosmosPerRequest.endpoint - t.cosmosPerRequest.baseline, '= 0', same);
+      return target(
+        `${t.operation} baseline makes the same Cosmos requests (endpoint - baseline per request)`,
+        t.cosmosPerRequest.endpoint - t.cosmosPerRequest.baseline,
+        '= 0',
+        same,
+      );
     }),
-    target('authentication, cache hit, p50 (us)', s.authHit.median, `<= ${TARGETS.authHitP50Us}`, s.authHit.median <= TARGETS.authHitP50Us),
-    ...s.operations.map((o) => target(`${o.operation} auth+validation+response, hit, p50 (us)`, o.total.median, `<= ${TARGETS.pipelineHitP50Us}`, o.total.median <= TARGETS.pipelineHitP50Us)),
-    target('authentication, miss / jose jwtVerify (p50)', s.authMiss.median / s.jose.median, `<= ${TARGETS.missVsJose}`, s.authMiss.median / s.jose.median <= TARGETS.missVsJose),
+    target(
+      'authentication, cache hit, p50 (us)',
+      s.authHit.median,
+      `<= ${TARGETS.authHitP50Us}`,
+      s.authHit.median <= TARGETS.authHitP50Us,
+    ),
+    ...s.operations.map((o) =>
+      target(
+        `${o.operation} auth+validation+response, hit, p50 (us)`,
+        o.total.median,
+        `<= ${TARGETS.pipelineHitP50Us}`,
+        o.total.median <= TARGETS.pipelineHitP50Us,
+      ),
+    ),
+    target(
+      'authentication, miss / jose jwtVerify (p50)',
+      s.authMiss.median / s.jose.median,
+      `<= ${TARGETS.missVsJose}`,
+      s.authMiss.median / s.jose.median <= TARGETS.missVsJose,
+    ),
     target('key-set fetches', r.counters.keySetFetches, '= 1', r.counters.keySetFetches === 1),
     target('Cosmos clients in use', r.counters.cosmosClients, '= 1', r.counters.cosmosClients === 1),
     target('requests not answered 2xx (load and soak)', failures, '= 0', failures === 0),
-    target('heap after soak / after warm-up', r.memory.heapGrowth, `<= ${TARGETS.heapGrowth}`, r.memory.heapGrowth <= TARGETS.heapGrowth),
-    target('bundle import / dependencies import', importRatio, `<= ${TARGETS.importVsDependencies}`, importRatio <= TARGETS.importVsDependencies),
+    target(
+      'heap after soak / after warm-up',
+      r.memory.heapGrowth,
+      `<= ${TARGETS.heapGrowth}`,
+      r.memory.heapGrowth <= TARGETS.heapGrowth,
+    ),
+    target(
+      'bundle import / dependencies import',
+      importRatio,
+      `<= ${TARGETS.importVsDependencies}`,
+      importRatio <= TARGETS.importVsDependencies,
+    ),
     target('bundle loads without node_modules', pkg(r.package), '= 1', pkg(r.package) === 1),
   ];
 }
@@ -115,21 +159,66 @@ export function renderRun(r: RunResult, targets: readonly Target[]): string {
   }
   rows.push(['floor: node:crypto RS256 verify', us(s.crypto), 'p50, median (min-max) over rounds']);
   rows.push(['floor: jose jwtVerify, key in hand', us(s.jose), `${times(s.jose, s.crypto)} crypto`]);
-  rows.push(['authentication, cache hit', us(s.authHit), `${times(s.authHit, s.crypto)} crypto, ${times(s.authHit, s.jose)} jose`]);
-  rows.push(['authentication, miss', us(s.authMiss), `${times(s.authMiss, s.crypto)} crypto, ${times(s.authMiss, s.jose)} jose`]);
+  rows.push([
+    'authentication, cache hit',
+    us(s.authHit),
+    `${times(s.authHit, s.crypto)} crypto, ${times(s.authHit, s.jose)} jose`,
+  ]);
+  rows.push([
+    'authentication, miss',
+    us(s.authMiss),
+    `${times(s.authMiss, s.crypto)} crypto, ${times(s.authMiss, s.jose)} jose`,
+  ]);
   for (const o of s.operations) {
     const floor = o.jsonZod ? `; floor JSON.parse+zod ${us(o.jsonZod)}, stage = ${times(o.total, o.jsonZod)} it` : '';
-    rows.push([`${o.operation}: auth+validation+response, hit`, us(o.total), `${times(o.total, s.crypto)} crypto${floor}`]);
+    rows.push([
+      `${o.operation}: auth+validation+response, hit`,
+      us(o.total),
+      `${times(o.total, s.crypto)} crypto${floor}`,
+    ]);
   }
   const m = r.memory;
-  rows.push(['memory after warm-up', `heap ${mib(m.afterWarmup.heapUsedBytes)}, RSS ${mib(m.afterWarmup.rssBytes)}`, `${m.warmupRequests} requests, then forced GC`]);
-  rows.push(['memory after soak', `heap ${mib(m.afterSoak.heapUsedBytes)}, RSS ${mib(m.afterSoak.rssBytes)}`, `${m.soakRequests} more requests; heap x${f2(m.heapGrowth)}`]);
-  rows.push(['key-set fetches / Cosmos clients (whole run)', `${r.counters.keySetFetches} / ${r.counters.cosmosClients}`, `${r.counters.cosmosRequests} Cosmos requests seen`]);
-  rows.push(['cold start: spawn to first 201', `${f0(r.coldStart.firstCreatedMs)} ms`, 'local server as npm start runs it (tsx)']);
-  rows.push(['import: bundle / dependencies', `${f0(r.imports.bundleMs)} / ${f0(r.imports.dependenciesMs)} ms`, `with --enable-source-maps ${f0(r.imports.bundleWithSourceMapsMs)} ms`]);
+  rows.push([
+    'memory after warm-up',
+    `heap ${mib(m.afterWarmup.heapUsedBytes)}, RSS ${mib(m.afterWarmup.rssBytes)}`,
+    `${m.warmupRequests} requests, then forced GC`,
+  ]);
+  rows.push([
+    'memory after soak',
+    `heap ${mib(m.afterSoak.heapUsedBytes)}, RSS ${mib(m.afterSoak.rssBytes)}`,
+    `${m.soakRequests} more requests; heap x${f2(m.heapGrowth)}`,
+  ]);
+  rows.push([
+    'key-set fetches / Cosmos clients (whole run)',
+    `${r.counters.keySetFetches} / ${r.counters.cosmosClients}`,
+    `${r.counters.cosmosRequests} Cosmos requests seen`,
+  ]);
+  rows.push([
+    'cold start: spawn to first 201',
+    `${f0(r.coldStart.firstCreatedMs)} ms`,
+    'local server as npm start runs it (tsx)',
+  ]);
+  rows.push([
+    'import: bundle / dependencies',
+    `${f0(r.imports.bundleMs)} / ${f0(r.imports.dependenciesMs)} ms`,
+    `with --enable-source-maps ${f0(r.imports.bundleWithSourceMapsMs)} ms`,
+  ]);
   rows.push(['deployment package', `${kib(r.package.totalBytes)} (zip ${kib(r.package.zipBytes)})`, '']);
-  for (const t of targets) rows.push([`target: ${t.name}`, t.met ? 'met' : 'MISSED', `${Number.isInteger(t.value) ? t.value : f2(t.value)} (${t.limit})`]);
+  for (const t of targets)
+    rows.push([
+      `target: ${t.name}`,
+      t.met ? 'met' : 'MISSED',
+      `${Number.isInteger(t.value) ? t.value : f2(t.value)} (${t.limit})`,
+    ]);
   const header = `Node ${r.node}, ${r.startedAt}: ${r.settings.rounds} rounds (medians, spread min-max), about ${r.settings.cosmosBudget} Cosmos requests a side per round in up to ${r.settings.turns} ABBA turns, ${r.settings.connections} connections, ${r.placement}`;
-  const missing = r.withoutFixture.length ? `\nNOT MEASURED (no fixture or baseline): ${r.withoutFixture.join(', ')}` : '';
-  return [header + missing, '', '| measure | value | notes |', '|---|---|---|', ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+  const missing = r.withoutFixture.length
+    ? `\nNOT MEASURED (no fixture or baseline): ${r.withoutFixture.join(', ')}`
+    : '';
+  return [
+    header + missing,
+    '',
+    '| measure | value | notes |',
+    '|---|---|---|',
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
 }

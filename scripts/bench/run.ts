@@ -85,10 +85,24 @@ async function main(outFile: string): Promise<void> {
     const issuer = server.devIssuer;
     const tokens = await mintTokens(issuer, TOKEN_POOL);
     const withoutFixture = operations.filter((op) => !FIXTURES[op.name] || !BASELINES[op.name]).map((op) => op.name);
-    if (withoutFixture.length > 0) log(`NOT MEASURED (no fixture or baseline in scripts/bench): ${withoutFixture.join(', ')}`);
+    if (withoutFixture.length > 0)
+      log(`NOT MEASURED (no fixture or baseline in scripts/bench): ${withoutFixture.join(', ')}`);
 
-    log(`throughput: ${operations.length - withoutFixture.length} operations x ${SETTINGS.rounds} rounds, about ${SETTINGS.cosmosBudget} Cosmos requests a side per round in up to ${SETTINGS.turns} turns of endpoint, baseline, baseline, endpoint`);
-    const throughput = await measureThroughput(operations, { services, load, probe, origins: { service: new URL(server.url).origin, storageOnly: storageOnly.origin }, tokens, settings: SETTINGS }, log);
+    log(
+      `throughput: ${operations.length - withoutFixture.length} operations x ${SETTINGS.rounds} rounds, about ${SETTINGS.cosmosBudget} Cosmos requests a side per round in up to ${SETTINGS.turns} turns of endpoint, baseline, baseline, endpoint`,
+    );
+    const throughput = await measureThroughput(
+      operations,
+      {
+        services,
+        load,
+        probe,
+        origins: { service: new URL(server.url).origin, storageOnly: storageOnly.origin },
+        tokens,
+        settings: SETTINGS,
+      },
+      log,
+    );
 
     log('in-process stages and floors');
     const registrations = registrationsOf(operations).filter((r) => !r.me && FIXTURES[r.operation.name]);
@@ -99,7 +113,15 @@ async function main(outFile: string): Promise<void> {
     }
 
     log(`memory: ${SETTINGS.warmupRequests} warm-up requests, then a soak of ${SETTINGS.soakRequests}`);
-    const memory = await measureMemory(services, load, new URL(server.url).origin, tokens, SETTINGS.connections, SETTINGS.warmupRequests, SETTINGS.soakRequests);
+    const memory = await measureMemory(
+      services,
+      load,
+      new URL(server.url).origin,
+      tokens,
+      SETTINGS.connections,
+      SETTINGS.warmupRequests,
+      SETTINGS.soakRequests,
+    );
 
     const result: RunResult = {
       startedAt,
@@ -110,7 +132,11 @@ async function main(outFile: string): Promise<void> {
       throughput,
       stages,
       memory,
-      counters: { keySetFetches: services.keySet.fetchCount, cosmosClients: probe.clients, cosmosRequests: probe.requests },
+      counters: {
+        keySetFetches: services.keySet.fetchCount,
+        cosmosClients: probe.clients,
+        cosmosRequests: probe.requests,
+      },
       coldStart,
       imports,
       package: pkg,

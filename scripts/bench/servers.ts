@@ -25,17 +25,31 @@ export const baselinePathPrefix = (operation: string) => `/${ROUTE_PREFIX}/${ope
  * for it and the ratio is left with what the service itself adds: authentication, validation and
  * Graph's shape.
  */
-export async function startStorageOnlyServer(services: Services, operations: readonly Operation[]): Promise<BaselineServer> {
+export async function startStorageOnlyServer(
+  services: Services,
+  operations: readonly Operation[],
+): Promise<BaselineServer> {
   const functions: RegisteredFunction[] = operations.flatMap((operation) => {
     const baseline = BASELINES[operation.name];
     if (!baseline) return [];
     const handler = async (request: HttpRequest): Promise<HttpResponseInit> => {
       const body = operation.body ? ((await request.json()) as Record<string, unknown>) : {};
       const answer = await baseline(services, { userId: request.params.userId!, itemId: request.params.id, body });
-      return { status: answer.status, headers: { 'content-type': 'application/json' }, ...(answer.body === undefined ? {} : { body: JSON.stringify(answer.body) }) };
+      return {
+        status: answer.status,
+        headers: { 'content-type': 'application/json' },
+        ...(answer.body === undefined ? {} : { body: JSON.stringify(answer.body) }),
+      };
     };
     const path = `${operation.name}/users/{userId}/${operation.path}`;
-    return [{ name: `${operation.name}StorageOnly`, methods: [operation.method], route: compileRoute(ROUTE_PREFIX, path), handler }];
+    return [
+      {
+        name: `${operation.name}StorageOnly`,
+        methods: [operation.method],
+        route: compileRoute(ROUTE_PREFIX, path),
+        handler,
+      },
+    ];
   });
   const routes = { functions, openApi: () => '{}', port: 0, print: () => undefined };
   // The local server's own listener, so both sides of the comparison are answered alike.

@@ -26,7 +26,10 @@ function importMs(modules: string[], cwd: string, nodeArgs: string[] = []): numb
   const requires = modules.map((name) => `require(${JSON.stringify(name)});`).join('');
   const code = `const t=process.hrtime.bigint();${requires}process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6));`;
   // stderr is dropped: @azure/functions warns that it runs in test mode outside the worker.
-  const out = execFileSync(process.execPath, [...nodeArgs, '--no-warnings', '-e', code], { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync(process.execPath, [...nodeArgs, '--no-warnings', '-e', code], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   return Number(out.toString());
 }
 
@@ -72,7 +75,10 @@ const GIVE_UP_MS = 30_000;
  * and polls until a create answers 201: process start, TypeScript loading, storage bootstrap, the
  * key-set fetch and the first Cosmos request are all inside the number.
  */
-export async function measureColdStart(count: number, firstCreated: (origin: string) => Promise<boolean>): Promise<ColdStart> {
+export async function measureColdStart(
+  count: number,
+  firstCreated: (origin: string) => Promise<boolean>,
+): Promise<ColdStart> {
   const times = await rounds(count, async () => {
     const port = await freePort();
     const origin = `http://127.0.0.1:${port}`;
@@ -85,7 +91,8 @@ export async function measureColdStart(count: number, firstCreated: (origin: str
     const exited = once(child, 'exit');
     try {
       while (!(await firstCreated(origin).catch(() => false))) {
-        if (performance.now() - started > GIVE_UP_MS || child.exitCode !== null) throw new Error('the local server did not answer 201');
+        if (performance.now() - started > GIVE_UP_MS || child.exitCode !== null)
+          throw new Error('the local server did not answer 201');
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       }
       return performance.now() - started;

@@ -16,7 +16,11 @@ const START_DEADLINE_MS = 30_000;
 
 export function startStorageProcess(): Promise<StorageProcess> {
   return new Promise((resolve, reject) => {
-    const [command, args] = onCore('helper', process.execPath, ['--import', 'tsx', path.join(__dirname, 'storageChild.ts')]);
+    const [command, args] = onCore('helper', process.execPath, [
+      '--import',
+      'tsx',
+      path.join(__dirname, 'storageChild.ts'),
+    ]);
     const child = spawn(command, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
     const timer = setTimeout(() => {
       child.kill();

@@ -71,11 +71,20 @@ type Side = 'endpoint' | 'baseline';
 /** The user pool of each operation whose fixture is not consumed, prepared once and used by both sides. */
 type UserPools = Map<string, ReturnType<typeof prepareUsers>>;
 
-async function requestsFor(side: Side, operation: Operation, fixture: Fixture, ctx: RunContext, count: number): Promise<LoadRequest[]> {
+async function requestsFor(
+  side: Side,
+  operation: Operation,
+  fixture: Fixture,
+  ctx: RunContext,
+  count: number,
+): Promise<LoadRequest[]> {
   const { containers } = ctx.services;
   // Consumed fixtures: one user per request plus slack (autocannon may prepare a request it never sends).
-  if (!fixture.consumes && !ctx.pools.has(operation.name)) ctx.pools.set(operation.name, prepareUsers(fixture, containers, POOL_USERS));
-  const prepared = fixture.consumes ? await prepareUsers(fixture, containers, count + 2 * ctx.settings.connections) : await ctx.pools.get(operation.name)!;
+  if (!fixture.consumes && !ctx.pools.has(operation.name))
+    ctx.pools.set(operation.name, prepareUsers(fixture, containers, POOL_USERS));
+  const prepared = fixture.consumes
+    ? await prepareUsers(fixture, containers, count + 2 * ctx.settings.connections)
+    : await ctx.pools.get(operation.name)!;
   const prefix = side === 'endpoint' ? `/${ROUTE_PREFIX}` : baselinePathPrefix(operation.name);
   const list = prepared.map(({ userId, request }) => ({
     method: request.method,
@@ -85,7 +94,13 @@ async function requestsFor(side: Side, operation: Operation, fixture: Fixture, c
   return fixture.consumes ? list : Array.from({ length: count }, (_, n) => list[n % list.length]!);
 }
 
-async function runSide(side: Side, operation: Operation, fixture: Fixture, ctx: RunContext, count: number): Promise<SideRun> {
+async function runSide(
+  side: Side,
+  operation: Operation,
+  fixture: Fixture,
+  ctx: RunContext,
+  count: number,
+): Promise<SideRun> {
   const requests = await requestsFor(side, operation, fixture, ctx, count);
   const before = ctx.probe.requests;
   const cpuBefore = process.cpuUsage();
@@ -98,7 +113,11 @@ async function runSide(side: Side, operation: Operation, fixture: Fixture, ctx: 
   });
   const cpu = process.cpuUsage(cpuBefore);
   const perRequest = (total: number) => total / Math.max(1, result.requests);
-  return { ...result, cosmosPerRequest: perRequest(ctx.probe.requests - before), cpuUsPerRequest: perRequest(cpu.user + cpu.system) };
+  return {
+    ...result,
+    cosmosPerRequest: perRequest(ctx.probe.requests - before),
+    cpuUsPerRequest: perRequest(cpu.user + cpu.system),
+  };
 }
 
 interface Context {
@@ -112,7 +131,11 @@ interface Context {
 
 type RunContext = Context & { pools: UserPools };
 
-export async function measureThroughput(operations: readonly Operation[], context: Context, log: (line: string) => void): Promise<OperationThroughput[]> {
+export async function measureThroughput(
+  operations: readonly Operation[],
+  context: Context,
+  log: (line: string) => void,
+): Promise<OperationThroughput[]> {
   const ctx: RunContext = { ...context, pools: new Map() };
   const measured = operations.filter((operation) => FIXTURES[operation.name]);
   /** Per operation: requests per run and ABBA turns per round, from its Cosmos requests per request. */
@@ -138,7 +161,9 @@ export async function measureThroughput(operations: readonly Operation[], contex
     const { requests, turns } = plans.get(operation.name)!;
     for (const side of ['endpoint', 'baseline'] as const) await warmUp(operation, side, requests * turns);
   }
-  const perOperation = new Map<string, OperationThroughput['rounds']>(measured.map((operation) => [operation.name, []]));
+  const perOperation = new Map<string, OperationThroughput['rounds']>(
+    measured.map((operation) => [operation.name, []]),
+  );
   for (let round = 0; round < ctx.settings.rounds; round += 1) {
     for (const operation of measured) {
       const fixture = FIXTURES[operation.name]!;
@@ -150,7 +175,9 @@ export async function measureThroughput(operations: readonly Operation[], contex
       }
       const ratio = pooledRate(runs.endpoint) / pooledRate(runs.baseline);
       perOperation.get(operation.name)!.push({ ...runs, ratio });
-      log(`round ${round + 1} ${operation.name}: ${pooledRate(runs.endpoint).toFixed(0)} vs ${pooledRate(runs.baseline).toFixed(0)} req/s (${ratio.toFixed(2)})`);
+      log(
+        `round ${round + 1} ${operation.name}: ${pooledRate(runs.endpoint).toFixed(0)} vs ${pooledRate(runs.baseline).toFixed(0)} req/s (${ratio.toFixed(2)})`,
+      );
     }
   }
   return measured.map((operation) => {
@@ -162,9 +189,17 @@ export async function measureThroughput(operations: readonly Operation[], contex
       endpointRps: medianOf(runs, (r) => pooledRate(r.endpoint)),
       baselineRps: medianOf(runs, (r) => pooledRate(r.baseline)),
       ratio: spread(runs.map((r) => r.ratio)),
-      cosmosPerRequest: { endpoint: pooled('endpoint', (run) => run.cosmosPerRequest), baseline: pooled('baseline', (run) => run.cosmosPerRequest) },
-      cpuUsPerRequest: { endpoint: pooled('endpoint', (run) => run.cpuUsPerRequest), baseline: pooled('baseline', (run) => run.cpuUsPerRequest) },
-      failures: warmupFailures.get(operation.name)! + runs.reduce((sum, r) => sum + [...r.endpoint, ...r.baseline].reduce((n, run) => n + failuresOf(run), 0), 0),
+      cosmosPerRequest: {
+        endpoint: pooled('endpoint', (run) => run.cosmosPerRequest),
+        baseline: pooled('baseline', (run) => run.cosmosPerRequest),
+      },
+      cpuUsPerRequest: {
+        endpoint: pooled('endpoint', (run) => run.cpuUsPerRequest),
+        baseline: pooled('baseline', (run) => run.cpuUsPerRequest),
+      },
+      failures:
+        warmupFailures.get(operation.name)! +
+        runs.reduce((sum, r) => sum + [...r.endpoint, ...r.baseline].reduce((n, run) => n + failuresOf(run), 0), 0),
       rounds: runs,
     };
   });

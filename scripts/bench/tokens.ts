@@ -11,7 +11,11 @@ export const BENCH_TOKEN_REQUEST: TokenRequest = {
 };
 
 /** A pool of distinct callers' tokens from the in-process development issuer. */
-export function mintTokens(issuer: DevIssuer, count: number, request: TokenRequest = BENCH_TOKEN_REQUEST): Promise<string[]> {
+export function mintTokens(
+  issuer: DevIssuer,
+  count: number,
+  request: TokenRequest = BENCH_TOKEN_REQUEST,
+): Promise<string[]> {
   return Promise.all(Array.from({ length: count }, () => issuer.mint(request)));
 }
 

@@ -53,7 +53,10 @@ export function writeAnswer(response: ServerResponse, answer: LocalAnswer): void
   if (!socket || socket.destroyed || !socket.writable || response.headersSent) return;
   const request = response.req;
   const close = answer.headers.Connection === 'close';
-  response.writeHead(answer.status, { ...answer.headers, 'Content-Length': String(Buffer.byteLength(answer.body, 'utf8')) });
+  response.writeHead(answer.status, {
+    ...answer.headers,
+    'Content-Length': String(Buffer.byteLength(answer.body, 'utf8')),
+  });
   // A string (not a Buffer) lets node:http send the head and the body in one write.
   response.end(answer.body, 'utf8', close ? () => linger(request, socket) : undefined);
 }
@@ -76,12 +79,20 @@ function linger(request: IncomingMessage | undefined, socket: Socket): void {
   request.resume();
 }
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  413: 'Payload Too Large',
+  431: 'Request Header Fields Too Large',
+};
 
 /** A whole HTTP/1.1 error answer as bytes, for a socket that has no usable request (parse errors, timeouts). */
 export function rawErrorAnswer(error: GraphError): string {
   const answer = localError(error);
   const headers = { ...answer.headers, 'Content-Length': String(Buffer.byteLength(answer.body)), Connection: 'close' };
-  const head = [`HTTP/1.1 ${answer.status} ${REASONS[answer.status] ?? 'Error'}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+  const head = [
+    `HTTP/1.1 ${answer.status} ${REASONS[answer.status] ?? 'Error'}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
   return `${head.join('\r\n')}\r\n\r\n${answer.body}`;
 }

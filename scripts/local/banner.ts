@@ -24,14 +24,21 @@ export async function bannerFor({ url, baseUrl, functions, devIssuer, embeddedCo
   ];
   if (!devIssuer) return lines.join('\n');
 
-  const admin = await devIssuer.mint({ scp: 'UserAuthenticationMethod.ReadWrite.All', wids: [AUTHENTICATION_ADMINISTRATOR] });
+  const admin = await devIssuer.mint({
+    scp: 'UserAuthenticationMethod.ReadWrite.All',
+    wids: [AUTHENTICATION_ADMINISTRATOR],
+  });
   const selfOid = randomUUID();
   const self = await devIssuer.mint({ oid: selfOid, scp: 'User.ReadWrite', wids: [] });
   const targetUser = randomUUID();
   lines.push(
     '',
     'Phone authentication method for another user (delegated Authentication Administrator token):',
-    curlCommand(`${baseUrl}/users/${targetUser}/authentication/phoneMethods`, admin, '{"phoneNumber":"+1 2065550100","phoneType":"mobile"}'),
+    curlCommand(
+      `${baseUrl}/users/${targetUser}/authentication/phoneMethods`,
+      admin,
+      '{"phoneNumber":"+1 2065550100","phoneType":"mobile"}',
+    ),
     '',
     `Phone on your own profile (User.ReadWrite token of user ${selfOid}):`,
     curlCommand(`${baseUrl}/users/${selfOid}/profile/phones`, self, '{"number":"+1 (425) 555-0100","type":"business"}'),

@@ -26,7 +26,11 @@ export async function startEmbeddedCosmos(): Promise<HttpsServer> {
  * local.settings.json names the emulator at https://localhost:8081 even when none runs). `source`
  * says where COSMOS_ENDPOINT came from, so the message can say what to change.
  */
-export async function assertCosmosAnswers(endpoint: string, source: 'local.settings.json' | 'environment', timeoutMs = 3000): Promise<void> {
+export async function assertCosmosAnswers(
+  endpoint: string,
+  source: 'local.settings.json' | 'environment',
+  timeoutMs = 3000,
+): Promise<void> {
   const url = new URL(endpoint);
   const port = Number(url.port || (url.protocol === 'http:' ? 80 : 443));
   const host = url.hostname.replace(/^\[|\]$/g, '');

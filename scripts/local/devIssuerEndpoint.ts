@@ -14,7 +14,13 @@ export const isDevIssuerPath = (path: string) => path.startsWith(`${DEV_ISSUER_P
  * loopback, the Host header must name loopback and this server's port (a DNS-rebound name such as
  * attacker.example:7071 is refused), and a browser's Origin, when sent, must be a loopback origin.
  */
-export async function serveDevIssuer(request: IncomingMessage, path: string, method: string, issuer: DevIssuer, port: number): Promise<LocalAnswer | undefined> {
+export async function serveDevIssuer(
+  request: IncomingMessage,
+  path: string,
+  method: string,
+  issuer: DevIssuer,
+  port: number,
+): Promise<LocalAnswer | undefined> {
   const keys = path === `${DEV_ISSUER_PATH}/keys` && method === 'GET';
   const token = path === `${DEV_ISSUER_PATH}/token` && method === 'POST';
   if (!keys && !token) return undefined;
@@ -32,7 +38,12 @@ export async function serveDevIssuer(request: IncomingMessage, path: string, met
     return json(200, JSON.stringify({ access_token: await issuer.mint(options as object), token_type: 'Bearer' }));
   } catch (error) {
     if (error instanceof ZodError) {
-      throw badRequest(error.issues.slice(0, 10).map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; '));
+      throw badRequest(
+        error.issues
+          .slice(0, 10)
+          .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`)
+          .join('; '),
+      );
     }
     throw badRequest('The body must be a JSON object of token options.');
   }
@@ -40,12 +51,16 @@ export async function serveDevIssuer(request: IncomingMessage, path: string, met
 
 function assertLocalCaller(request: IncomingMessage, port: number): void {
   const refuse = (message: string) => new GraphError(403, 'accessDenied', message);
-  if (!isLoopbackHost((request.socket.remoteAddress ?? '').replace(/^::ffff:/, ''))) throw refuse('Development tokens are issued to local callers only.');
+  if (!isLoopbackHost((request.socket.remoteAddress ?? '').replace(/^::ffff:/, '')))
+    throw refuse('Development tokens are issued to local callers only.');
   if (!isLoopbackAuthority(request.headers.host, port)) {
-    throw refuse(`The development issuer answers only requests addressed to localhost, 127.0.0.1 or [::1] on port ${port} (Host header).`);
+    throw refuse(
+      `The development issuer answers only requests addressed to localhost, 127.0.0.1 or [::1] on port ${port} (Host header).`,
+    );
   }
   const origin = request.headers.origin;
-  if (origin !== undefined && !isLoopbackOrigin(origin)) throw refuse('The development issuer answers only pages served from this machine (Origin header).');
+  if (origin !== undefined && !isLoopbackOrigin(origin))
+    throw refuse('The development issuer answers only pages served from this machine (Origin header).');
 }
 
 /** `localhost:7071`, `127.0.0.1:7071`, `[::1]:7071`: loopback names with exactly this server's port. */
@@ -59,5 +74,9 @@ export function isLoopbackAuthority(host: string | undefined, port: number): boo
 export function isLoopbackOrigin(origin: string): boolean {
   if (!URL.canParse(origin)) return false;
   const url = new URL(origin);
-  return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === origin.toLowerCase().replace(/\/$/, '') && isLoopbackHost(url.hostname);
+  return (
+    (url.protocol === 'http:' || url.protocol === 'https:') &&
+    url.origin === origin.toLowerCase().replace(/\/$/, '') &&
+    isLoopbackHost(url.hostname)
+  );
 }

@@ -31,18 +31,25 @@ export interface LocalSettings {
 export const LOCAL_SETTINGS_FILE = 'local.settings.json';
 
 /** The `Values` of a local.settings.json, or undefined when there is none. One-line error when it is not JSON. */
-export function readLocalSettingsValues(path = join(process.cwd(), LOCAL_SETTINGS_FILE)): Record<string, string> | undefined {
+export function readLocalSettingsValues(
+  path = join(process.cwd(), LOCAL_SETTINGS_FILE),
+): Record<string, string> | undefined {
   if (!existsSync(path)) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new StartupError(`${path} is not valid JSON (${error instanceof Error ? error.message : String(error)}): fix it or remove it.`);
+    throw new StartupError(
+      `${path} is not valid JSON (${error instanceof Error ? error.message : String(error)}): fix it or remove it.`,
+    );
   }
   const values = (parsed as { Values?: unknown } | null)?.Values;
   if (values === undefined) return {};
-  if (values === null || typeof values !== 'object' || Array.isArray(values)) throw new StartupError(`${path}: "Values" must be an object of strings.`);
-  return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  if (values === null || typeof values !== 'object' || Array.isArray(values))
+    throw new StartupError(`${path}: "Values" must be an object of strings.`);
+  return Object.fromEntries(
+    Object.entries(values).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
 }
 
 /**

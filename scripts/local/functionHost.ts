@@ -33,7 +33,11 @@ export interface RegisteredFunction {
  * Loads the app's entry with `app.http` and `app.hook.appStart` replaced by recorders (outside
  * the Functions host the package is in test mode and would register nothing), then puts them back.
  */
-export function loadFunctions(): { functions: RegisteredFunction[]; appStartHooks: AppStartHandler[]; releaseProcessResources: () => void } {
+export function loadFunctions(): {
+  functions: RegisteredFunction[];
+  appStartHooks: AppStartHandler[];
+  releaseProcessResources: () => void;
+} {
   const functions: RegisteredFunction[] = [];
   const appStartHooks: AppStartHandler[] = [];
   const original = { http: app.http, appStart: app.hook.appStart };
@@ -53,7 +57,10 @@ export function loadFunctions(): { functions: RegisteredFunction[]; appStartHook
   try {
     // The same entry the Functions host loads (package.json `main` is its bundle).
     entry = require(join(REPO_ROOT, 'functions', 'index')) as typeof import('../../functions/index');
-    if (functions.length === 0) throw new Error('functions/index registered no HTTP function: was it loaded before the local server could record it?');
+    if (functions.length === 0)
+      throw new Error(
+        'functions/index registered no HTTP function: was it loaded before the local server could record it?',
+      );
   } finally {
     app.http = original.http;
     app.hook.appStart = original.appStart;
@@ -72,7 +79,15 @@ export interface Invocation {
 }
 
 /** Calls the handler with an HttpRequest built from the node:http request, as the host does. */
-export async function invokeFunction({ request, url, method, body, fn, params, print }: Invocation): Promise<LocalAnswer> {
+export async function invokeFunction({
+  request,
+  url,
+  method,
+  body,
+  fn,
+  params,
+  print,
+}: Invocation): Promise<LocalAnswer> {
   const httpRequest = new HttpRequest({
     method,
     url: url.href,
@@ -106,7 +121,8 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * A header value `Headers` keeps as it is: a ByteString (no character past U+00FF) without NUL, CR
  * or LF, and without surrounding HTTP whitespace (tab, space).
  */
-const PLAIN_HEADER_VALUE = /^(?:[\x01-\x08\x0b\x0c\x0e-\x1f\x21-\xff](?:[\x01-\x09\x0b\x0c\x0e-\xff]*[\x01-\x08\x0b\x0c\x0e-\x1f\x21-\xff])?)?$/;
+const PLAIN_HEADER_VALUE =
+  /^(?:[\x01-\x08\x0b\x0c\x0e-\x1f\x21-\xff](?:[\x01-\x09\x0b\x0c\x0e-\xff]*[\x01-\x08\x0b\x0c\x0e-\x1f\x21-\xff])?)?$/;
 
 /**
  * What `new HttpResponse(init)` followed by reading its headers and `arrayBuffer()` gives, without
@@ -119,19 +135,22 @@ const PLAIN_HEADER_VALUE = /^(?:[\x01-\x08\x0b\x0c\x0e-\x1f\x21-\xff](?:[\x01-\x
  * left to `HttpResponse`: undefined.
  */
 function plainAnswer(result: unknown): LocalAnswer | undefined {
-  if (result === null || typeof result !== 'object' || Object.getPrototypeOf(result) !== Object.prototype) return undefined;
+  if (result === null || typeof result !== 'object' || Object.getPrototypeOf(result) !== Object.prototype)
+    return undefined;
   const { status = 200, headers: given = {}, body, ...rest } = result as HttpResponseInit;
   for (const key in rest) if ((rest as Record<string, unknown>)[key] !== undefined) return undefined;
   if (!Number.isInteger(status) || status < 200 || status > 599) return undefined;
   if (body !== undefined && body !== null && (typeof body !== 'string' || !isWellFormed(body))) return undefined;
-  if (given === null || typeof given !== 'object' || Object.getPrototypeOf(given) !== Object.prototype) return undefined;
+  if (given === null || typeof given !== 'object' || Object.getPrototypeOf(given) !== Object.prototype)
+    return undefined;
   const named: Array<[string, string]> = [];
   for (const [name, value] of Object.entries(given as Record<string, unknown>)) {
     if (typeof value !== 'string' || !HEADER_NAME.test(name) || !PLAIN_HEADER_VALUE.test(value)) return undefined;
     named.push([name.toLowerCase(), value]);
   }
   const withBody = !NULL_BODY_STATUSES.has(status) && typeof body === 'string';
-  if (withBody && !named.some(([name]) => name === 'content-type')) named.push(['content-type', 'text/plain;charset=UTF-8']);
+  if (withBody && !named.some(([name]) => name === 'content-type'))
+    named.push(['content-type', 'text/plain;charset=UTF-8']);
   named.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const headers: Record<string, string> = {};
   for (const [name, value] of named) {
@@ -146,5 +165,7 @@ const isWellFormed = (text: string) => (text as string & { isWellFormed(): boole
 
 /** Repeated headers are joined with ", " as the host does (so two Authorization headers stay visible). */
 function headersOf(request: IncomingMessage): Record<string, string> {
-  return Object.fromEntries(Object.entries(request.headersDistinct).map(([name, values]) => [name, (values ?? []).join(', ')]));
+  return Object.fromEntries(
+    Object.entries(request.headersDistinct).map(([name, values]) => [name, (values ?? []).join(', ')]),
+  );
 }

@@ -17,7 +17,12 @@ export function readBody(request: IncomingMessage, limitBytes: number): Promise<
     const chunks: Buffer[] = [];
     let total = 0;
     const stop = () => {
-      request.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onAborted).off('close', onAborted);
+      request
+        .off('data', onData)
+        .off('end', onEnd)
+        .off('error', onError)
+        .off('aborted', onAborted)
+        .off('close', onAborted);
     };
     const onData = (chunk: Buffer) => {
       total += chunk.byteLength;
@@ -38,7 +43,12 @@ export function readBody(request: IncomingMessage, limitBytes: number): Promise<
       reject(error);
     };
     const onAborted = () => onError(new Error('The client closed the connection before the body was complete.'));
-    request.on('data', onData).once('end', onEnd).once('error', onError).once('aborted', onAborted).once('close', onAborted);
+    request
+      .on('data', onData)
+      .once('end', onEnd)
+      .once('error', onError)
+      .once('aborted', onAborted)
+      .once('close', onAborted);
   });
 }
 

@@ -26,10 +26,14 @@ export interface RouteContext {
 export function routeListener(routes: RouteContext, isReady: () => boolean = () => true) {
   return (request: IncomingMessage, response: ServerResponse): void => {
     const ready = isReady();
-    const answer = ready ? route(request, routes) : Promise.resolve(requestError(new GraphError(503, 'serviceNotAvailable', 'The server is starting.'), request));
+    const answer = ready
+      ? route(request, routes)
+      : Promise.resolve(requestError(new GraphError(503, 'serviceNotAvailable', 'The server is starting.'), request));
     answer
       .catch(() => requestError(new GraphError(500, 'generalException', 'An unexpected error occurred.'), request))
-      .then((result) => writeAnswer(response, ready ? result : { ...result, headers: { ...result.headers, Connection: 'close' } }))
+      .then((result) =>
+        writeAnswer(response, ready ? result : { ...result, headers: { ...result.headers, Connection: 'close' } }),
+      )
       .catch(() => response.socket?.destroy());
   };
 }
@@ -38,31 +42,56 @@ export async function route(request: IncomingMessage, routes: RouteContext): Pro
   const method = (request.method ?? 'GET').toUpperCase();
   // The server's own answers get a line like the handlers' (never the path: it may name a user).
   const logLocal = (answer: LocalAnswer, errorCode?: string) => {
-    routes.print(JSON.stringify({ event: 'request', method, status: answer.status, ...(errorCode ? { errorCode } : {}) }));
+    routes.print(
+      JSON.stringify({ event: 'request', method, status: answer.status, ...(errorCode ? { errorCode } : {}) }),
+    );
     return answer;
   };
   try {
     // As the host does, the request URL carries the Host header's authority (links are built from it).
     const base = `http://${request.headers.host ?? '127.0.0.1'}`;
-    if (!URL.canParse(request.url ?? '/', base)) return logLocal(requestError(badRequest('The request URL or Host header is not valid.'), request), 'badRequest');
+    if (!URL.canParse(request.url ?? '/', base))
+      return logLocal(requestError(badRequest('The request URL or Host header is not valid.'), request), 'badRequest');
     const url = new URL(request.url ?? '/', base);
     const path = url.pathname.toLowerCase();
     if (path === '/openapi.json' && method === 'GET') return logLocal(json(200, routes.openApi()));
-    const issued = routes.devIssuer && isDevIssuerPath(path) ? await serveDevIssuer(request, path, method, routes.devIssuer, routes.port) : undefined;
+    const issued =
+      routes.devIssuer && isDevIssuerPath(path)
+        ? await serveDevIssuer(request, path, method, routes.devIssuer, routes.port)
+        : undefined;
     if (issued) return logLocal(issued);
 
     const segments = new PathSegments(url.pathname);
-    const paramsFor = (fn: RegisteredFunction) => (segments.mayMatch(fn.route) ? matchRoute(fn.route, url.pathname) : undefined);
+    const paramsFor = (fn: RegisteredFunction) =>
+      segments.mayMatch(fn.route) ? matchRoute(fn.route, url.pathname) : undefined;
     // The functions for this method first; the others are only looked at to tell a 405 from a 404.
-    const match = firstMatch(routes.functions.filter((fn) => fn.methods.includes(method)), paramsFor);
+    const match = firstMatch(
+      routes.functions.filter((fn) => fn.methods.includes(method)),
+      paramsFor,
+    );
     if (!match) {
       const others = routes.functions.filter((fn) => !fn.methods.includes(method) && paramsFor(fn));
-      const answer = others.length > 0 ? methodNotAllowed(request, method, others.flatMap((fn) => fn.methods)) : notFound(request, method);
+      const answer =
+        others.length > 0
+          ? methodNotAllowed(
+              request,
+              method,
+              others.flatMap((fn) => fn.methods),
+            )
+          : notFound(request, method);
       return logLocal(answer, answer.status === 405 ? 'MethodNotAllowed' : 'ResourceNotFound');
     }
     // The configured limit applies before anything is buffered (the handler checks it again).
     const body = await readBody(request, getConfig().maxBodyBytes);
-    return await invokeFunction({ request, url, method, body, fn: match.fn, params: match.params, print: routes.print });
+    return await invokeFunction({
+      request,
+      url,
+      method,
+      body,
+      fn: match.fn,
+      params: match.params,
+      print: routes.print,
+    });
   } catch (error) {
     const graphError = error instanceof BadPathError ? badRequest(error.message) : error;
     if (graphError instanceof GraphError) return logLocal(requestError(graphError, request), graphError.code);
@@ -70,7 +99,10 @@ export async function route(request: IncomingMessage, routes: RouteContext): Pro
   }
 }
 
-function firstMatch(functions: readonly RegisteredFunction[], paramsFor: (fn: RegisteredFunction) => Record<string, string> | undefined) {
+function firstMatch(
+  functions: readonly RegisteredFunction[],
+  paramsFor: (fn: RegisteredFunction) => Record<string, string> | undefined,
+) {
   for (const fn of functions) {
     const params = paramsFor(fn);
     if (params) return { fn, params };
@@ -107,7 +139,12 @@ class PathSegments {
       const value = this.segment(index);
       if (value === null) return true;
       if (value.length === 0) return false;
-      if (segment.kind === 'literal' ? value.toLowerCase() !== segment.text : segment.constraint !== undefined && !segment.constraint.test(value)) return false;
+      if (
+        segment.kind === 'literal'
+          ? value.toLowerCase() !== segment.text
+          : segment.constraint !== undefined && !segment.constraint.test(value)
+      )
+        return false;
     }
     return true;
   }

@@ -13,7 +13,9 @@ export function portFrom(value: string | undefined, name = 'PORT'): number {
   if (value === undefined || value.trim() === '') return DEFAULT_PORT;
   const port = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new StartupError(`${name} must be a port number between 1 and 65535, got '${value.slice(0, 40)}': set ${name}=${DEFAULT_PORT} (or another free port) or unset it.`);
+    throw new StartupError(
+      `${name} must be a port number between 1 and 65535, got '${value.slice(0, 40)}': set ${name}=${DEFAULT_PORT} (or another free port) or unset it.`,
+    );
   }
   return port;
 }
@@ -22,10 +24,16 @@ export function portFrom(value: string | undefined, name = 'PORT'): number {
 export function listenProblem(error: unknown, port: number, host: string): unknown {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'EADDRINUSE') {
-    return new StartupError(`Port ${port} is in use: set PORT to a free port (e.g. PORT=${port === 65_535 ? port - 1 : port + 1} npm start) or stop the other process.`);
+    return new StartupError(
+      `Port ${port} is in use: set PORT to a free port (e.g. PORT=${port === 65_535 ? port - 1 : port + 1} npm start) or stop the other process.`,
+    );
   }
-  if (code === 'EACCES') return new StartupError(`Port ${port} needs privileges to listen on: set PORT to a port above 1023 (e.g. PORT=${DEFAULT_PORT} npm start).`);
-  if (code === 'EADDRNOTAVAIL') return new StartupError(`${host} is not an address of this machine: listen on 127.0.0.1 instead.`);
+  if (code === 'EACCES')
+    return new StartupError(
+      `Port ${port} needs privileges to listen on: set PORT to a port above 1023 (e.g. PORT=${DEFAULT_PORT} npm start).`,
+    );
+  if (code === 'EADDRNOTAVAIL')
+    return new StartupError(`${host} is not an address of this machine: listen on 127.0.0.1 instead.`);
   return error;
 }
 

@@ -92,7 +92,9 @@ export function plainDisplayName(value: unknown): string | undefined {
   text = text.trim();
   if (text.length > MAX_DISPLAY_NAME_LENGTH) {
     const last = text.charCodeAt(MAX_DISPLAY_NAME_LENGTH - 1);
-    text = text.slice(0, last >= 0xd800 && last <= 0xdbff ? MAX_DISPLAY_NAME_LENGTH - 1 : MAX_DISPLAY_NAME_LENGTH).trimEnd();
+    text = text
+      .slice(0, last >= 0xd800 && last <= 0xdbff ? MAX_DISPLAY_NAME_LENGTH - 1 : MAX_DISPLAY_NAME_LENGTH)
+      .trimEnd();
   }
   return text.length > 0 ? text : undefined;
 }
@@ -106,7 +108,8 @@ function userPrincipalName(value: unknown): string | undefined {
 function textSet(value: unknown, lowerCase: boolean): ReadonlySet<string> {
   if (!Array.isArray(value) || value.length === 0) return EMPTY;
   const items: string[] = [];
-  for (const item of value) if (typeof item === 'string' && item.length > 0) items.push(lowerCase ? item.toLowerCase() : item);
+  for (const item of value)
+    if (typeof item === 'string' && item.length > 0) items.push(lowerCase ? item.toLowerCase() : item);
   return items.length === 0 ? EMPTY : frozenSet(items);
 }
 
@@ -144,7 +147,9 @@ export function callerFromClaims(claims: JWTPayload): Caller {
     kind: isApp ? 'app' : 'delegated',
     tenantId,
     objectId,
-    userPrincipalName: isApp ? undefined : (userPrincipalName(claims.upn) ?? userPrincipalName(claims.preferred_username)),
+    userPrincipalName: isApp
+      ? undefined
+      : (userPrincipalName(claims.upn) ?? userPrincipalName(claims.preferred_username)),
     displayName: plainDisplayName(claims.name),
     appId: guid(claims.azp) ?? guid(claims.appid),
     appDisplayName: plainDisplayName(claims.app_displayname),

@@ -26,9 +26,22 @@ export interface PermissionRow {
 
 const ADMINISTRATORS = [AUTHENTICATION_ADMINISTRATOR, PRIVILEGED_AUTHENTICATION_ADMINISTRATOR, GLOBAL_ADMINISTRATOR];
 const PHONE_METHOD_WRITE_ALL = ['UserAuthenticationMethod.ReadWrite.All', 'UserAuthMethod-Phone.ReadWrite.All'];
-const PHONE_METHOD_WRITE = ['UserAuthMethod-Phone.ReadWrite', 'UserAuthenticationMethod.ReadWrite', ...PHONE_METHOD_WRITE_ALL];
-const PHONE_METHOD_READ_ALL = ['UserAuthMethod-Phone.Read.All', 'UserAuthenticationMethod.Read.All', ...PHONE_METHOD_WRITE_ALL];
-const PHONE_METHOD_READ = ['UserAuthMethod-Phone.Read', 'UserAuthenticationMethod.Read', ...PHONE_METHOD_WRITE, ...PHONE_METHOD_READ_ALL];
+const PHONE_METHOD_WRITE = [
+  'UserAuthMethod-Phone.ReadWrite',
+  'UserAuthenticationMethod.ReadWrite',
+  ...PHONE_METHOD_WRITE_ALL,
+];
+const PHONE_METHOD_READ_ALL = [
+  'UserAuthMethod-Phone.Read.All',
+  'UserAuthenticationMethod.Read.All',
+  ...PHONE_METHOD_WRITE_ALL,
+];
+const PHONE_METHOD_READ = [
+  'UserAuthMethod-Phone.Read',
+  'UserAuthenticationMethod.Read',
+  ...PHONE_METHOD_WRITE,
+  ...PHONE_METHOD_READ_ALL,
+];
 const PHONE_METHOD_ADMIN_WRITE: DelegatedRule = { scopes: PHONE_METHOD_WRITE, directoryRoles: ADMINISTRATORS };
 
 /** The permission table, one row per kind of operation, as data. `authorize` is its only reader. */
@@ -50,7 +63,11 @@ export const PERMISSIONS = {
   },
   // Users cannot add or change phone methods of their own account through this API.
   phoneMethodsWrite: { self: null, others: PHONE_METHOD_ADMIN_WRITE, application: PHONE_METHOD_WRITE_ALL },
-  phoneMethodsDelete: { self: { scopes: PHONE_METHOD_WRITE }, others: PHONE_METHOD_ADMIN_WRITE, application: PHONE_METHOD_WRITE_ALL },
+  phoneMethodsDelete: {
+    self: { scopes: PHONE_METHOD_WRITE },
+    others: PHONE_METHOD_ADMIN_WRITE,
+    application: PHONE_METHOD_WRITE_ALL,
+  },
   smsSignIn: {
     self: { scopes: ['UserAuthenticationMethod.ReadWrite', 'UserAuthenticationMethod.ReadWrite.All'] },
     others: { scopes: ['UserAuthenticationMethod.ReadWrite.All'], directoryRoles: ADMINISTRATORS },
@@ -68,7 +85,10 @@ export function authorize(caller: Caller, permission: Permission, targetUserId: 
       throw accessDenied('This operation is not supported for application-only tokens; use a delegated token.', []);
     }
     if (!row.application.some((role) => caller.roles.has(role))) {
-      throw accessDenied('Insufficient privileges to complete the operation. The application lacks a required role.', row.application);
+      throw accessDenied(
+        'Insufficient privileges to complete the operation. The application lacks a required role.',
+        row.application,
+      );
     }
     return;
   }
@@ -77,7 +97,10 @@ export function authorize(caller: Caller, permission: Permission, targetUserId: 
     throw accessDenied('Users cannot perform this operation on their own account.', []);
   }
   if (!rule.scopes.some((scope) => caller.scopes.has(scope))) {
-    throw accessDenied('Insufficient privileges to complete the operation. The token lacks a required scope.', rule.scopes);
+    throw accessDenied(
+      'Insufficient privileges to complete the operation. The token lacks a required scope.',
+      rule.scopes,
+    );
   }
   if (rule.directoryRoles && !rule.directoryRoles.some((role) => caller.directoryRoles.has(role))) {
     throw accessDenied(

@@ -1,4 +1,11 @@
-import { errors, jwtVerify, type CryptoKey, type JWSHeaderParameters, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import {
+  errors,
+  jwtVerify,
+  type CryptoKey,
+  type JWSHeaderParameters,
+  type JWTPayload,
+  type JWTVerifyOptions,
+} from 'jose';
 import type { HttpRequest } from '@azure/functions';
 import type { Config } from '../config';
 import { invalidToken, serviceNotAvailable } from '../http/graphErrors';
@@ -102,7 +109,12 @@ export function createTokenVerifier(
     if (auth.tenantId !== undefined && caller.tenantId !== auth.tenantId) {
       throw invalidToken('Access token validation failure. Invalid tenant.', true);
     }
-    if (cache !== undefined && usedKid !== undefined && usedKey !== undefined && keySet.currentKey(usedKid) === usedKey) {
+    if (
+      cache !== undefined &&
+      usedKid !== undefined &&
+      usedKey !== undefined &&
+      keySet.currentKey(usedKid) === usedKey
+    ) {
       cache.set(token, caller, payload.exp!, now, keySet.generation);
     }
     return caller;
@@ -117,7 +129,9 @@ export function createTokenVerifier(
       if (cache !== undefined) {
         // Only a token that passed bearerToken's checks is ever cached, so the same string found
         // here passes them again: they run on a miss only, not over ~1 KB on every request.
-        const cached = hasBearerPrefix(header) ? cache.get(header.slice(BEARER_PREFIX_LENGTH), now, keySet.generation) : undefined;
+        const cached = hasBearerPrefix(header)
+          ? cache.get(header.slice(BEARER_PREFIX_LENGTH), now, keySet.generation)
+          : undefined;
         if (cached !== undefined) {
           stats.cacheHits += 1;
           return cached;
@@ -148,7 +162,8 @@ function authorizationHeader(request: HttpRequest): string {
 }
 
 /** The scheme BEARER accepts (any case), followed by its one space. */
-const hasBearerPrefix = (header: string) => header.length > BEARER_PREFIX_LENGTH && header.slice(0, BEARER_PREFIX_LENGTH).toLowerCase() === 'bearer ';
+const hasBearerPrefix = (header: string) =>
+  header.length > BEARER_PREFIX_LENGTH && header.slice(0, BEARER_PREFIX_LENGTH).toLowerCase() === 'bearer ';
 
 /** The token of exactly one `Authorization: Bearer <JWS>` header. */
 function bearerToken(header: string): string {
@@ -173,6 +188,7 @@ function toAuthenticationError(error: unknown): Error {
     if (claim === 'iss') return invalidToken('Access token validation failure. Invalid issuer.', true);
     return invalidToken(`Access token validation failure. Missing or invalid claim '${claim}'.`, true);
   }
-  if (error instanceof errors.JOSEError) return invalidToken('Access token validation failure. Invalid signature or format.', true);
+  if (error instanceof errors.JOSEError)
+    return invalidToken('Access token validation failure. Invalid signature or format.', true);
   return error instanceof Error ? error : new Error(String(error));
 }

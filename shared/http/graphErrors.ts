@@ -38,7 +38,8 @@ export const invalidToken = (message: string, tokenSent: boolean) =>
 export const accessDenied = (message: string, scopes: readonly string[]) =>
   new GraphError(403, 'accessDenied', message, [], {
     'WWW-Authenticate':
-      `Bearer realm="graph-phones", error="insufficient_scope"` + (scopes.length > 0 ? `, scope="${scopes.join(' ')}"` : ''),
+      `Bearer realm="graph-phones", error="insufficient_scope"` +
+      (scopes.length > 0 ? `, scope="${scopes.join(' ')}"` : ''),
   });
 
 export const conflict = (message: string) => new GraphError(409, 'conflict', message);
@@ -69,7 +70,14 @@ export const serviceNotAvailable = (message: string, retryAfterSeconds: number, 
 
 /** 500 with nothing of the cause in the body; the cause is kept for the log line. */
 export const generalException = (cause?: unknown) =>
-  new GraphError(500, 'generalException', 'An unexpected error occurred while processing the request.', [], {}, { cause });
+  new GraphError(
+    500,
+    'generalException',
+    'An unexpected error occurred while processing the request.',
+    [],
+    {},
+    { cause },
+  );
 
 /** Header parameter values are quoted strings: keep them free of quotes, backslashes and control characters. */
 function quoteSafe(text: string): string {

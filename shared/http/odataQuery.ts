@@ -25,7 +25,10 @@ type SortValue = string | null;
 /** `[ordered property value (when $orderby names one), createdDateTime, id]`: unique per item. */
 type SortKey = SortValue[];
 
-const sortKeySchema = z.array(z.union([z.string().max(1_000), z.null()])).min(2).max(3);
+const sortKeySchema = z
+  .array(z.union([z.string().max(1_000), z.null()]))
+  .min(2)
+  .max(3);
 
 /**
  * The zod schema of a collection's query options. `$skiptoken` is opaque to clients: the sort key of
@@ -47,7 +50,10 @@ export function listQueryOptions<Property extends string>(spec: ListOptionsSpec<
           const names = text.split(',').map((name) => name.trim());
           const unknown = names.filter((name) => !(spec.selectable as readonly string[]).includes(name));
           if (unknown.length > 0) {
-            ctx.addIssue({ code: 'custom', message: `names properties that cannot be selected: ${unknown.join(', ')}. Selectable: ${spec.selectable.join(', ')}.` });
+            ctx.addIssue({
+              code: 'custom',
+              message: `names properties that cannot be selected: ${unknown.join(', ')}. Selectable: ${spec.selectable.join(', ')}.`,
+            });
             return z.NEVER;
           }
           return spec.selectable.filter((name) => names.includes(name));
@@ -59,14 +65,20 @@ export function listQueryOptions<Property extends string>(spec: ListOptionsSpec<
           const match = /^\s*([A-Za-z]+)(?:\s+(asc|desc))?\s*$/i.exec(text);
           const property = match?.[1] as Property | undefined;
           if (!match || !spec.orderable.includes(property!)) {
-            ctx.addIssue({ code: 'custom', message: `must be one of ${spec.orderable.join(', ')}, optionally followed by asc or desc.` });
+            ctx.addIssue({
+              code: 'custom',
+              message: `must be one of ${spec.orderable.join(', ')}, optionally followed by asc or desc.`,
+            });
             return z.NEVER;
           }
           return { property, descending: match[2]?.toLowerCase() === 'desc' };
         })
         .optional(),
       $skiptoken: z.string().max(4_096).optional(),
-      $filter: z.string().refine(() => false, 'is not supported on this collection.').optional(),
+      $filter: z
+        .string()
+        .refine(() => false, 'is not supported on this collection.')
+        .optional(),
     })
     .transform((options, ctx): ListQuery<Property> => {
       const orderBy = options.$orderby ?? { descending: false };
@@ -74,7 +86,11 @@ export function listQueryOptions<Property extends string>(spec: ListOptionsSpec<
       if (options.$skiptoken === undefined) return query;
       const after = decodeSkipToken(options.$skiptoken, orderBy);
       if (!after) {
-        ctx.addIssue({ code: 'custom', path: ['$skiptoken'], message: 'is not a token this service issued for this query.' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['$skiptoken'],
+          message: 'is not a token this service issued for this query.',
+        });
         return z.NEVER;
       }
       return { ...query, after };

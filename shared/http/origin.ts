@@ -2,7 +2,8 @@ import type { HttpRequest } from '@azure/functions';
 import { badRequest } from './graphErrors';
 
 /** A DNS name or IPv4 address, or a bracketed IPv6 address, and an optional port: nothing else. */
-const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+const HOST =
+  /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 
 /**
  * The origin that `Location`, `@odata.context` and `@odata.nextLink` are built from: the configured
@@ -12,13 +13,16 @@ const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{
 export function publicOrigin(request: HttpRequest, configured: string | undefined): string {
   if (configured) return configured;
   const invalid = () =>
-    badRequest('The request names an invalid host.', [{ code: 'invalidValue', target: 'Host', message: 'The Host header must be a plain host name.' }]);
+    badRequest('The request names an invalid host.', [
+      { code: 'invalidValue', target: 'Host', message: 'The Host header must be a plain host name.' },
+    ]);
   let url: URL;
   try {
     url = new URL(request.url);
   } catch {
     throw invalid();
   }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || !HOST.test(url.host)) throw invalid();
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || !HOST.test(url.host))
+    throw invalid();
   return url.origin;
 }

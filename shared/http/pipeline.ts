@@ -78,8 +78,18 @@ export function handle({ operation, route, me }: Registration, services: () => S
       const origin = publicOrigin(request, current.config.publicBaseUrl);
       const params = paramsSchema ? parseBody(paramsSchema, request.params) : {};
       const query = parseQueryOptions(querySchema, request);
-      const body = bodySchema ? parseBody(bodySchema, await readJsonObject(request, current.config.maxBodyBytes)) : undefined;
-      const result = await operation.run({ userId, caller, params, query, body, now: current.now(), services: current });
+      const body = bodySchema
+        ? parseBody(bodySchema, await readJsonObject(request, current.config.maxBodyBytes))
+        : undefined;
+      const result = await operation.run({
+        userId,
+        caller,
+        params,
+        query,
+        body,
+        now: current.now(),
+        services: current,
+      });
       const links = { origin, userKey, userId, collectionPath, request };
       return finish(render(result, links, ids));
     } catch (error) {

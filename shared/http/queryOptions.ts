@@ -7,12 +7,20 @@ import { badRequest, type GraphErrorDetail } from './graphErrors';
  * are ignored) with the operation's schema: an unknown, repeated or malformed option is a 400 naming it.
  * An operation without a schema supports none, so every option given is unknown (no parse needed).
  */
-export function parseQueryOptions<Schema extends z.ZodType>(schema: Schema | undefined, request: HttpRequest): z.output<Schema> {
+export function parseQueryOptions<Schema extends z.ZodType>(
+  schema: Schema | undefined,
+  request: HttpRequest,
+): z.output<Schema> {
   const options: Record<string, string> = {};
   const details: GraphErrorDetail[] = [];
   for (const [name, value] of request.query.entries()) {
     if (!name.startsWith('$')) continue;
-    if (Object.hasOwn(options, name)) details.push({ code: 'invalidQueryOption', target: name, message: `The query option '${name}' is given more than once.` });
+    if (Object.hasOwn(options, name))
+      details.push({
+        code: 'invalidQueryOption',
+        target: name,
+        message: `The query option '${name}' is given more than once.`,
+      });
     options[name] = value;
   }
   if (schema === undefined) {
@@ -27,7 +35,11 @@ export function parseQueryOptions<Schema extends z.ZodType>(schema: Schema | und
       for (const key of issue.keys) details.push(unsupported(key));
     } else {
       const name = String(issue.path[0] ?? '(query)');
-      details.push({ code: 'invalidQueryOption', target: name, message: `The query option '${name}' ${issue.message}` });
+      details.push({
+        code: 'invalidQueryOption',
+        target: name,
+        message: `The query option '${name}' ${issue.message}`,
+      });
     }
   }
   throw invalidQueryOptions(details);
@@ -40,4 +52,7 @@ const unsupported = (name: string): GraphErrorDetail => ({
 });
 
 const invalidQueryOptions = (details: GraphErrorDetail[]) =>
-  badRequest(details.length === 1 ? details[0]!.message : `The request has ${details.length} invalid query options.`, details);
+  badRequest(
+    details.length === 1 ? details[0]!.message : `The request has ${details.length} invalid query options.`,
+    details,
+  );

@@ -61,14 +61,26 @@ function nextLinkOf(links: Links, skipToken: string): string {
  * then adds keys of its own takes a slow path (about 0.5 µs per added key, here on every request).
  */
 export function render(result: OperationResult, links: Links, ids: RequestIds): HttpResponseInit {
-  if (result.kind === 'noContent') return { status: 204, headers: Object.assign({ 'Cache-Control': 'no-cache' }, SECURITY_HEADERS, requestIdHeaders(ids)) };
+  if (result.kind === 'noContent')
+    return {
+      status: 204,
+      headers: Object.assign({ 'Cache-Control': 'no-cache' }, SECURITY_HEADERS, requestIdHeaders(ids)),
+    };
   switch (result.kind) {
     case 'created': {
       const location = `${links.origin}/${ROUTE_PREFIX}/users/${encodeURIComponent(links.userId)}/${links.collectionPath}/${encodeURIComponent(result.resource.id)}`;
-      return { status: 201, headers: odataHeaders(ids, { Location: location }), body: JSON.stringify({ '@odata.context': contextOf(links, true), ...result.resource }) };
+      return {
+        status: 201,
+        headers: odataHeaders(ids, { Location: location }),
+        body: JSON.stringify({ '@odata.context': contextOf(links, true), ...result.resource }),
+      };
     }
     case 'ok':
-      return { status: 200, headers: odataHeaders(ids), body: JSON.stringify({ '@odata.context': contextOf(links, true), ...result.resource }) };
+      return {
+        status: 200,
+        headers: odataHeaders(ids),
+        body: JSON.stringify({ '@odata.context': contextOf(links, true), ...result.resource }),
+      };
     case 'collection': {
       const page: Record<string, unknown> = { '@odata.context': contextOf(links, false) };
       if (result.skipToken !== undefined) page['@odata.nextLink'] = nextLinkOf(links, result.skipToken);
@@ -79,5 +91,10 @@ export function render(result: OperationResult, links: Links, ids: RequestIds): 
 }
 
 function odataHeaders(ids: RequestIds, extra?: { Location: string }): Record<string, string> {
-  return Object.assign({ 'Cache-Control': 'no-cache', 'Content-Type': ODATA_JSON, 'OData-Version': '4.0' }, SECURITY_HEADERS, requestIdHeaders(ids), extra);
+  return Object.assign(
+    { 'Cache-Control': 'no-cache', 'Content-Type': ODATA_JSON, 'OData-Version': '4.0' },
+    SECURITY_HEADERS,
+    requestIdHeaders(ids),
+    extra,
+  );
 }

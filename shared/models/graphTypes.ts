@@ -57,10 +57,15 @@ export function graphFlags<const Values extends readonly [string, ...string[]]>(
 }
 
 /** Edm.DateTimeOffset as ISO 8601 with a zone designator. */
-export const dateTimeOffset = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date and time with an offset.' });
+export const dateTimeOffset = z.iso.datetime({
+  offset: true,
+  error: 'must be an ISO 8601 date and time with an offset.',
+});
 
 /** Edm.Guid, accepted in any letter case. */
-export const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID.');
+export const guid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID.');
 
 /** Text without control, format (bidi, zero-width) or unpaired surrogate characters. */
 export const plainText = (max: number) =>
@@ -71,7 +76,9 @@ export const plainText = (max: number) =>
 
 /** Makes every property of a create body optional and nullable: server-managed values the server replaces. */
 export function serverManaged<Shape extends z.ZodRawShape>(shape: Shape) {
-  return Object.fromEntries(Object.entries(shape).map(([key, schema]) => [key, (schema as z.ZodType).nullable().optional()])) as unknown as {
+  return Object.fromEntries(
+    Object.entries(shape).map(([key, schema]) => [key, (schema as z.ZodType).nullable().optional()]),
+  ) as unknown as {
     [K in keyof Shape]: z.ZodOptional<z.ZodNullable<Shape[K]>>;
   };
 }

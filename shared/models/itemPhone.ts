@@ -43,14 +43,20 @@ const optionalBodyProperties = {
 };
 
 /** POST body: `number` required. */
-export const createItemPhoneBody = graphObject('itemPhone', { ...optionalBodyProperties, number: itemPhoneClientProperties.number });
+export const createItemPhoneBody = graphObject('itemPhone', {
+  ...optionalBodyProperties,
+  number: itemPhoneClientProperties.number,
+});
 export type CreateItemPhoneBody = z.infer<typeof createItemPhoneBody>;
 
 /**
  * PATCH body: only what is sent changes. `number` may not be cleared; the other properties may be set
  * to null (allowedAudiences back to its default).
  */
-export const updateItemPhoneBody = graphObject('itemPhone', { ...optionalBodyProperties, number: itemPhoneClientProperties.number.optional() });
+export const updateItemPhoneBody = graphObject('itemPhone', {
+  ...optionalBodyProperties,
+  number: itemPhoneClientProperties.number.optional(),
+});
 export type UpdateItemPhoneBody = z.infer<typeof updateItemPhoneBody>;
 
 /** The resource as returned and stored: every property present. */
@@ -62,9 +68,9 @@ export const itemPhoneResource = z.object({
 export type ItemPhone = z.infer<typeof itemPhoneResource>;
 
 /** Every property of an itemPhone, in the order it is answered (what `$select` may name). */
-export const ITEM_PHONE_PROPERTIES = Object.keys(itemPhoneResource.shape).filter((name) => name !== '@odata.type') as Array<
-  Exclude<keyof ItemPhone, '@odata.type'>
->;
+export const ITEM_PHONE_PROPERTIES = Object.keys(itemPhoneResource.shape).filter(
+  (name) => name !== '@odata.type',
+) as Array<Exclude<keyof ItemPhone, '@odata.type'>>;
 
 type ServerSet = Pick<ItemPhone, 'id' | 'createdDateTime' | 'createdBy' | 'lastModifiedDateTime' | 'lastModifiedBy'>;
 
@@ -87,7 +93,11 @@ export function itemPhoneFromBody(body: CreateItemPhoneBody, server: ServerSet):
 }
 
 /** Merge semantics: the properties sent change, the others keep their values; id and creation never change. */
-export function patchItemPhone(phone: ItemPhone, body: UpdateItemPhoneBody, modified: Pick<ItemPhone, 'lastModifiedDateTime' | 'lastModifiedBy'>): ItemPhone {
+export function patchItemPhone(
+  phone: ItemPhone,
+  body: UpdateItemPhoneBody,
+  modified: Pick<ItemPhone, 'lastModifiedDateTime' | 'lastModifiedBy'>,
+): ItemPhone {
   const sent = <K extends keyof UpdateItemPhoneBody>(name: K) => Object.hasOwn(body, name) && body[name] !== undefined;
   return {
     ...phone,

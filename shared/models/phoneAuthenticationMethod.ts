@@ -100,8 +100,12 @@ export function smsSignInStateFor(phoneType: AuthenticationPhoneType, smsSignInE
 }
 
 /** What a stored method reports: with the tenant policy off every mobile is `notAllowedByPolicy`. */
-export function presentPhoneMethod(stored: PhoneAuthenticationMethod, smsSignInEnabled: boolean): PhoneAuthenticationMethod {
-  if (stored.phoneType !== 'mobile') return stored.smsSignInState === 'notSupported' ? stored : { ...stored, smsSignInState: 'notSupported' };
+export function presentPhoneMethod(
+  stored: PhoneAuthenticationMethod,
+  smsSignInEnabled: boolean,
+): PhoneAuthenticationMethod {
+  if (stored.phoneType !== 'mobile')
+    return stored.smsSignInState === 'notSupported' ? stored : { ...stored, smsSignInState: 'notSupported' };
   if (!smsSignInEnabled) return { ...stored, smsSignInState: 'notAllowedByPolicy' };
   // A mobile stored while the policy was off (or by an earlier version) that claimed nothing.
   if (stored.smsSignInState === 'notAllowedByPolicy' || stored.smsSignInState === 'notSupported') {

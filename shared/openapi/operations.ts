@@ -32,13 +32,18 @@ function operationObject(registration: Registration, documented: DocumentedPath,
       ? {
           requestBody: {
             required: true,
-            content: { [JSON_MEDIA_TYPE]: { schema: components.add(requestBodyComponent(operation), operation.body, 'input') } },
+            content: {
+              [JSON_MEDIA_TYPE]: { schema: components.add(requestBodyComponent(operation), operation.body, 'input') },
+            },
           },
         }
       : {}),
     responses: Object.fromEntries([
       successResponse(operation, components, query),
-      ...errors.map((entry): [string, Json] => [String(statusOf(entry)), { $ref: `#/components/responses/${entry.errors[0].code}` }]),
+      ...errors.map((entry): [string, Json] => [
+        String(statusOf(entry)),
+        { $ref: `#/components/responses/${entry.errors[0].code}` },
+      ]),
     ]),
     security: securityRequirements(registration),
   };
@@ -58,7 +63,9 @@ export function pathItems(operations: readonly Operation[], components: Componen
     Object.fromEntries(
       Object.entries(items).map(([path, item]) => [
         path,
-        Object.fromEntries(METHOD_ORDER.filter((method) => item[method]).map((method) => [method.toLowerCase(), item[method]])),
+        Object.fromEntries(
+          METHOD_ORDER.filter((method) => item[method]).map((method) => [method.toLowerCase(), item[method]]),
+        ),
       ]),
     ),
   );

@@ -18,7 +18,12 @@ export const CLIENT_REQUEST_ID_PARAMETER = {
 };
 
 export function pathParameters(operation: Operation, path: string): Json[] {
-  const declared = operation.params ? ((z.toJSONSchema(operation.params, { io: 'input', unrepresentable: 'any' }) as Json).properties as Record<string, Json>) : {};
+  const declared = operation.params
+    ? ((z.toJSONSchema(operation.params, { io: 'input', unrepresentable: 'any' }) as Json).properties as Record<
+        string,
+        Json
+      >)
+    : {};
   return templateNames(path).map((name) => {
     const { description: metaDescription, ...schema } = declared[name] ?? { type: 'string' };
     const description = metaDescription ?? PATH_PARAMETER_DESCRIPTIONS[name];
@@ -62,7 +67,15 @@ function optionFacts(field: z.ZodType, resourceProperties: readonly string[]): O
  * with a description above must accept one of them, so a documented option is never dropped silently.
  */
 function refusesEverything(field: z.ZodType, resourceProperties: readonly string[]): boolean {
-  const probes = ['0', '1', 'x', 'true', 'false', ...resourceProperties, ...resourceProperties.flatMap((name) => [`${name} desc`, `${name} eq '1'`])];
+  const probes = [
+    '0',
+    '1',
+    'x',
+    'true',
+    'false',
+    ...resourceProperties,
+    ...resourceProperties.flatMap((name) => [`${name} desc`, `${name} eq '1'`]),
+  ];
   return !probes.some((probe) => field.safeParse(probe).success);
 }
 

@@ -18,7 +18,15 @@ import { requestIdHeaders } from '../http/requestIds';
 import { unique, type Json } from './json';
 import type { QueryDocumentation } from './parameters';
 import { templateNames } from './routes';
-import { collectionBody, entityBody, ERROR_SCHEMA, graphTypeOf, JSON_MEDIA_TYPE, schemaRef, type Components } from './schemas';
+import {
+  collectionBody,
+  entityBody,
+  ERROR_SCHEMA,
+  graphTypeOf,
+  JSON_MEDIA_TYPE,
+  schemaRef,
+  type Components,
+} from './schemas';
 
 /* Status, code and extra headers are read from the error factories the pipeline throws. */
 
@@ -61,7 +69,10 @@ export const ERROR_STATUSES: ErrorStatus[] = [
     errors: [badRequest('')],
     when: 'Malformed JSON, a validation failure, an invalid {userId}, /me with an application-only token, or a query option the operation does not support or that is malformed.',
   },
-  { errors: [invalidToken('', true)], when: 'No, malformed, expired, wrongly signed, or wrong issuer/audience/tenant token.' },
+  {
+    errors: [invalidToken('', true)],
+    when: 'No, malformed, expired, wrongly signed, or wrong issuer/audience/tenant token.',
+  },
   { errors: [accessDenied('', [])], when: 'Valid token without the permission, or not allowed on that user.' },
   { errors: [itemNotFound('')], when: 'No item with that id exists for this user.', appliesTo: hasPathKey },
   {
@@ -91,7 +102,11 @@ export function errorResponses(): Json {
   );
 }
 
-export function successResponse(operation: Operation, components: Components, query: QueryDocumentation): [string, Json] {
+export function successResponse(
+  operation: Operation,
+  components: Components,
+  query: QueryDocumentation,
+): [string, Json] {
   const { status, schema, collection } = operation.response;
   const odataHeaders = ['OData-Version', ...REQUEST_ID_HEADERS];
   if (status === 204 || !schema) {

@@ -28,13 +28,17 @@ export function documentedPaths(route: string): DocumentedPath[] {
     }
     const words = alternation ? alternation[1]!.split('|') : [template ? `{${template[1]}}` : segment];
     paths = paths.flatMap(({ path, alternates }) =>
-      words.map((word, index) => ({ path: `${path}/${word}`, alternates: index === 0 ? alternates : [...alternates, word] })),
+      words.map((word, index) => ({
+        path: `${path}/${word}`,
+        alternates: index === 0 ? alternates : [...alternates, word],
+      })),
     );
   }
   return paths;
 }
 
 /** The main path keeps the registration's name; another spelling of the same route appends its literal. */
-export const operationIdOf = (registration: Registration, { alternates }: DocumentedPath) => [registration.name, ...alternates].join('.');
+export const operationIdOf = (registration: Registration, { alternates }: DocumentedPath) =>
+  [registration.name, ...alternates].join('.');
 
 export const templateNames = (path: string) => [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!);

@@ -14,7 +14,9 @@ export const odataError = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
-    details: z.array(z.object({ code: z.string(), message: z.string(), target: z.string() })) satisfies z.ZodType<GraphErrorDetail[]>,
+    details: z.array(z.object({ code: z.string(), message: z.string(), target: z.string() })) satisfies z.ZodType<
+      GraphErrorDetail[]
+    >,
     innerError: z.object({
       date: z.string().meta({ description: 'UTC time of the failure, ISO 8601 without fraction or zone.' }),
       'request-id': z.string(),
@@ -23,7 +25,9 @@ export const odataError = z.object({
   }),
 });
 
-const odataContext = z.string().meta({ description: 'OData context URL: the entity set, ending in `/$entity` for a single entity.' });
+const odataContext = z
+  .string()
+  .meta({ description: 'OData context URL: the entity set, ending in `/$entity` for a single entity.' });
 
 /** A single entity as answered (201 and 200): `@odata.context` first, then the resource. */
 export function entityBody(resource: z.ZodType): z.ZodType {
@@ -66,7 +70,12 @@ export class Components {
    * not a silent pick.
    */
   add(name: string, schema: z.ZodType, io: 'input' | 'output'): Json {
-    const converted = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any', metadata: nestedTypes }) as Json;
+    const converted = z.toJSONSchema(schema, {
+      io,
+      target: 'draft-2020-12',
+      unrepresentable: 'any',
+      metadata: nestedTypes,
+    }) as Json;
     const { $schema: _dialect, $defs, ...body } = converted;
     for (const [defName, def] of Object.entries(($defs ?? {}) as Record<string, Json>)) {
       this.put(defName, rewriteDefRefs(def) as Json);
@@ -95,7 +104,9 @@ function rewriteDefRefs(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(
     Object.entries(value).map(([key, child]) =>
-      key === '$ref' && typeof child === 'string' ? [key, child.replace(/^#\/\$defs\//, '#/components/schemas/')] : [key, rewriteDefRefs(child)],
+      key === '$ref' && typeof child === 'string'
+        ? [key, child.replace(/^#\/\$defs\//, '#/components/schemas/')]
+        : [key, rewriteDefRefs(child)],
     ),
   );
 }

@@ -23,7 +23,9 @@ function acceptedPermissions(row: PermissionRow, me: boolean): string[] {
  */
 export function securityRequirements(registration: Registration): Json[] {
   const accepted = acceptedPermissions(PERMISSIONS[registration.operation.permission], registration.me);
-  return accepted.length === 0 ? [{ [SECURITY_SCHEME]: [] }] : accepted.map((scope) => ({ [SECURITY_SCHEME]: [scope] }));
+  return accepted.length === 0
+    ? [{ [SECURITY_SCHEME]: [] }]
+    : accepted.map((scope) => ({ [SECURITY_SCHEME]: [scope] }));
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -32,7 +34,13 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DIRECTORY_ROLE_NAMES = new Map(
   (Object.entries(permissionTable) as Array<[string, unknown]>)
     .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && GUID.test(entry[1]))
-    .map(([constant, id]) => [id, constant.split('_').map((word) => word[0] + word.slice(1).toLowerCase()).join(' ')]),
+    .map(([constant, id]) => [
+      id,
+      constant
+        .split('_')
+        .map((word) => word[0] + word.slice(1).toLowerCase())
+        .join(' '),
+    ]),
 );
 const roleName = (id: string) => {
   const name = DIRECTORY_ROLE_NAMES.get(id);
@@ -54,22 +62,36 @@ export function permissionNotes({ operation, me }: Registration): string {
   }
   const { self, others, application } = row;
   return [
-    self ? `Delegated, own account: one of ${oneOf(self.scopes)}.` : 'Delegated: users cannot perform this operation on their own account (403).',
+    self
+      ? `Delegated, own account: one of ${oneOf(self.scopes)}.`
+      : 'Delegated: users cannot perform this operation on their own account (403).',
     `Delegated, another user: one of ${oneOf(others.scopes)}` +
-      (others.directoryRoles ? `, and one of the directory roles (wids) ${oneOf(others.directoryRoles.map(roleName))}.` : '.'),
-    application ? `Application: one of the roles ${oneOf(application)}.` : 'Application-only tokens are not supported (403).',
+      (others.directoryRoles
+        ? `, and one of the directory roles (wids) ${oneOf(others.directoryRoles.map(roleName))}.`
+        : '.'),
+    application
+      ? `Application: one of the roles ${oneOf(application)}.`
+      : 'Application-only tokens are not supported (403).',
   ].join(' ');
 }
 
 export function securitySchemes(operations: readonly Operation[]): Json {
-  const rows = operations.map((operation) => ({ name: operation.name, row: PERMISSIONS[operation.permission] as PermissionRow }));
+  const rows = operations.map((operation) => ({
+    name: operation.name,
+    row: PERMISSIONS[operation.permission] as PermissionRow,
+  }));
   const delegated = ({ row }: (typeof rows)[number]) => [...(row.self?.scopes ?? []), ...row.others.scopes];
   const application = ({ row }: (typeof rows)[number]) => [...(row.application ?? [])];
   const describe = (of: typeof delegated) =>
     Object.fromEntries(
       unique(rows.flatMap(of))
         .sort(compare)
-        .map((scope) => [scope, `Accepted by: ${unique(rows.filter((entry) => of(entry).includes(scope)).map(({ name }) => name)).sort(compare).join(', ')}`]),
+        .map((scope) => [
+          scope,
+          `Accepted by: ${unique(rows.filter((entry) => of(entry).includes(scope)).map(({ name }) => name))
+            .sort(compare)
+            .join(', ')}`,
+        ]),
     );
   const tokenUrl = 'https://login.microsoftonline.com/organizations/oauth2/v2.0/token';
   return {

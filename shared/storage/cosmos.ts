@@ -23,7 +23,10 @@ export const STORAGE_OPERATION_DEADLINE_MS = 8_000;
  */
 export async function withinDeadline<T>(operation: (options: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DOMException('The storage operation took too long.', 'TimeoutError')), STORAGE_OPERATION_DEADLINE_MS);
+  const timer = setTimeout(
+    () => controller.abort(new DOMException('The storage operation took too long.', 'TimeoutError')),
+    STORAGE_OPERATION_DEADLINE_MS,
+  );
   try {
     return await operation({ abortSignal: controller.signal });
   } finally {
@@ -71,7 +74,15 @@ export function storageStatus(error: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-const TRANSIENT_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+]);
 
 /** Maps a storage failure that is not a domain outcome (conflict, not found) to Graph's status. */
 export function storageFailure(error: unknown): GraphError {

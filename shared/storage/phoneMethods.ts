@@ -14,7 +14,10 @@ export function phoneMethodStore(containers: Containers): PhoneMethodStore {
 }
 
 /** What the phone-method operations write: the users' documents and the SMS sign-in number claims. */
-export function phoneMethodStores(containers: Containers, now: () => Date): { methods: PhoneMethodStore; numbers: SmsSignInNumbers } {
+export function phoneMethodStores(
+  containers: Containers,
+  now: () => Date,
+): { methods: PhoneMethodStore; numbers: SmsSignInNumbers } {
   const methods = phoneMethodStore(containers);
   return { methods, numbers: new SmsSignInNumbers(containers.smsSignInNumbers, methods, now) };
 }

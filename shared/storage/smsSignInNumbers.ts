@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Container } from '@azure/cosmos';
 import { serviceNotAvailable } from '../http/graphErrors';
 import { smsNumberKey, type SmsSignInState } from '../models/phoneAuthenticationMethod';
-import { isAmbiguousWriteFailure, STORAGE_OPERATION_DEADLINE_MS, storageFailure, storageStatus, withinDeadline } from './cosmos';
+import {
+  isAmbiguousWriteFailure,
+  STORAGE_OPERATION_DEADLINE_MS,
+  storageFailure,
+  storageStatus,
+  withinDeadline,
+} from './cosmos';
 import type { PhoneMethodStore } from './phoneMethods';
 
 /**
@@ -76,12 +82,17 @@ export class SmsSignInNumbers {
   /** The state a mobile gets from a claim attempt: `ready` only while the claim's holder may still write. */
   stateFor(claim: WonClaim | undefined): SmsSignInState {
     if (!claim) return 'phoneNumberNotUnique';
-    if (!this.mayWriteReady(claim)) throw serviceNotAvailable('Claiming the phone number took too long. Retry the request.', 1);
+    if (!this.mayWriteReady(claim))
+      throw serviceNotAvailable('Claiming the phone number took too long. Retry the request.', 1);
     return 'ready';
   }
 
   /** Runs `attempt` with a won claim (or none), then settles the claim whatever happened. */
-  async withClaim<T>(userId: string, phoneNumber: string, attempt: (claim: WonClaim | undefined) => Promise<T>): Promise<T> {
+  async withClaim<T>(
+    userId: string,
+    phoneNumber: string,
+    attempt: (claim: WonClaim | undefined) => Promise<T>,
+  ): Promise<T> {
     const claim = await this.claim(userId, phoneNumber);
     try {
       return await attempt(claim);
@@ -114,7 +125,11 @@ export class SmsSignInNumbers {
       };
       try {
         if (current) {
-          await withinDeadline((deadline) => this.container.item(id, id).replace(next, { ...deadline, accessCondition: { type: 'IfMatch', condition: current._etag! } }));
+          await withinDeadline((deadline) =>
+            this.container
+              .item(id, id)
+              .replace(next, { ...deadline, accessCondition: { type: 'IfMatch', condition: current._etag! } }),
+          );
         } else {
           await withinDeadline((deadline) => this.container.items.create(next, deadline));
         }
@@ -122,7 +137,8 @@ export class SmsSignInNumbers {
       } catch (error) {
         const status = storageStatus(error);
         if (status === 412 || status === 409 || status === 404) continue;
-        if (isAmbiguousWriteFailure(error) && (await this.holds(id, userId, holderId))) return { phoneNumber, holderId, at: now };
+        if (isAmbiguousWriteFailure(error) && (await this.holds(id, userId, holderId)))
+          return { phoneNumber, holderId, at: now };
         throw storageFailure(error);
       }
     }
@@ -146,9 +162,15 @@ export class SmsSignInNumbers {
         const ifMatch = { type: 'IfMatch', condition: current._etag! };
         try {
           if (!keep) {
-            await withinDeadline((deadline) => this.container.item(id, id).delete({ ...deadline, accessCondition: ifMatch }));
+            await withinDeadline((deadline) =>
+              this.container.item(id, id).delete({ ...deadline, accessCondition: ifMatch }),
+            );
           } else if (listed) {
-            await withinDeadline((deadline) => this.container.item(id, id).replace({ ...stripSystem(current), holders: remaining }, { ...deadline, accessCondition: ifMatch }));
+            await withinDeadline((deadline) =>
+              this.container
+                .item(id, id)
+                .replace({ ...stripSystem(current), holders: remaining }, { ...deadline, accessCondition: ifMatch }),
+            );
           }
           return;
         } catch (error) {
@@ -175,7 +197,10 @@ export class SmsSignInNumbers {
   private async showsReady(userId: string, phoneNumber: string): Promise<boolean> {
     const key = smsNumberKey(phoneNumber);
     const methods = await this.phoneMethods.read(userId);
-    return methods.some((method) => method.phoneType === 'mobile' && method.smsSignInState === 'ready' && smsNumberKey(method.phoneNumber) === key);
+    return methods.some(
+      (method) =>
+        method.phoneType === 'mobile' && method.smsSignInState === 'ready' && smsNumberKey(method.phoneNumber) === key,
+    );
   }
 
   /** After a write whose answer was lost: whether it landed; unknown (storage unreachable) counts as no. */
@@ -190,7 +215,9 @@ export class SmsSignInNumbers {
 
   private async read(id: string): Promise<ClaimDocument | undefined> {
     try {
-      const { resource } = await withinDeadline((deadline) => this.container.item(id, id).read<ClaimDocument>(deadline));
+      const { resource } = await withinDeadline((deadline) =>
+        this.container.item(id, id).read<ClaimDocument>(deadline),
+      );
       return resource ?? undefined;
     } catch (error) {
       if (storageStatus(error) === 404) return undefined;

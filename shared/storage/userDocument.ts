@@ -54,7 +54,11 @@ export class UserDocuments<Items extends string, Item> {
       };
       try {
         if (current) {
-          await withinDeadline((deadline) => this.container.item(userId, userId).replace(next, { ...deadline, accessCondition: { type: 'IfMatch', condition: current._etag } }));
+          await withinDeadline((deadline) =>
+            this.container
+              .item(userId, userId)
+              .replace(next, { ...deadline, accessCondition: { type: 'IfMatch', condition: current._etag } }),
+          );
         } else {
           await withinDeadline((deadline) => this.container.items.create(next, deadline));
         }
@@ -74,7 +78,9 @@ export class UserDocuments<Items extends string, Item> {
 
   private async readDocument(userId: string): Promise<(UserDocument<Items, Item> & { _etag: string }) | undefined> {
     try {
-      const { resource } = await withinDeadline((deadline) => this.container.item(userId, userId).read<UserDocument<Items, Item> & { _etag: string }>(deadline));
+      const { resource } = await withinDeadline((deadline) =>
+        this.container.item(userId, userId).read<UserDocument<Items, Item> & { _etag: string }>(deadline),
+      );
       return resource ?? undefined;
     } catch (error) {
       if (storageStatus(error) === 404) return undefined;

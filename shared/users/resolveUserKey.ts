@@ -26,6 +26,12 @@ export function resolveUserKey(target: { me: true } | { segment: string }, calle
   if (ownName && segment.toLowerCase() === ownName.toLowerCase()) return { userId: caller.objectId, userKey: segment };
   throw badRequest(
     "Invalid user id in the path: use the user's object id (a GUID), the signed-in user's own user principal name, or /me.",
-    [{ code: 'invalidValue', target: 'userId', message: 'The user id must be an object id (GUID) or your own user principal name.' }],
+    [
+      {
+        code: 'invalidValue',
+        target: 'userId',
+        message: 'The user id must be an object id (GUID) or your own user principal name.',
+      },
+    ],
   );
 }

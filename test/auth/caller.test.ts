@@ -155,8 +155,12 @@ describe('upn and preferred_username are bounded', () => {
     ['two @', 'a@b@c'],
     ['not a string', ['adele@contoso.example']],
   ])('%s: dropped', (_name, value) => {
-    expect(callerFromClaims(delegated({ upn: value, preferred_username: undefined })).userPrincipalName).toBeUndefined();
-    expect(callerFromClaims(delegated({ upn: undefined, preferred_username: value })).userPrincipalName).toBeUndefined();
+    expect(
+      callerFromClaims(delegated({ upn: value, preferred_username: undefined })).userPrincipalName,
+    ).toBeUndefined();
+    expect(
+      callerFromClaims(delegated({ upn: undefined, preferred_username: value })).userPrincipalName,
+    ).toBeUndefined();
   });
 
   test('113 characters is accepted; a bad upn falls back to a good preferred_username', () => {
@@ -193,7 +197,9 @@ describe('the Caller cannot be changed (one cached Caller serves many requests)'
 
 describe('kinds of caller (unchanged behaviour)', () => {
   test('delegated: scopes split on spaces, roles ignored', () => {
-    const caller: Caller = callerFromClaims(delegated({ scp: ' User.Read  User.ReadWrite ', roles: ['UserAuthenticationMethod.ReadWrite.All'] }));
+    const caller: Caller = callerFromClaims(
+      delegated({ scp: ' User.Read  User.ReadWrite ', roles: ['UserAuthenticationMethod.ReadWrite.All'] }),
+    );
     expect(caller.kind).toBe('delegated');
     expect([...caller.scopes]).toEqual(['User.Read', 'User.ReadWrite']);
     expect(caller.roles.size).toBe(0);

@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { HttpRequest } from '@azure/functions';
 import type { Config } from '../../shared/config';
 import { KeySet, type KeySetOptions } from '../../shared/auth/keySet';
-import { createTokenVerifier, type CachingTokenVerifier, type TokenVerifierOptions } from '../../shared/auth/verifyToken';
+import {
+  createTokenVerifier,
+  type CachingTokenVerifier,
+  type TokenVerifierOptions,
+} from '../../shared/auth/verifyToken';
 import { TEST_AUDIENCE, TEST_TENANT_ID } from '../support/constants';
 import { startJwksServer, type JwksServer } from '../support/jwksServer';
 import { newTestKey, type TestKey } from '../support/keys';
@@ -54,12 +58,18 @@ export interface AuthFixture {
 }
 
 export function requestWith(headers: Record<string, string>): HttpRequest {
-  return new HttpRequest({ method: 'POST', url: 'http://localhost:7071/beta/users/me/authentication/phoneMethods', headers });
+  return new HttpRequest({
+    method: 'POST',
+    url: 'http://localhost:7071/beta/users/me/authentication/phoneMethods',
+    headers,
+  });
 }
 
 export const bearer = (token: string) => requestWith({ authorization: `Bearer ${token}` });
 
-export async function startAuthFixture(options: { keySet?: KeySetOptions; verifier?: TokenVerifierOptions } = {}): Promise<AuthFixture> {
+export async function startAuthFixture(
+  options: { keySet?: KeySetOptions; verifier?: TokenVerifierOptions } = {},
+): Promise<AuthFixture> {
   const clock = new TestClock();
   const key = newTestKey(`kid-${randomUUID().slice(0, 8)}`);
   const jwks = await startJwksServer([key.publicJwk]);
@@ -108,7 +118,9 @@ export async function startAuthFixture(options: { keySet?: KeySetOptions; verifi
 }
 
 /** The GraphError an authentication failed with (status, code, headers), or a failure if it succeeded. */
-export async function refusal(outcome: unknown): Promise<{ status: number; code: string; message: string; headers: Record<string, string> }> {
+export async function refusal(
+  outcome: unknown,
+): Promise<{ status: number; code: string; message: string; headers: Record<string, string> }> {
   try {
     await outcome;
   } catch (error) {

@@ -251,7 +251,8 @@ test('the key is the exact token string', () => {
   const now = Date.now();
   cache.set('aaa.bbb.ccc', caller, Math.floor(now / 1000) + 60, now, 1);
   expect(cache.get('aaa.bbb.ccc', now, 1)).toBe(caller);
-  for (const other of ['aaa.bbb.cc', 'aaa.bbb.ccC', 'aaa.bbb.ccc ', 'AAA.bbb.ccc']) expect(cache.get(other, now, 1)).toBeUndefined();
+  for (const other of ['aaa.bbb.cc', 'aaa.bbb.ccC', 'aaa.bbb.ccc ', 'AAA.bbb.ccc'])
+    expect(cache.get(other, now, 1)).toBeUndefined();
   // A token verified with keys older than the cache's generation is not stored.
   cache.set('aaa.bbb.ccc', caller, Math.floor(now / 1000) + 60, now, 2);
   cache.set('old.key.token', caller, Math.floor(now / 1000) + 60, now, 1);

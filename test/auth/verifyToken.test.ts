@@ -41,7 +41,9 @@ describe('issuer-signed claims that are not safe to use', () => {
   });
 
   test('an upper-case oid and tid are accepted and lower-cased', async () => {
-    const caller = await fx.authenticate(await fx.sign({ claims: { oid: oid.toUpperCase(), tid: TEST_TENANT_ID.toUpperCase() } }));
+    const caller = await fx.authenticate(
+      await fx.sign({ claims: { oid: oid.toUpperCase(), tid: TEST_TENANT_ID.toUpperCase() } }),
+    );
     expect(caller.objectId).toBe(oid);
     expect(caller.tenantId).toBe(TEST_TENANT_ID);
   });
@@ -66,9 +68,13 @@ describe('issuer-signed claims that are not safe to use', () => {
   });
 
   test('without a configured tenant, a token without tid is accepted and a malformed tid is still refused', async () => {
-    const verifier = createTokenVerifier({ ...fx.auth, tenantId: undefined }, new KeySet(fx.auth.jwksUri, { now: fx.clock.now }), {
-      now: fx.clock.now,
-    });
+    const verifier = createTokenVerifier(
+      { ...fx.auth, tenantId: undefined },
+      new KeySet(fx.auth.jwksUri, { now: fx.clock.now }),
+      {
+        now: fx.clock.now,
+      },
+    );
     const caller = await verifier.authenticate(bearer(await fx.sign({ claims: { tid: undefined } })));
     expect(caller.tenantId).toBeUndefined();
     const error = await refusal(verifier.authenticate(bearer(await fx.sign({ claims: { tid: ['x'] } }))));
@@ -87,8 +93,12 @@ describe('the Authorization header', () => {
 
   test('the scheme is case-insensitive; surrounding white space is ignored', async () => {
     const token = await fx.sign();
-    expect(await fx.verifier.authenticate(requestWith({ authorization: `bearer ${token}` }))).toMatchObject({ kind: 'delegated' });
-    expect(await fx.verifier.authenticate(requestWith({ authorization: ` BEARER ${token}  ` }))).toMatchObject({ kind: 'delegated' });
+    expect(await fx.verifier.authenticate(requestWith({ authorization: `bearer ${token}` }))).toMatchObject({
+      kind: 'delegated',
+    });
+    expect(await fx.verifier.authenticate(requestWith({ authorization: ` BEARER ${token}  ` }))).toMatchObject({
+      kind: 'delegated',
+    });
   });
 
   test.each([
@@ -108,7 +118,14 @@ describe('the Authorization header', () => {
   test('a token already in the cache is still refused inside a malformed header', async () => {
     const token = await fx.sign();
     await fx.authenticate(token);
-    const malformed = [`Bearer ${token}, Bearer ${token}`, `MAC ${token}`, token, `Bearer  ${token}`, `Bearer ${token}.x`, `Bearer\t${token}`];
+    const malformed = [
+      `Bearer ${token}, Bearer ${token}`,
+      `MAC ${token}`,
+      token,
+      `Bearer  ${token}`,
+      `Bearer ${token}.x`,
+      `Bearer\t${token}`,
+    ];
     for (const authorization of malformed) {
       const error = await refusal(fx.verifier.authenticate(requestWith({ authorization })));
       expect(error.status).toBe(401);

@@ -9,7 +9,17 @@
  * @azure/functions-core). azure.yaml and .funcignore must describe this package.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEPLOYMENT_FILES } from '../../scripts/bundle';
@@ -45,7 +55,12 @@ function copyBuildInputs(into: string): void {
 
 function npmRun(cwd: string, script: string): void {
   // NODE_ENV=production as azd sets it for the package step.
-  execFileSync('npm', ['run', script, '--silent'], { cwd, stdio: 'pipe', timeout: 180_000, env: { ...process.env, NODE_ENV: 'production' } });
+  execFileSync('npm', ['run', script, '--silent'], {
+    cwd,
+    stdio: 'pipe',
+    timeout: 180_000,
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
 }
 
 let staged: string[];
@@ -97,7 +112,9 @@ describe('deployment package (azure.yaml: prebuilt single-file bundle, no remote
       .map((line) => line.trim())
       .filter((line) => line !== '' && !line.startsWith('#'));
     expect(lines[0]).toBe('*');
-    const allowedFiles = lines.filter((line) => line.startsWith('!') && !line.endsWith('/')).map((line) => line.slice(1));
+    const allowedFiles = lines
+      .filter((line) => line.startsWith('!') && !line.endsWith('/'))
+      .map((line) => line.slice(1));
     expect(allowedFiles.sort()).toEqual([...DEPLOYMENT_FILES].sort());
     // Every other line re-includes a folder that holds an allowed file.
     for (const folder of lines.filter((line) => line.startsWith('!') && line.endsWith('/'))) {
@@ -120,7 +137,10 @@ describe('deployment package (azure.yaml: prebuilt single-file bundle, no remote
     // test/registration checks the full list and each route; here: the package carries them all.
     expect(names).toEqual(expect.arrayContaining(['createPhoneMethod', 'createProfilePhone']));
     for (const fn of fromPackage.functions) {
-      expect({ name: fn.name, triggers: Object.values(fn.bindings).filter((b) => (b as { type?: string }).type === 'httpTrigger').length }).toEqual({
+      expect({
+        name: fn.name,
+        triggers: Object.values(fn.bindings).filter((b) => (b as { type?: string }).type === 'httpTrigger').length,
+      }).toEqual({
         name: fn.name,
         triggers: 1,
       });

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { phoneAuthenticationMethodResource } from '../../shared/models/phoneAuthenticationMethod';
-import { ALTERNATE_MOBILE_ID, MOBILE_ID, OFFICE_ID, PRIVILEGED_AUTHENTICATION_ADMINISTRATOR } from '../support/constants';
+import {
+  ALTERNATE_MOBILE_ID,
+  MOBILE_ID,
+  OFFICE_ID,
+  PRIVILEGED_AUTHENTICATION_ADMINISTRATOR,
+} from '../support/constants';
 import { invoke } from '../support/invoke';
 import { storedItems } from '../support/storage';
 import { appToken, userToken } from '../support/tokens';
@@ -20,9 +25,14 @@ describe('POST /beta/users/{userId}/authentication/phoneMethods', () => {
   test('201 with Graph headers, @odata.context first, Location, and the stored document', async () => {
     const userId = randomUUID();
     const token = await userToken();
-    const result = await call(userId.toUpperCase(), token, { phoneNumber: '+1 2065550100', phoneType: 'mobile' }, {
-      'client-request-id': 'caller-chosen-id-1',
-    });
+    const result = await call(
+      userId.toUpperCase(),
+      token,
+      { phoneNumber: '+1 2065550100', phoneType: 'mobile' },
+      {
+        'client-request-id': 'caller-chosen-id-1',
+      },
+    );
 
     expect(result.status).toBe(201);
     expect(result.headers.get('content-type')).toBe(ODATA_JSON);
@@ -30,7 +40,9 @@ describe('POST /beta/users/{userId}/authentication/phoneMethods', () => {
     expect(result.headers.get('cache-control')).toBe('no-cache');
     expect(result.headers.get('request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(result.headers.get('client-request-id')).toBe('caller-chosen-id-1');
-    expect(result.headers.get('location')).toBe(`http://localhost:7071/beta/users/${userId}/authentication/phoneMethods/${MOBILE_ID}`);
+    expect(result.headers.get('location')).toBe(
+      `http://localhost:7071/beta/users/${userId}/authentication/phoneMethods/${MOBILE_ID}`,
+    );
 
     expect(Object.keys(result.body)[0]).toBe('@odata.context');
     expect(result.body['@odata.context']).toBe(
@@ -72,17 +84,22 @@ describe('POST /beta/users/{userId}/authentication/phoneMethods', () => {
     expect((await storedFor(userId))[0]!.phoneNumber).toBe(normalized);
   });
 
-  test.each(['2065550100', '+1 555', '+999 12345678', '+1 (206) 555-0100', '+12 065550100', 'call me', '+1 2065550100 ext 5'])(
-    'rejects the phone number %j with a 400 naming phoneNumber, and stores nothing',
-    async (phoneNumber) => {
-      const userId = randomUUID();
-      const result = await call(userId, await userToken(), { phoneNumber, phoneType: 'mobile' });
-      expect(result.status).toBe(400);
-      expect(result.body.error.code).toBe('badRequest');
-      expect(result.body.error.details.map((d: { target: string }) => d.target)).toEqual(['phoneNumber']);
-      expect(await storedFor(userId)).toEqual([]);
-    },
-  );
+  test.each([
+    '2065550100',
+    '+1 555',
+    '+999 12345678',
+    '+1 (206) 555-0100',
+    '+12 065550100',
+    'call me',
+    '+1 2065550100 ext 5',
+  ])('rejects the phone number %j with a 400 naming phoneNumber, and stores nothing', async (phoneNumber) => {
+    const userId = randomUUID();
+    const result = await call(userId, await userToken(), { phoneNumber, phoneType: 'mobile' });
+    expect(result.status).toBe(400);
+    expect(result.body.error.code).toBe('badRequest');
+    expect(result.body.error.details.map((d: { target: string }) => d.target)).toEqual(['phoneNumber']);
+    expect(await storedFor(userId)).toEqual([]);
+  });
 
   test('fixed ids per type; office and alternateMobile are notSupported for SMS sign-in', async () => {
     const userId = randomUUID();
@@ -97,7 +114,9 @@ describe('POST /beta/users/{userId}/authentication/phoneMethods', () => {
       'notAllowedByPolicy',
       'notSupported',
     ]);
-    expect((await storedFor(userId)).map((d) => d.id).sort()).toEqual([ALTERNATE_MOBILE_ID, MOBILE_ID, OFFICE_ID].sort());
+    expect((await storedFor(userId)).map((d) => d.id).sort()).toEqual(
+      [ALTERNATE_MOBILE_ID, MOBILE_ID, OFFICE_ID].sort(),
+    );
   });
 
   test('a second method of a type is 409 conflict and leaves the first one as it was', async () => {
@@ -116,7 +135,9 @@ describe('POST /beta/users/{userId}/authentication/phoneMethods', () => {
     const userId = randomUUID();
     const token = await userToken();
     const results = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => call(userId, token, { phoneNumber: `+1 20655501${String(i).padStart(2, '0')}`, phoneType: 'office' })),
+      Array.from({ length: 12 }, (_, i) =>
+        call(userId, token, { phoneNumber: `+1 20655501${String(i).padStart(2, '0')}`, phoneType: 'office' }),
+      ),
     );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
@@ -129,7 +150,10 @@ describe('POST /beta/users/{userId}/authentication/phoneMethods', () => {
 
   test('alternateMobile without a mobile method is 400 and stores nothing', async () => {
     const userId = randomUUID();
-    const result = await call(userId, await userToken(), { phoneNumber: '+1 2065550100', phoneType: 'alternateMobile' });
+    const result = await call(userId, await userToken(), {
+      phoneNumber: '+1 2065550100',
+      phoneType: 'alternateMobile',
+    });
     expect(result.status).toBe(400);
     expect(result.body.error.details).toEqual([expect.objectContaining({ target: 'phoneType' })]);
     expect(await storedFor(userId)).toEqual([]);
@@ -145,7 +169,11 @@ describe('POST /beta/users/{userId}/authentication/phoneMethods', () => {
     };
     const result = await call(userId, await userToken(), seedExample);
     expect(result.status).toBe(400);
-    expect(result.body.error.details.map((d: { target: string }) => d.target).sort()).toEqual(['phoneNumber', 'phoneType', 'smsSignInState']);
+    expect(result.body.error.details.map((d: { target: string }) => d.target).sort()).toEqual([
+      'phoneNumber',
+      'phoneType',
+      'smsSignInState',
+    ]);
     expect(await storedFor(userId)).toEqual([]);
   });
 
@@ -166,10 +194,22 @@ describe('POST /beta/users/{userId}/authentication/phoneMethods', () => {
   });
 
   test.each([
-    [{ phoneNumber: '+1 2065550100', phoneType: 'mobile', color: 'red' }, 'color', "The property 'color' does not exist on type 'microsoft.graph.phoneAuthenticationMethod'."],
+    [
+      { phoneNumber: '+1 2065550100', phoneType: 'mobile', color: 'red' },
+      'color',
+      "The property 'color' does not exist on type 'microsoft.graph.phoneAuthenticationMethod'.",
+    ],
     [{ phoneNumber: '+1 2065550100', phoneType: 'unknownFutureValue' }, 'phoneType', undefined],
-    [{ phoneNumber: '+1 2065550100', phoneType: 'mobile', smsSignInState: 'unknownFutureValue' }, 'smsSignInState', undefined],
-    [{ '@odata.type': '#microsoft.graph.itemPhone', phoneNumber: '+1 2065550100', phoneType: 'mobile' }, '@odata.type', undefined],
+    [
+      { phoneNumber: '+1 2065550100', phoneType: 'mobile', smsSignInState: 'unknownFutureValue' },
+      'smsSignInState',
+      undefined,
+    ],
+    [
+      { '@odata.type': '#microsoft.graph.itemPhone', phoneNumber: '+1 2065550100', phoneType: 'mobile' },
+      '@odata.type',
+      undefined,
+    ],
     [{ phoneNumber: '+1 2065550100', phoneType: 'mobile', id: 42 }, 'id', undefined],
     [{ phoneType: 'mobile' }, 'phoneNumber', "The property 'phoneNumber' is required."],
   ])('400 for %j naming %s', async (body, target, message) => {
@@ -202,7 +242,11 @@ describe('phoneMethods create permissions', () => {
 
   test.each([
     ['no phone scope', { scp: 'User.Read User.ReadWrite.All' }, 'scope="UserAuthMethod-Phone.ReadWrite'],
-    ['a reader role only (Global Reader)', { wids: ['f2ef992c-3afb-46b9-b7cf-a126ee74c451'] }, 'error="insufficient_scope"'],
+    [
+      'a reader role only (Global Reader)',
+      { wids: ['f2ef992c-3afb-46b9-b7cf-a126ee74c451'] },
+      'error="insufficient_scope"',
+    ],
     ['no wids at all', { wids: [] }, 'error="insufficient_scope"'],
   ])('delegated with %s: 403 and nothing written', async (_name, options, header) => {
     const userId = randomUUID();
@@ -240,9 +284,15 @@ describe('phoneMethods create permissions', () => {
 
   test('application without a phone role (a delegated scope name in roles does not count): 403', async () => {
     const userId = randomUUID();
-    const result = await call(userId, await appToken(['User.ReadWrite.All', 'UserAuthenticationMethod.ReadWrite']), body);
+    const result = await call(
+      userId,
+      await appToken(['User.ReadWrite.All', 'UserAuthenticationMethod.ReadWrite']),
+      body,
+    );
     expect(result.status).toBe(403);
-    expect(result.headers.get('www-authenticate')).toContain('scope="UserAuthenticationMethod.ReadWrite.All UserAuthMethod-Phone.ReadWrite.All"');
+    expect(result.headers.get('www-authenticate')).toContain(
+      'scope="UserAuthenticationMethod.ReadWrite.All UserAuthMethod-Phone.ReadWrite.All"',
+    );
     expect(await storedFor(userId)).toEqual([]);
   });
 

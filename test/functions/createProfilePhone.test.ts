@@ -16,41 +16,59 @@ const storedFor = (userId: string) => storedItems('profilePhones', userId);
 /** A delegated caller editing their own profile. */
 async function self(scp = 'User.ReadWrite') {
   const oid = randomUUID();
-  return { oid, token: await userToken({ oid, scp, wids: [], name: 'Megan Bowen', upn: 'Megan.Bowen@Contoso.example' }) };
+  return {
+    oid,
+    token: await userToken({ oid, scp, wids: [], name: 'Megan Bowen', upn: 'Megan.Bowen@Contoso.example' }),
+  };
 }
 
 describe('POST /beta/users/{userId}/profile/phones', () => {
-  test.each(['users', 'user'])('201 on /%s/ with Graph headers, defaults, createdBy from the token, stored as returned', async (collection) => {
-    const { oid, token } = await self();
-    const result = await call(oid, token, { number: ' +1 (425) 555-0100 ', type: 'business', displayName: 'Desk' }, collection);
+  test.each(['users', 'user'])(
+    '201 on /%s/ with Graph headers, defaults, createdBy from the token, stored as returned',
+    async (collection) => {
+      const { oid, token } = await self();
+      const result = await call(
+        oid,
+        token,
+        { number: ' +1 (425) 555-0100 ', type: 'business', displayName: 'Desk' },
+        collection,
+      );
 
-    expect(result.status).toBe(201);
-    expect(result.headers.get('content-type')).toContain('odata.metadata=minimal');
-    expect(result.headers.get('odata-version')).toBe('4.0');
-    expect(result.headers.get('location')).toBe(`http://localhost:7071/beta/users/${oid}/profile/phones/${result.body.id}`);
-    expect(Object.keys(result.body)[0]).toBe('@odata.context');
-    expect(result.body['@odata.context']).toBe(`http://localhost:7071/beta/$metadata#users('${oid}')/profile/phones/$entity`);
-    expect(result.body.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(result.body).toMatchObject({
-      '@odata.type': '#microsoft.graph.itemPhone',
-      number: '+1 (425) 555-0100',
-      type: 'business',
-      displayName: 'Desk',
-      allowedAudiences: 'organization',
-      inference: null,
-      createdBy: { user: { id: oid, displayName: 'Megan Bowen' }, application: { id: TEST_CLIENT_APP_ID, displayName: null } },
-    });
-    expect(result.body.lastModifiedBy).toEqual(result.body.createdBy);
-    expect(result.body.lastModifiedDateTime).toBe(result.body.createdDateTime);
-    const { '@odata.context': _context, ...resource } = result.body;
-    expect(itemPhoneResource.parse(resource)).toEqual(resource);
+      expect(result.status).toBe(201);
+      expect(result.headers.get('content-type')).toContain('odata.metadata=minimal');
+      expect(result.headers.get('odata-version')).toBe('4.0');
+      expect(result.headers.get('location')).toBe(
+        `http://localhost:7071/beta/users/${oid}/profile/phones/${result.body.id}`,
+      );
+      expect(Object.keys(result.body)[0]).toBe('@odata.context');
+      expect(result.body['@odata.context']).toBe(
+        `http://localhost:7071/beta/$metadata#users('${oid}')/profile/phones/$entity`,
+      );
+      expect(result.body.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(result.body).toMatchObject({
+        '@odata.type': '#microsoft.graph.itemPhone',
+        number: '+1 (425) 555-0100',
+        type: 'business',
+        displayName: 'Desk',
+        allowedAudiences: 'organization',
+        inference: null,
+        createdBy: {
+          user: { id: oid, displayName: 'Megan Bowen' },
+          application: { id: TEST_CLIENT_APP_ID, displayName: null },
+        },
+      });
+      expect(result.body.lastModifiedBy).toEqual(result.body.createdBy);
+      expect(result.body.lastModifiedDateTime).toBe(result.body.createdDateTime);
+      const { '@odata.context': _context, ...resource } = result.body;
+      expect(itemPhoneResource.parse(resource)).toEqual(resource);
 
-    const stored = await storedFor(oid);
-    expect(stored).toHaveLength(1);
-    expect(stored[0]).toEqual(resource);
-  });
+      const stored = await storedFor(oid);
+      expect(stored).toHaveLength(1);
+      expect(stored[0]).toEqual(resource);
+    },
+  );
 
-  test('the caller\'s own UPN resolves to their object id; the context keeps the UPN as given', async () => {
+  test("the caller's own UPN resolves to their object id; the context keeps the UPN as given", async () => {
     const { oid, token } = await self();
     const result = await call('megan.bowen@contoso.example', token, { number: '555 0100' });
     expect(result.status).toBe(201);
@@ -64,14 +82,18 @@ describe('POST /beta/users/{userId}/profile/phones', () => {
     const result = await call(oid, token, {
       number: '+49 30 1234567',
       allowedAudiences: 'family, me,family',
-      inference: { '@odata.type': '#microsoft.graph.inferenceData', confidenceScore: 0.75, userHasVerifiedAccuracy: false },
+      inference: {
+        '@odata.type': '#microsoft.graph.inferenceData',
+        confidenceScore: 0.75,
+        userHasVerifiedAccuracy: false,
+      },
     });
     expect(result.status).toBe(201);
     expect(result.body.allowedAudiences).toBe('me,family');
     expect(result.body.inference).toEqual({ confidenceScore: 0.75, userHasVerifiedAccuracy: false });
   });
 
-  test("the documented example request (placeholder values) gets a 400 listing each placeholder property, and nothing is stored", async () => {
+  test('the documented example request (placeholder values) gets a 400 listing each placeholder property, and nothing is stored', async () => {
     const { oid, token } = await self();
     const seedExample = {
       '@odata.type': '#Microsoft.Fast.PI.ViewGenerator.V2.Profile.Models.itemPhone',
@@ -83,7 +105,11 @@ describe('POST /beta/users/{userId}/profile/phones', () => {
       },
       createdBy: {
         '@odata.type': 'Microsoft.Fast.PI.ViewGenerator.V2.Profile.Models.identitySet',
-        application: { '@odata.type': 'Microsoft.Fast.PI.ViewGenerator.V2.Profile.Models.identity', displayName: 'Display Name value', id: 'Id value' },
+        application: {
+          '@odata.type': 'Microsoft.Fast.PI.ViewGenerator.V2.Profile.Models.identity',
+          displayName: 'Display Name value',
+          id: 'Id value',
+        },
         device: { '@odata.type': 'Microsoft.Fast.PI.ViewGenerator.V2.Profile.Models.identity' },
         user: { '@odata.type': 'Microsoft.Fast.PI.ViewGenerator.V2.Profile.Models.identity' },
       },
@@ -116,8 +142,16 @@ describe('POST /beta/users/{userId}/profile/phones', () => {
   });
 
   test.each([
-    [{ number: '1', nickname: 'x' }, 'nickname', "The property 'nickname' does not exist on type 'microsoft.graph.itemPhone'."],
-    [{ number: '1', inference: { confidenceScore: 0.5, source: 'x' } }, 'inference.source', "The property 'source' does not exist on type 'microsoft.graph.inferenceData'."],
+    [
+      { number: '1', nickname: 'x' },
+      'nickname',
+      "The property 'nickname' does not exist on type 'microsoft.graph.itemPhone'.",
+    ],
+    [
+      { number: '1', inference: { confidenceScore: 0.5, source: 'x' } },
+      'inference.source',
+      "The property 'source' does not exist on type 'microsoft.graph.inferenceData'.",
+    ],
     [{ number: '1', type: 'unknownFutureValue' }, 'type', undefined],
     [{ number: '1', allowedAudiences: 'me,unknownFutureValue' }, 'allowedAudiences', undefined],
     [{ number: '1', '@odata.type': '#microsoft.graph.phoneAuthenticationMethod' }, '@odata.type', undefined],
@@ -160,7 +194,9 @@ describe('profile phones create permissions', () => {
     const { token } = await self('User.ReadWrite');
     const result = await call(target, token, body);
     expect(result.status).toBe(403);
-    expect(result.headers.get('www-authenticate')).toBe('Bearer realm="graph-phones", error="insufficient_scope", scope="User.ReadWrite.All"');
+    expect(result.headers.get('www-authenticate')).toBe(
+      'Bearer realm="graph-phones", error="insufficient_scope", scope="User.ReadWrite.All"',
+    );
     expect(await storedFor(target)).toEqual([]);
   });
 

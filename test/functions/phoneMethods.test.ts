@@ -3,7 +3,14 @@ import { GLOBAL_READER as GLOBAL_READER_ROLE } from '../../shared/auth/permissio
 import { ALTERNATE_MOBILE_ID, AUTHENTICATION_ADMINISTRATOR, MOBILE_ID, OFFICE_ID } from '../support/constants';
 import { loadServiceWith } from '../support/isolated';
 import { invoke } from '../support/invoke';
-import { ensureClaimsContainer, PATH, phoneMethodsApi, randomNumber, storedMethods, type PhoneMethodsApi } from '../support/phoneMethods';
+import {
+  ensureClaimsContainer,
+  PATH,
+  phoneMethodsApi,
+  randomNumber,
+  storedMethods,
+  type PhoneMethodsApi,
+} from '../support/phoneMethods';
 import { testService } from '../support/service';
 import { appToken, userToken } from '../support/tokens';
 
@@ -38,10 +45,24 @@ describe('list and get', () => {
     const { userId, token, numbers } = await userWith(['office', 'mobile', 'alternateMobile']);
     const result = await api.list(userId, { token });
     expect(result.status).toBe(200);
-    expect(result.body['@odata.context']).toBe(`http://localhost:7071/beta/$metadata#users('${userId}')/authentication/phoneMethods`);
-    expect(result.body.value.map((method: { id: string }) => method.id)).toEqual([MOBILE_ID, ALTERNATE_MOBILE_ID, OFFICE_ID]);
-    expect(result.body.value.map((method: { phoneNumber: string }) => method.phoneNumber)).toEqual([numbers.mobile, numbers.alternateMobile, numbers.office]);
-    expect(result.body.value.map((method: { smsSignInState: string }) => method.smsSignInState)).toEqual(['notAllowedByPolicy', 'notSupported', 'notSupported']);
+    expect(result.body['@odata.context']).toBe(
+      `http://localhost:7071/beta/$metadata#users('${userId}')/authentication/phoneMethods`,
+    );
+    expect(result.body.value.map((method: { id: string }) => method.id)).toEqual([
+      MOBILE_ID,
+      ALTERNATE_MOBILE_ID,
+      OFFICE_ID,
+    ]);
+    expect(result.body.value.map((method: { phoneNumber: string }) => method.phoneNumber)).toEqual([
+      numbers.mobile,
+      numbers.alternateMobile,
+      numbers.office,
+    ]);
+    expect(result.body.value.map((method: { smsSignInState: string }) => method.smsSignInState)).toEqual([
+      'notAllowedByPolicy',
+      'notSupported',
+      'notSupported',
+    ]);
     expect(await storedMethods(userId)).toHaveLength(3);
   });
 
@@ -54,7 +75,9 @@ describe('list and get', () => {
     expect(two.status).toBe(400);
     expect(two.body.error.code).toBe('badRequest');
     expect(two.body.error.message).toBe('The request has 2 invalid query options.');
-    expect(two.body.error.details.map((detail: { code: string; target: string }) => [detail.code, detail.target])).toEqual([
+    expect(
+      two.body.error.details.map((detail: { code: string; target: string }) => [detail.code, detail.target]),
+    ).toEqual([
       ['invalidQueryOption', '$top'],
       ['invalidQueryOption', '$select'],
     ]);
@@ -112,7 +135,13 @@ describe('update (PATCH)', () => {
     const before = (await storedMethods(userId))[0]!;
     const result = await api.update(userId, MOBILE_ID, {
       token,
-      body: { phoneNumber: '+1 4255550100', phoneType: 'mobile', id: 'x', smsSignInState: 'ready', createdDateTime: '2001-01-01T00:00:00Z' },
+      body: {
+        phoneNumber: '+1 4255550100',
+        phoneType: 'mobile',
+        id: 'x',
+        smsSignInState: 'ready',
+        createdDateTime: '2001-01-01T00:00:00Z',
+      },
     });
     expect(result.status).toBe(204);
     expect(await storedMethods(userId)).toEqual([{ ...before, phoneNumber: '+1 4255550100' }]);
@@ -121,7 +150,10 @@ describe('update (PATCH)', () => {
   test('phoneType different from the method type: 400 naming phoneType, nothing changed', async () => {
     const { userId, token } = await userWith(['mobile']);
     const before = await storedMethods(userId);
-    const result = await api.update(userId, MOBILE_ID, { token, body: { phoneNumber: '+1 4255550100', phoneType: 'office' } });
+    const result = await api.update(userId, MOBILE_ID, {
+      token,
+      body: { phoneNumber: '+1 4255550100', phoneType: 'office' },
+    });
     expect(result.status).toBe(400);
     expect(result.body.error.code).toBe('badRequest');
     expect(result.body.error.details).toEqual([expect.objectContaining({ target: 'phoneType' })]);
@@ -166,7 +198,9 @@ describe('delete', () => {
     const refused = await api.remove(userId, MOBILE_ID, { token });
     expect(refused.status).toBe(400);
     expect(refused.body.error.code).toBe('badRequest');
-    expect((await storedMethods(userId)).map((method) => method.id).sort()).toEqual([ALTERNATE_MOBILE_ID, MOBILE_ID].sort());
+    expect((await storedMethods(userId)).map((method) => method.id).sort()).toEqual(
+      [ALTERNATE_MOBILE_ID, MOBILE_ID].sort(),
+    );
     expect((await api.remove(userId, ALTERNATE_MOBILE_ID, { token })).status).toBe(204);
     expect((await api.remove(userId, MOBILE_ID, { token })).status).toBe(204);
     expect(await storedMethods(userId)).toEqual([]);
@@ -240,7 +274,15 @@ describe('enable and disable SMS sign-in', () => {
  */
 describe('permissions', () => {
   type Op = 'list' | 'get' | 'create' | 'update' | 'remove' | 'enable' | 'disable';
-  const success: Record<Op, number> = { list: 200, get: 200, create: 201, update: 204, remove: 204, enable: 204, disable: 204 };
+  const success: Record<Op, number> = {
+    list: 200,
+    get: 200,
+    create: 201,
+    update: 204,
+    remove: 204,
+    enable: 204,
+    disable: 204,
+  };
   const run = (op: Op, userId: string, token: string, me: boolean) => {
     const o = { token, me };
     switch (op) {
@@ -260,15 +302,53 @@ describe('permissions', () => {
         return apiOn.disable(userId, MOBILE_ID, o);
     }
   };
-  const ROWS: Array<{ ops: Op[]; self?: string; selfRefused: string; others: string; othersRole: string[]; app: string }> = [
-    { ops: ['list', 'get'], self: 'UserAuthMethod-Phone.Read', selfRefused: 'User.Read', others: 'UserAuthMethod-Phone.Read.All', othersRole: [GLOBAL_READER_ROLE], app: 'UserAuthMethod-Phone.Read.All' },
-    { ops: ['create', 'update'], selfRefused: 'UserAuthenticationMethod.ReadWrite.All', others: 'UserAuthMethod-Phone.ReadWrite.All', othersRole: [], app: 'UserAuthMethod-Phone.ReadWrite.All' },
-    { ops: ['remove'], self: 'UserAuthMethod-Phone.ReadWrite', selfRefused: 'UserAuthMethod-Phone.Read', others: 'UserAuthMethod-Phone.ReadWrite.All', othersRole: [], app: 'UserAuthMethod-Phone.ReadWrite.All' },
-    { ops: ['enable', 'disable'], self: 'UserAuthenticationMethod.ReadWrite', selfRefused: 'UserAuthMethod-Phone.ReadWrite', others: 'UserAuthenticationMethod.ReadWrite.All', othersRole: [], app: 'UserAuthenticationMethod.ReadWrite.All' },
+  const ROWS: Array<{
+    ops: Op[];
+    self?: string;
+    selfRefused: string;
+    others: string;
+    othersRole: string[];
+    app: string;
+  }> = [
+    {
+      ops: ['list', 'get'],
+      self: 'UserAuthMethod-Phone.Read',
+      selfRefused: 'User.Read',
+      others: 'UserAuthMethod-Phone.Read.All',
+      othersRole: [GLOBAL_READER_ROLE],
+      app: 'UserAuthMethod-Phone.Read.All',
+    },
+    {
+      ops: ['create', 'update'],
+      selfRefused: 'UserAuthenticationMethod.ReadWrite.All',
+      others: 'UserAuthMethod-Phone.ReadWrite.All',
+      othersRole: [],
+      app: 'UserAuthMethod-Phone.ReadWrite.All',
+    },
+    {
+      ops: ['remove'],
+      self: 'UserAuthMethod-Phone.ReadWrite',
+      selfRefused: 'UserAuthMethod-Phone.Read',
+      others: 'UserAuthMethod-Phone.ReadWrite.All',
+      othersRole: [],
+      app: 'UserAuthMethod-Phone.ReadWrite.All',
+    },
+    {
+      ops: ['enable', 'disable'],
+      self: 'UserAuthenticationMethod.ReadWrite',
+      selfRefused: 'UserAuthMethod-Phone.ReadWrite',
+      others: 'UserAuthenticationMethod.ReadWrite.All',
+      othersRole: [],
+      app: 'UserAuthenticationMethod.ReadWrite.All',
+    },
   ];
   const cells = ROWS.flatMap((row) => row.ops.map((op) => ({ op, row })));
 
-  async function expectUnchanged(userId: string, call: (userId: string) => Promise<{ status: number; body: any }>, status: number) {
+  async function expectUnchanged(
+    userId: string,
+    call: (userId: string) => Promise<{ status: number; body: any }>,
+    status: number,
+  ) {
     const before = await storedMethods(userId);
     const result = await call(userId);
     expect(result.status).toBe(status);
@@ -294,17 +374,31 @@ describe('permissions', () => {
   test.each(cells)('$op: another user needs the .All scope and a directory role', async ({ op, row }) => {
     const roles = row.othersRole.length > 0 ? row.othersRole : [AUTHENTICATION_ADMINISTRATOR];
     const allowed = await userWith(['mobile', 'office'], apiOn);
-    expect((await run(op, allowed.userId, await userToken({ scp: row.others, wids: roles }), false)).status).toBe(success[op]);
+    expect((await run(op, allowed.userId, await userToken({ scp: row.others, wids: roles }), false)).status).toBe(
+      success[op],
+    );
     const refused = await userWith(['mobile', 'office'], apiOn);
-    await expectUnchanged(refused.userId, async (id) => run(op, id, await userToken({ scp: row.others, wids: [] }), false), 403);
-    await expectUnchanged(refused.userId, async (id) => run(op, id, await userToken({ scp: 'User.ReadWrite.All', wids: roles }), false), 403);
+    await expectUnchanged(
+      refused.userId,
+      async (id) => run(op, id, await userToken({ scp: row.others, wids: [] }), false),
+      403,
+    );
+    await expectUnchanged(
+      refused.userId,
+      async (id) => run(op, id, await userToken({ scp: 'User.ReadWrite.All', wids: roles }), false),
+      403,
+    );
   });
 
   test.each(cells)('$op: application role allowed, other roles refused, /me refused with 400', async ({ op, row }) => {
     const allowed = await userWith(['mobile', 'office'], apiOn);
     expect((await run(op, allowed.userId, await appToken([row.app]), false)).status).toBe(success[op]);
     const refused = await userWith(['mobile', 'office'], apiOn);
-    await expectUnchanged(refused.userId, async (id) => run(op, id, await appToken(['User.ReadWrite.All']), false), 403);
+    await expectUnchanged(
+      refused.userId,
+      async (id) => run(op, id, await appToken(['User.ReadWrite.All']), false),
+      403,
+    );
     const me = await run(op, refused.userId, await appToken([row.app]), true);
     expect(me.status).toBe(400);
     expect(me.body.error.message).toBe('/me request is only valid with delegated authentication flow.');

@@ -18,28 +18,61 @@ interface Caller {
 
 async function self(scp = 'User.ReadWrite'): Promise<Caller> {
   const oid = randomUUID();
-  return { oid, token: await userToken({ oid, scp, wids: [], name: 'Megan Bowen', upn: `megan-${oid.slice(0, 8)}@contoso.example` }) };
+  return {
+    oid,
+    token: await userToken({
+      oid,
+      scp,
+      wids: [],
+      name: 'Megan Bowen',
+      upn: `megan-${oid.slice(0, 8)}@contoso.example`,
+    }),
+  };
 }
 
 type Target = { userId: string; me?: boolean; collection?: string };
 const on = (who: Caller | string, me = false): Target => ({ userId: typeof who === 'string' ? who : who.oid, me });
 
 function create(target: Target, token: string, body: unknown): Promise<Invocation> {
-  return invoke(handlers[target.me ? 'createProfilePhoneMe' : 'createProfilePhone']!, { ...target, token, body, path: COLLECTION });
+  return invoke(handlers[target.me ? 'createProfilePhoneMe' : 'createProfilePhone']!, {
+    ...target,
+    token,
+    body,
+    path: COLLECTION,
+  });
 }
 function list(target: Target, token: string, query?: Record<string, string>): Promise<Invocation> {
-  return invoke(handlers[target.me ? 'listProfilePhonesMe' : 'listProfilePhones']!, { ...target, token, method: 'GET', path: COLLECTION, query });
+  return invoke(handlers[target.me ? 'listProfilePhonesMe' : 'listProfilePhones']!, {
+    ...target,
+    token,
+    method: 'GET',
+    path: COLLECTION,
+    query,
+  });
 }
-function byId(name: 'get' | 'update' | 'delete', target: Target, token: string, id: string, body?: unknown): Promise<Invocation> {
+function byId(
+  name: 'get' | 'update' | 'delete',
+  target: Target,
+  token: string,
+  id: string,
+  body?: unknown,
+): Promise<Invocation> {
   const method = { get: 'GET', update: 'PATCH', delete: 'DELETE' } as const;
   const handler = handlers[`${name}ProfilePhone${target.me ? 'Me' : ''}`]!;
   return invoke(handler, { ...target, token, method: method[name], path: `${COLLECTION}/${id}`, params: { id }, body });
 }
 
-async function seed(owner: Caller, count: number, number = (index: number) => `+1 425 555 ${String(1000 + index)}`): Promise<string[]> {
+async function seed(
+  owner: Caller,
+  count: number,
+  number = (index: number) => `+1 425 555 ${String(1000 + index)}`,
+): Promise<string[]> {
   const ids: string[] = [];
   for (let index = 0; index < count; index += 1) {
-    const result = await create(on(owner), owner.token, { number: number(index), displayName: `Phone ${String(index).padStart(3, '0')}` });
+    const result = await create(on(owner), owner.token, {
+      number: number(index),
+      displayName: `Phone ${String(index).padStart(3, '0')}`,
+    });
     expect(result.status).toBe(201);
     ids.push(result.body.id);
   }
@@ -47,7 +80,12 @@ async function seed(owner: Caller, count: number, number = (index: number) => `+
 }
 
 /** Follows nextLinks to the end; returns every page's items. */
-async function allPages(target: Target, token: string, query: Record<string, string>, between?: (page: number) => Promise<void>) {
+async function allPages(
+  target: Target,
+  token: string,
+  query: Record<string, string>,
+  between?: (page: number) => Promise<void>,
+) {
   const items: any[] = [];
   let next: Record<string, string> | undefined = query;
   for (let page = 0; next; page += 1) {
@@ -64,7 +102,11 @@ async function allPages(target: Target, token: string, query: Record<string, str
 describe('list, get, update and delete a profile phone', () => {
   test('the whole lifecycle on /users/, /user/ and /me/, each result read back from storage', async () => {
     const owner = await self();
-    const made = await create(on(owner), owner.token, { number: '+1 425 555 0100', type: 'business', displayName: 'Desk' });
+    const made = await create(on(owner), owner.token, {
+      number: '+1 425 555 0100',
+      type: 'business',
+      displayName: 'Desk',
+    });
     expect(made.status).toBe(201);
     const id = made.body.id as string;
     const { '@odata.context': _c, ...resource } = made.body;
@@ -72,21 +114,40 @@ describe('list, get, update and delete a profile phone', () => {
     const listed = await list(on(owner), owner.token);
     expect(listed.status).toBe(200);
     expect(listed.headers.get('odata-version')).toBe('4.0');
-    expect(listed.body['@odata.context']).toBe(`http://localhost:7071/beta/$metadata#users('${owner.oid}')/profile/phones`);
+    expect(listed.body['@odata.context']).toBe(
+      `http://localhost:7071/beta/$metadata#users('${owner.oid}')/profile/phones`,
+    );
     expect(listed.body.value).toEqual([resource]);
     expect(listed.body['@odata.nextLink']).toBeUndefined();
 
     const got = await byId('get', { userId: owner.oid, collection: 'user' }, owner.token, id);
     expect(got.status).toBe(200);
-    expect(got.body).toEqual({ '@odata.context': `http://localhost:7071/beta/$metadata#users('${owner.oid}')/profile/phones/$entity`, ...resource });
+    expect(got.body).toEqual({
+      '@odata.context': `http://localhost:7071/beta/$metadata#users('${owner.oid}')/profile/phones/$entity`,
+      ...resource,
+    });
 
     const mine = await byId('get', on(owner, true), owner.token, id);
     expect(mine.status).toBe(200);
-    expect(mine.body['@odata.context']).toBe(`http://localhost:7071/beta/$metadata#users('${owner.oid}')/profile/phones/$entity`);
+    expect(mine.body['@odata.context']).toBe(
+      `http://localhost:7071/beta/$metadata#users('${owner.oid}')/profile/phones/$entity`,
+    );
 
-    const patched = await byId('update', on(owner, true), owner.token, id, { displayName: 'Front desk', type: null, id: randomUUID(), createdDateTime: '2001-01-01T00:00:00Z' });
+    const patched = await byId('update', on(owner, true), owner.token, id, {
+      displayName: 'Front desk',
+      type: null,
+      id: randomUUID(),
+      createdDateTime: '2001-01-01T00:00:00Z',
+    });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ id, displayName: 'Front desk', type: null, number: '+1 425 555 0100', createdDateTime: resource.createdDateTime, createdBy: resource.createdBy });
+    expect(patched.body).toMatchObject({
+      id,
+      displayName: 'Front desk',
+      type: null,
+      number: '+1 425 555 0100',
+      createdDateTime: resource.createdDateTime,
+      createdBy: resource.createdBy,
+    });
     expect(patched.body.lastModifiedDateTime >= resource.lastModifiedDateTime).toBe(true);
     const { '@odata.context': _p, ...patchedResource } = patched.body;
     expect(itemPhoneResource.parse(patchedResource)).toEqual(patchedResource);
@@ -102,12 +163,20 @@ describe('list, get, update and delete a profile phone', () => {
   test('PATCH is a merge: lastModifiedBy comes from the token, unsent properties keep their values, source is kept as sent', async () => {
     const owner = await self();
     const source = { type: ['User'] };
-    const made = await create(on(owner), owner.token, { number: '555 0101', allowedAudiences: 'me,family', source, inference: { confidenceScore: 0.5, userHasVerifiedAccuracy: true } });
+    const made = await create(on(owner), owner.token, {
+      number: '555 0101',
+      allowedAudiences: 'me,family',
+      source,
+      inference: { confidenceScore: 0.5, userHasVerifiedAccuracy: true },
+    });
     expect(made.body.source).toEqual(source);
     const admin = { oid: randomUUID(), token: '' };
     admin.token = await userToken({ oid: admin.oid, scp: 'User.ReadWrite.All', wids: [], name: 'Admin Person' });
 
-    const patched = await byId('update', on(owner), admin.token, made.body.id, { number: ' 555 0199 ', source: { type: 'Contoso HR' } });
+    const patched = await byId('update', on(owner), admin.token, made.body.id, {
+      number: ' 555 0199 ',
+      source: { type: 'Contoso HR' },
+    });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({
       number: '555 0199',
@@ -123,26 +192,45 @@ describe('list, get, update and delete a profile phone', () => {
     const owner = await self();
     const [id] = await seed(owner, 1);
     const before = await stored(owner.oid);
-    const result = await byId('update', on(owner), owner.token, id!, { number: '', type: 'satellite', colour: 'red', allowedAudiences: 'unknownFutureValue' });
+    const result = await byId('update', on(owner), owner.token, id!, {
+      number: '',
+      type: 'satellite',
+      colour: 'red',
+      allowedAudiences: 'unknownFutureValue',
+    });
     expect(result.status).toBe(400);
-    expect(result.body.error.details.map((detail: { target: string }) => detail.target).sort()).toEqual(['allowedAudiences', 'colour', 'number', 'type']);
+    expect(result.body.error.details.map((detail: { target: string }) => detail.target).sort()).toEqual([
+      'allowedAudiences',
+      'colour',
+      'number',
+      'type',
+    ]);
     expect(await stored(owner.oid)).toEqual(before);
   });
 
-  test.each(['get', 'update', 'delete'] as const)('%s of an id the user does not have: 404 itemNotFound, nothing changes', async (name) => {
-    const owner = await self();
-    const other = await self();
-    const [othersId] = await seed(other, 1);
-    await seed(owner, 1);
-    const before = await stored(owner.oid);
-    for (const id of [randomUUID(), othersId!, 'not-a-guid']) {
-      const result = await byId(name, on(owner), owner.token, id, name === 'update' ? { displayName: 'x' } : undefined);
-      expect(result.status).toBe(404);
-      expect(result.body.error.code).toBe('itemNotFound');
-    }
-    expect(await stored(owner.oid)).toEqual(before);
-    expect(await stored(other.oid)).toHaveLength(1);
-  });
+  test.each(['get', 'update', 'delete'] as const)(
+    '%s of an id the user does not have: 404 itemNotFound, nothing changes',
+    async (name) => {
+      const owner = await self();
+      const other = await self();
+      const [othersId] = await seed(other, 1);
+      await seed(owner, 1);
+      const before = await stored(owner.oid);
+      for (const id of [randomUUID(), othersId!, 'not-a-guid']) {
+        const result = await byId(
+          name,
+          on(owner),
+          owner.token,
+          id,
+          name === 'update' ? { displayName: 'x' } : undefined,
+        );
+        expect(result.status).toBe(404);
+        expect(result.body.error.code).toBe('itemNotFound');
+      }
+      expect(await stored(owner.oid)).toEqual(before);
+      expect(await stored(other.oid)).toHaveLength(1);
+    },
+  );
 
   test('an app token on /me is a 400 naming the delegated flow', async () => {
     const result = await list({ userId: '', me: true }, await appToken(['User.Read.All']));
@@ -155,7 +243,12 @@ describe('permissions (every cell, allowed and refused)', () => {
   const READ = ['User.Read', 'User.ReadWrite', 'User.Read.All', 'User.ReadWrite.All'];
   const WRITE_OWN = ['User.ReadWrite', 'User.ReadWrite.All'];
 
-  async function attempt(kind: 'list' | 'get' | 'create' | 'update' | 'delete', target: Target, token: string, id: string) {
+  async function attempt(
+    kind: 'list' | 'get' | 'create' | 'update' | 'delete',
+    target: Target,
+    token: string,
+    id: string,
+  ) {
     if (kind === 'list') return list(target, token);
     if (kind === 'create') return create(target, token, { number: '555 0100' });
     return byId(kind, target, token, id, kind === 'update' ? { displayName: 'changed' } : undefined);
@@ -181,7 +274,8 @@ describe('permissions (every cell, allowed and refused)', () => {
   });
 
   test.each(cells)("delegated, another user's account: %s", async (_name, kind) => {
-    const allowed = kind === 'list' || kind === 'get' ? ['User.Read.All', 'User.ReadWrite.All'] : ['User.ReadWrite.All'];
+    const allowed =
+      kind === 'list' || kind === 'get' ? ['User.Read.All', 'User.ReadWrite.All'] : ['User.ReadWrite.All'];
     for (const scp of ['User.Read', 'User.ReadWrite', 'User.Read.All', 'User.ReadWrite.All']) {
       const owner = await self();
       const [id] = await seed(owner, 1);
@@ -231,7 +325,9 @@ describe('list query options', () => {
     const items = await allPages(on(owner), owner.token, { $top: '4', $orderby: 'displayName desc' }, async (page) => {
       await Promise.all([
         byId('delete', on(owner), owner.token, doomed[page]!).then((result) => expect(result.status).toBe(204)),
-        create(on(owner), owner.token, { number: `555 ${3000 + page}`, displayName: `Added ${page}` }).then((result) => added.push(result.body.id)),
+        create(on(owner), owner.token, { number: `555 ${3000 + page}`, displayName: `Added ${page}` }).then((result) =>
+          added.push(result.body.id),
+        ),
       ]);
     });
     const seen = items.map((item) => item.id);
@@ -252,7 +348,8 @@ describe('list query options', () => {
       { displayName: 'c', number: '1' },
       { displayName: 'a', number: '2' },
     ]);
-    const numbers = async (orderby: string) => (await list(on(owner), owner.token, { $orderby: orderby })).body.value.map((item: any) => item.number);
+    const numbers = async (orderby: string) =>
+      (await list(on(owner), owner.token, { $orderby: orderby })).body.value.map((item: any) => item.number);
     expect(await numbers('number')).toEqual(['1', '2', '3']);
     expect(await numbers('number desc')).toEqual(['3', '2', '1']);
     expect(await numbers('displayName asc')).toEqual(['2', '3', '1']);
@@ -296,7 +393,13 @@ describe('quota and concurrency', () => {
     const limited = loadServiceWith({ MAX_PROFILE_PHONES_PER_USER: '3' });
     try {
       const owner = await self();
-      const call = () => invoke(limited.createProfilePhone, { userId: owner.oid, token: owner.token, body: { number: '555 0100' }, path: COLLECTION });
+      const call = () =>
+        invoke(limited.createProfilePhone, {
+          userId: owner.oid,
+          token: owner.token,
+          body: { number: '555 0100' },
+          path: COLLECTION,
+        });
       const results = await Promise.all(Array.from({ length: 6 }, call));
       expect(results.map((result) => result.status).sort()).toEqual([201, 201, 201, 409, 409, 409]);
       expect(results.find((result) => result.status === 409)!.body.error.code).toBe('quotaLimitReached');
@@ -334,7 +437,9 @@ describe('links and error hardening', () => {
         headers: { host: 'evil.example' },
       });
       expect(result.status).toBe(201);
-      expect(result.headers.get('location')).toBe(`https://phones.contoso.example/beta/users/${owner.oid}/profile/phones/${result.body.id}`);
+      expect(result.headers.get('location')).toBe(
+        `https://phones.contoso.example/beta/users/${owner.oid}/profile/phones/${result.body.id}`,
+      );
       expect(result.body['@odata.context']).toMatch(/^https:\/\/phones\.contoso\.example\/beta\/\$metadata#/);
     } finally {
       configured.dispose();
@@ -351,14 +456,17 @@ describe('links and error hardening', () => {
         params: { collection: 'users', userId: owner.oid },
         body: { string: JSON.stringify({ number: '555 0100' }) },
       });
-      const response = (await handlers.createProfilePhone!(request, new InvocationContext({ logHandler: () => undefined }))) as { status: number; body: string };
+      const response = (await handlers.createProfilePhone!(
+        request,
+        new InvocationContext({ logHandler: () => undefined }),
+      )) as { status: number; body: string };
       expect([authority, response.status]).toEqual([authority, 400]);
       expect(JSON.parse(response.body).error.details[0].target).toBe('Host');
     }
     expect(await stored(owner.oid)).toEqual([]);
   });
 
-  test("a single quote in the user key is doubled in @odata.context, as OData literals are", async () => {
+  test('a single quote in the user key is doubled in @odata.context, as OData literals are', async () => {
     const oid = randomUUID();
     const upn = "o'brien@contoso.example";
     const token = await userToken({ oid, scp: 'User.ReadWrite', wids: [], upn });

@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { SMS_CLAIM_LEASE_MS } from '../../shared/storage/smsSignInNumbers';
 import { MOBILE_ID } from '../support/constants';
 import { loadServiceWith } from '../support/isolated';
-import { checkNumberInvariants, claimId, ensureClaimsContainer, phoneMethodsApi, randomNumber, storedClaim, storedMethods } from '../support/phoneMethods';
+import {
+  checkNumberInvariants,
+  claimId,
+  ensureClaimsContainer,
+  phoneMethodsApi,
+  randomNumber,
+  storedClaim,
+  storedMethods,
+} from '../support/phoneMethods';
 import { testService } from '../support/service';
 import { testContainer } from '../support/storage';
 import { userToken } from '../support/tokens';
@@ -24,7 +32,8 @@ beforeAll(async () => {
   token = await userToken();
 });
 
-const mobileOf = async (userId: string) => (await storedMethods(userId)).find((method) => method.phoneType === 'mobile');
+const mobileOf = async (userId: string) =>
+  (await storedMethods(userId)).find((method) => method.phoneType === 'mobile');
 async function createMobile(userId: string, phoneNumber: string, through = api) {
   const result = await through.create(userId, { token, body: { phoneNumber, phoneType: 'mobile' } });
   expect(result.status).toBe(201);
@@ -68,7 +77,10 @@ test('enabling an already ready mobile is 204 and changes nothing', async () => 
 test.each([
   ['disable', (userId: string) => api.disable(userId, MOBILE_ID, { token })],
   ['delete', (userId: string) => api.remove(userId, MOBILE_ID, { token })],
-  ['a number change', (userId: string) => api.update(userId, MOBILE_ID, { token, body: { phoneNumber: randomNumber() } })],
+  [
+    'a number change',
+    (userId: string) => api.update(userId, MOBILE_ID, { token, body: { phoneNumber: randomNumber() } }),
+  ],
 ])('%s frees the number: the claim is gone and another user can enable it', async (_name, free) => {
   const [first, second] = [randomUUID(), randomUUID()];
   const number = randomNumber();

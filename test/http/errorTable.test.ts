@@ -61,21 +61,59 @@ describe('401 InvalidAuthenticationToken', () => {
     ['no Authorization header', async () => ({}), false],
     ['a Basic credential', async () => ({ authorization: 'Basic dXNlcjpwYXNz' }), true],
     ['a malformed bearer token', async () => ({ authorization: 'Bearer not-a-jwt' }), true],
-    ['two bearer tokens', async () => ({ authorization: `Bearer ${await userToken()}, Bearer ${await userToken()}` }), true],
-    ['an expired token', async () => ({ authorization: `Bearer ${await signToken({ claims: { oid: randomUUID() }, expiresIn: -600 })}` }), true],
-    ['a token signed by another key under the same kid', async () => ({ authorization: `Bearer ${await signToken({ claims: { oid: randomUUID() }, key: otherKey.privateKey })}` }), true],
-    ['a wrong audience', async () => ({ authorization: `Bearer ${await signToken({ claims: { oid: randomUUID(), aud: 'api://someone-else' } })}` }), true],
-    ['an unknown issuer', async () => ({ authorization: `Bearer ${await signToken({ claims: { oid: randomUUID(), iss: 'https://evil.example/' } })}` }), true],
+    [
+      'two bearer tokens',
+      async () => ({ authorization: `Bearer ${await userToken()}, Bearer ${await userToken()}` }),
+      true,
+    ],
+    [
+      'an expired token',
+      async () => ({ authorization: `Bearer ${await signToken({ claims: { oid: randomUUID() }, expiresIn: -600 })}` }),
+      true,
+    ],
+    [
+      'a token signed by another key under the same kid',
+      async () => ({
+        authorization: `Bearer ${await signToken({ claims: { oid: randomUUID() }, key: otherKey.privateKey })}`,
+      }),
+      true,
+    ],
+    [
+      'a wrong audience',
+      async () => ({
+        authorization: `Bearer ${await signToken({ claims: { oid: randomUUID(), aud: 'api://someone-else' } })}`,
+      }),
+      true,
+    ],
+    [
+      'an unknown issuer',
+      async () => ({
+        authorization: `Bearer ${await signToken({ claims: { oid: randomUUID(), iss: 'https://evil.example/' } })}`,
+      }),
+      true,
+    ],
     [
       "another tenant's issuer and tid",
       async () => {
         const tenant = randomUUID();
-        return { authorization: `Bearer ${await signToken({ claims: { oid: randomUUID(), iss: v2Issuer(tenant), tid: tenant } })}` };
+        return {
+          authorization: `Bearer ${await signToken({ claims: { oid: randomUUID(), iss: v2Issuer(tenant), tid: tenant } })}`,
+        };
       },
       true,
     ],
-    ['our issuer with another tid', async () => ({ authorization: `Bearer ${await signToken({ claims: { oid: randomUUID(), tid: randomUUID() } })}` }), true],
-    ['no oid', async () => ({ authorization: `Bearer ${await signToken({ claims: { scp: 'User.ReadWrite' } })}` }), true],
+    [
+      'our issuer with another tid',
+      async () => ({
+        authorization: `Bearer ${await signToken({ claims: { oid: randomUUID(), tid: randomUUID() } })}`,
+      }),
+      true,
+    ],
+    [
+      'no oid',
+      async () => ({ authorization: `Bearer ${await signToken({ claims: { scp: 'User.ReadWrite' } })}` }),
+      true,
+    ],
   ];
 
   test.each(cases)('%s', async (_name, headers, tokenSent) => {
@@ -91,7 +129,12 @@ describe('401 InvalidAuthenticationToken', () => {
   test('a token in the query string is never read', async () => {
     const userId = randomUUID();
     const token = await userToken();
-    const result = await invoke(createPhoneMethod, { userId, body: validBody, path: PATH, query: { access_token: token } });
+    const result = await invoke(createPhoneMethod, {
+      userId,
+      body: validBody,
+      path: PATH,
+      query: { access_token: token },
+    });
     expectGraphError(result, 401, 'InvalidAuthenticationToken');
     expect(await storedItems('phoneMethods', userId)).toEqual([]);
   });
@@ -99,7 +142,12 @@ describe('401 InvalidAuthenticationToken', () => {
   test('both the v1 and the v2 Entra issuer are accepted', async () => {
     for (const iss of [v1Issuer(), v2Issuer()]) {
       const token = await signToken({
-        claims: { iss, oid: randomUUID(), scp: 'UserAuthenticationMethod.ReadWrite.All', wids: ['c4e39bd9-1100-46d3-8c65-fb160da0071f'] },
+        claims: {
+          iss,
+          oid: randomUUID(),
+          scp: 'UserAuthenticationMethod.ReadWrite.All',
+          wids: ['c4e39bd9-1100-46d3-8c65-fb160da0071f'],
+        },
       });
       const result = await invoke(createPhoneMethod, { userId: randomUUID(), token, body: validBody, path: PATH });
       expect(result.status).toBe(201);
@@ -109,7 +157,12 @@ describe('401 InvalidAuthenticationToken', () => {
 
 describe('403, 413, 415', () => {
   test('403 accessDenied with an insufficient_scope challenge', async () => {
-    const result = await invoke(createPhoneMethod, { userId: randomUUID(), token: await userToken({ scp: 'User.Read' }), body: validBody, path: PATH });
+    const result = await invoke(createPhoneMethod, {
+      userId: randomUUID(),
+      token: await userToken({ scp: 'User.Read' }),
+      body: validBody,
+      path: PATH,
+    });
     expectGraphError(result, 403, 'accessDenied');
     expect(result.headers.get('www-authenticate')).toMatch(/^Bearer .*error="insufficient_scope", scope="[^"]+"$/);
   });
@@ -118,25 +171,34 @@ describe('403, 413, 415', () => {
     const userId = randomUUID();
     const token = await userToken();
     const big = JSON.stringify({ ...validBody, padding: 'x'.repeat(20_000) });
-    const declared = await invoke(createPhoneMethod, { userId, token, rawBody: big, path: PATH, headers: { 'content-length': String(big.length) } });
+    const declared = await invoke(createPhoneMethod, {
+      userId,
+      token,
+      rawBody: big,
+      path: PATH,
+      headers: { 'content-length': String(big.length) },
+    });
     expectGraphError(declared, 413, 'requestEntityTooLarge');
     const undeclared = await invoke(createPhoneMethod, { userId, token, rawBody: big, path: PATH });
     expectGraphError(undeclared, 413, 'requestEntityTooLarge');
     expect(await storedItems('phoneMethods', userId)).toEqual([]);
   });
 
-  test.each([['text/plain'], ['application/x-www-form-urlencoded'], ['']])('415 for Content-Type %j', async (contentType) => {
-    const userId = randomUUID();
-    const result = await invoke(createPhoneMethod, {
-      userId,
-      token: await userToken(),
-      body: validBody,
-      path: PATH,
-      headers: { 'content-type': contentType },
-    });
-    expectGraphError(result, 415, 'unsupportedMediaType');
-    expect(await storedItems('phoneMethods', userId)).toEqual([]);
-  });
+  test.each([['text/plain'], ['application/x-www-form-urlencoded'], ['']])(
+    '415 for Content-Type %j',
+    async (contentType) => {
+      const userId = randomUUID();
+      const result = await invoke(createPhoneMethod, {
+        userId,
+        token: await userToken(),
+        body: validBody,
+        path: PATH,
+        headers: { 'content-type': contentType },
+      });
+      expectGraphError(result, 415, 'unsupportedMediaType');
+      expect(await storedItems('phoneMethods', userId)).toEqual([]);
+    },
+  );
 
   test('Content-Type parameters are allowed', async () => {
     const result = await invoke(createPhoneMethod, {
@@ -218,7 +280,11 @@ describe('429, 503 and 500 from storage faults (a real proxy in front of the ser
   test('a storage outage is logged with its cause, distinct from a refusal', async () => {
     proxy.mode = { kind: 'status', status: 503 };
     const result = await callThroughProxy(randomUUID());
-    expect(JSON.parse(result.logs[0]!)).toMatchObject({ status: 503, errorCode: 'serviceNotAvailable', cause: { status: 503 } });
+    expect(JSON.parse(result.logs[0]!)).toMatchObject({
+      status: 503,
+      errorCode: 'serviceNotAvailable',
+      cause: { status: 503 },
+    });
   });
 });
 
@@ -228,7 +294,12 @@ describe('503 when no signing keys can be fetched at all', () => {
     const service = loadServiceWith({ AUTH_JWKS_URI: `http://127.0.0.1:${port}/keys` });
     try {
       const userId = randomUUID();
-      const result = await invoke(service.createPhoneMethod, { userId, token: await userToken(), body: validBody, path: PATH });
+      const result = await invoke(service.createPhoneMethod, {
+        userId,
+        token: await userToken(),
+        body: validBody,
+        path: PATH,
+      });
       expectGraphError(result, 503, 'serviceNotAvailable');
       expect(result.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(JSON.parse(result.logs[0]!).cause).toEqual({ type: 'KeySetUnavailableError' });
@@ -250,7 +321,12 @@ describe('configuration', () => {
   test('SMS_SIGN_IN_ENABLED=true makes a new mobile method ready', async () => {
     const service = loadServiceWith({ SMS_SIGN_IN_ENABLED: 'true' });
     try {
-      const result = await invoke(service.createPhoneMethod, { userId: randomUUID(), token: await userToken(), body: validBody, path: PATH });
+      const result = await invoke(service.createPhoneMethod, {
+        userId: randomUUID(),
+        token: await userToken(),
+        body: validBody,
+        path: PATH,
+      });
       expect(result.status).toBe(201);
       expect(result.body.smsSignInState).toBe('ready');
     } finally {
@@ -263,7 +339,12 @@ describe('the request log', () => {
   test('one structured line per request with ids and outcome, and no phone number, name or token', async () => {
     const oid = randomUUID();
     const token = await userToken({ oid, scp: 'User.ReadWrite', wids: [], name: 'Secret Name' });
-    const result = await invoke(createProfilePhone, { userId: oid, token, body: { number: '+1 425 555 0177', displayName: 'Private line' }, path: 'profile/phones' });
+    const result = await invoke(createProfilePhone, {
+      userId: oid,
+      token,
+      body: { number: '+1 425 555 0177', displayName: 'Private line' },
+      path: 'profile/phones',
+    });
     expect(result.status).toBe(201);
     expect(result.logs).toHaveLength(1);
     const entry = JSON.parse(result.logs[0]!);

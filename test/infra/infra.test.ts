@@ -47,7 +47,8 @@ function findBicep(): BicepCli | undefined {
   if (fromEnv) {
     // An explicit path that does not work is a mistake to report, not a reason to look elsewhere.
     const version = run(fromEnv, ['--version']);
-    if (version.status !== 0) throw new Error(`BICEP_PATH=${fromEnv} does not run: ${version.error?.message ?? version.stderr}`);
+    if (version.status !== 0)
+      throw new Error(`BICEP_PATH=${fromEnv} does not run: ${version.error?.message ?? version.stderr}`);
     return direct(fromEnv, `BICEP_PATH (${version.stdout.trim()})`);
   }
   const onPath = run('bicep', ['--version']);
@@ -150,7 +151,9 @@ function compileAll(cli: BicepCli): Compiled {
       fs.mkdirSync(path.dirname(outfile), { recursive: true });
       const result = cli.build(file, outfile);
       if (result.status !== 0) {
-        throw new Error(`${cli.description}: bicep build ${relative} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stdout}${result.stderr}`);
+        throw new Error(
+          `${cli.description}: bicep build ${relative} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stdout}${result.stderr}`,
+        );
       }
       buildOutput += result.stdout + result.stderr;
       files.set(relative.split(path.sep).join('/'), JSON.parse(fs.readFileSync(outfile, 'utf8')) as ArmTemplate);
@@ -170,7 +173,9 @@ function compileAll(cli: BicepCli): Compiled {
 beforeAll(() => {
   if (!bicep) {
     if (bicepRequired) {
-      throw new Error('BICEP_REQUIRED=1 but no Bicep CLI was found: set BICEP_PATH (scripts/bicep.sh prints it), put bicep on PATH, or install az bicep');
+      throw new Error(
+        'BICEP_REQUIRED=1 but no Bicep CLI was found: set BICEP_PATH (scripts/bicep.sh prints it), put bicep on PATH, or install az bicep',
+      );
     }
     return;
   }
@@ -213,7 +218,8 @@ function resources(type: string): Located[] {
 
 function theResource(type: string): Located {
   const found = resources(type);
-  if (found.length !== 1) throw new Error(`expected exactly one ${type} resource in the compiled template, found ${found.length}`);
+  if (found.length !== 1)
+    throw new Error(`expected exactly one ${type} resource in the compiled template, found ${found.length}`);
   return found[0] as Located;
 }
 
@@ -237,7 +243,8 @@ function moduleArgument(module: string, name: string): Json | undefined {
   const argument = parameters[name];
   if (argument === undefined) return undefined;
   // Usually { value: <expression> }; a conditional argument compiles to one expression building that object.
-  if (argument !== null && typeof argument === 'object' && !Array.isArray(argument) && 'value' in argument) return argument.value;
+  if (argument !== null && typeof argument === 'object' && !Array.isArray(argument) && 'value' in argument)
+    return argument.value;
   return argument;
 }
 
@@ -255,7 +262,10 @@ function traced(located: Located, value: Json | undefined): Json | undefined {
   if (typeof current !== 'string') return current;
   const mainParameter = PARAMETER.exec(current)?.[1];
   if (mainParameter) return `param:${mainParameter}`;
-  const output = /^\[reference\(extensionResourceId\(.*'Microsoft\.Resources\/deployments', '(\w+)'\), '[\d-]+'\)\.outputs\.(\w+)\.value\]$/.exec(current);
+  const output =
+    /^\[reference\(extensionResourceId\(.*'Microsoft\.Resources\/deployments', '(\w+)'\), '[\d-]+'\)\.outputs\.(\w+)\.value\]$/.exec(
+      current,
+    );
   if (output) return `${output[1]}.outputs.${output[2]}`;
   const variable = /^\[variables\('(\w+)'\)\]$/.exec(current)?.[1];
   if (variable) return mainTemplate().variables?.[variable];
@@ -296,7 +306,9 @@ function resourceIdOf(located: Located): string {
 /** Source file (relative to infra/) of a module deployment: the file whose own compilation is the same template. */
 function moduleFile(module: string): string {
   const hash = modules().get(module)?.template.metadata?._generator?.templateHash;
-  const matches = [...theCompiled().files].filter(([file, t]) => file !== 'main.bicep' && t.metadata?._generator?.templateHash === hash);
+  const matches = [...theCompiled().files].filter(
+    ([file, t]) => file !== 'main.bicep' && t.metadata?._generator?.templateHash === hash,
+  );
   if (!hash || matches.length !== 1) throw new Error(`cannot tell which file module ${module} was compiled from`);
   return (matches[0] as [string, ArmTemplate])[0];
 }
@@ -366,8 +378,11 @@ function site(): Located {
  */
 function appSettingsResource(): Located {
   const app = site();
-  const configs = resources('Microsoft.Web/sites/config').filter((c) => c.template === app.template && /'appsettings'\)\]$/.test(c.resource.name));
-  if (configs.length !== 1) throw new Error(`expected one appsettings resource beside the function app, found ${configs.length}`);
+  const configs = resources('Microsoft.Web/sites/config').filter(
+    (c) => c.template === app.template && /'appsettings'\)\]$/.test(c.resource.name),
+  );
+  if (configs.length !== 1)
+    throw new Error(`expected one appsettings resource beside the function app, found ${configs.length}`);
   return configs[0] as Located;
 }
 
@@ -401,12 +416,17 @@ describeCompiled('infra: Bicep files', () => {
 
   it('never read or emit keys or connection strings with secrets', () => {
     const strings = collectStrings(mainTemplate() as unknown as Json);
-    const hits = strings.filter((s) =>
-      (s.startsWith('[') && /\blist\w*\(/i.test(s)) || /AccountKey=|primaryMasterKey|listConnectionStrings|InstrumentationKey=/i.test(s),
+    const hits = strings.filter(
+      (s) =>
+        (s.startsWith('[') && /\blist\w*\(/i.test(s)) ||
+        /AccountKey=|primaryMasterKey|listConnectionStrings|InstrumentationKey=/i.test(s),
     );
     expect(hits).toEqual([]);
     // No output or parameter is a secure value that would carry a secret around.
-    const types = [...Object.values(mainTemplate().parameters ?? {}), ...Object.values(mainTemplate().outputs ?? {})].map((p) => p.type);
+    const types = [
+      ...Object.values(mainTemplate().parameters ?? {}),
+      ...Object.values(mainTemplate().outputs ?? {}),
+    ].map((p) => p.type);
     expect(types.filter((t) => /^secure/i.test(t))).toEqual([]);
   });
 });
@@ -449,7 +469,12 @@ describeCompiled('infra: function app', () => {
       const matching = policies.filter((p) => p.resource.name === `[format('{0}/{1}', ${appNameArgument}, '${name}')]`);
       expect({ name, count: matching.length }).toEqual({ name, count: 1 });
       const policy = matching[0] as Located;
-      expect({ name, sameTemplate: policy.template === app.template, condition: policy.resource.condition, allow: at(policy, 'properties.allow') }).toEqual({
+      expect({
+        name,
+        sameTemplate: policy.template === app.template,
+        condition: policy.resource.condition,
+        allow: at(policy, 'properties.allow'),
+      }).toEqual({
         name,
         sameTemplate: true,
         condition: undefined,
@@ -462,13 +487,18 @@ describeCompiled('infra: function app', () => {
     const app = site();
     expect(at(app, 'identity.type')).toBe('UserAssigned');
     const identities = at(app, 'identity.userAssignedIdentities');
-    const keys = identities && typeof identities === 'object' && !Array.isArray(identities) ? Object.keys(identities) : [];
+    const keys =
+      identities && typeof identities === 'object' && !Array.isArray(identities) ? Object.keys(identities) : [];
     expect(keys).toHaveLength(1);
-    const identityParameter = /^\[format\('\{0\}', parameters\('(\w+)'\)\)\]$|^\[parameters\('(\w+)'\)\]$/.exec(keys[0] ?? '');
+    const identityParameter = /^\[format\('\{0\}', parameters\('(\w+)'\)\)\]$|^\[parameters\('(\w+)'\)\]$/.exec(
+      keys[0] ?? '',
+    );
     const identityId = `[parameters('${identityParameter?.[1] ?? identityParameter?.[2] ?? ''}')]`;
     expect(traced(app, identityId)).toBe(`${identityModule()}.outputs.id`);
     expect(at(app, 'properties.functionAppConfig.deployment.storage.authentication.type')).toBe('UserAssignedIdentity');
-    expect(at(app, 'properties.functionAppConfig.deployment.storage.authentication.userAssignedIdentityResourceId')).toBe(identityId);
+    expect(
+      at(app, 'properties.functionAppConfig.deployment.storage.authentication.userAssignedIdentityResourceId'),
+    ).toBe(identityId);
   });
 
   it('is tagged for the azd service `api`', () => {
@@ -477,7 +507,9 @@ describeCompiled('infra: function app', () => {
     const tag = /createObject\('azd-service-name', (parameters\('\w+'\)|'[^']*')\)/.exec(tags)?.[1] ?? '';
     const value = tag.startsWith("'") ? tag.slice(1, -1) : traced(app, `[${tag}]`);
     expect(value).toBe('api');
-    expect(fs.readFileSync(path.join(repoRoot, 'azure.yaml'), 'utf8')).toMatch(/\n {2}api:\n(?: {4}.*\n)*? {4}host: function\n/);
+    expect(fs.readFileSync(path.join(repoRoot, 'azure.yaml'), 'utf8')).toMatch(
+      /\n {2}api:\n(?: {4}.*\n)*? {4}host: function\n/,
+    );
   });
 });
 
@@ -502,9 +534,14 @@ describeCompiled('infra: host storage and monitoring', () => {
     expect(traced(app, clientId)).toBe(`${identityModule()}.outputs.clientId`);
     expect(settings.get('AZURE_CLIENT_ID')).toBe(clientId);
     const clientIdParameter = PARAMETER.exec(String(clientId))?.[1];
-    expect(settings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toBe(`[format('ClientId={0};Authorization=AAD', parameters('${clientIdParameter}'))]`);
-    expect(settings.get('APPLICATIONINSIGHTS_CONNECTION_STRING')).toMatch(/^\[reference\(resourceId\('Microsoft\.Insights\/components', .*\)\.ConnectionString\]$/);
-    for (const name of FORBIDDEN_IN_AZURE) expect({ name, present: settings.has(name) }).toEqual({ name, present: false });
+    expect(settings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toBe(
+      `[format('ClientId={0};Authorization=AAD', parameters('${clientIdParameter}'))]`,
+    );
+    expect(settings.get('APPLICATIONINSIGHTS_CONNECTION_STRING')).toMatch(
+      /^\[reference\(resourceId\('Microsoft\.Insights\/components', .*\)\.ConnectionString\]$/,
+    );
+    for (const name of FORBIDDEN_IN_AZURE)
+      expect({ name, present: settings.has(name) }).toEqual({ name, present: false });
     // Settings live in the appsettings resource only: a siteConfig.appSettings list would be replaced by it.
     expect(at(app, 'properties.siteConfig.appSettings')).toBeUndefined();
   });
@@ -536,12 +573,26 @@ describeCompiled('infra: host storage and monitoring', () => {
     const appInsights = theResource('Microsoft.Insights/components');
     expect(assignments).toEqual(
       expect.arrayContaining([
-        { role: STORAGE_BLOB_DATA_OWNER, scope: resourceIdOf(storage), principal: identity, principalType: 'ServicePrincipal', condition: undefined },
-        { role: MONITORING_METRICS_PUBLISHER, scope: resourceIdOf(appInsights), principal: identity, principalType: 'ServicePrincipal', condition: undefined },
+        {
+          role: STORAGE_BLOB_DATA_OWNER,
+          scope: resourceIdOf(storage),
+          principal: identity,
+          principalType: 'ServicePrincipal',
+          condition: undefined,
+        },
+        {
+          role: MONITORING_METRICS_PUBLISHER,
+          scope: resourceIdOf(appInsights),
+          principal: identity,
+          principalType: 'ServicePrincipal',
+          condition: undefined,
+        },
       ]),
     );
     // Least privilege: no queue, table, contributor or owner roles anywhere.
-    expect(new Set(assignments.map((a) => a.role))).toEqual(new Set([STORAGE_BLOB_DATA_OWNER, MONITORING_METRICS_PUBLISHER]));
+    expect(new Set(assignments.map((a) => a.role))).toEqual(
+      new Set([STORAGE_BLOB_DATA_OWNER, MONITORING_METRICS_PUBLISHER]),
+    );
   });
 });
 
@@ -559,7 +610,8 @@ describeCompiled('infra: Cosmos DB', () => {
 
   it('database and containers: contract names, hash partitioning (/userId; /id for SMS sign-in numbers), the shared indexing policy', () => {
     const database = theResource('Microsoft.DocumentDB/databaseAccounts/sqlDatabases');
-    const lastParameter = (name: string): string => `[parameters('${/parameters\('(\w+)'\)\)\]$/.exec(name)?.[1] ?? ''}')]`;
+    const lastParameter = (name: string): string =>
+      `[parameters('${/parameters\('(\w+)'\)\)\]$/.exec(name)?.[1] ?? ''}')]`;
     expect(mainDefault(traced(database, lastParameter(database.resource.name)))).toBe('graph-phones');
 
     const sharedPolicy = JSON.parse(fs.readFileSync(indexingPolicyFile, 'utf8')) as Json;
@@ -588,7 +640,10 @@ describeCompiled('infra: Cosmos DB', () => {
       expected('smsSignInNumbers', '/id'),
     ]);
     // The compiled policy is the file itself, loaded at compile time: one definition for infra and bootstrap.
-    const cosmosSource = fs.readFileSync(path.join(infraDir, moduleFile(theResource('Microsoft.DocumentDB/databaseAccounts').module ?? '')), 'utf8');
+    const cosmosSource = fs.readFileSync(
+      path.join(infraDir, moduleFile(theResource('Microsoft.DocumentDB/databaseAccounts').module ?? '')),
+      'utf8',
+    );
     const loaded = /loadJsonContent\('([^']+)'\)/.exec(cosmosSource)?.[1] ?? '';
     expect(path.resolve(infraDir, 'modules', loaded)).toBe(indexingPolicyFile);
   });
@@ -599,11 +654,15 @@ describeCompiled('infra: Cosmos DB', () => {
     expect(assignments.length).toBeGreaterThanOrEqual(1);
     for (const ra of assignments) {
       expect(String(at(ra, 'properties.roleDefinitionId'))).toMatch(
-        new RegExp(`^\\[resourceId\\('Microsoft\\.DocumentDB/databaseAccounts/sqlRoleDefinitions', .*'${COSMOS_DATA_CONTRIBUTOR}'\\)\\]$`),
+        new RegExp(
+          `^\\[resourceId\\('Microsoft\\.DocumentDB/databaseAccounts/sqlRoleDefinitions', .*'${COSMOS_DATA_CONTRIBUTOR}'\\)\\]$`,
+        ),
       );
       expect(at(ra, 'properties.scope')).toBe(resourceIdOf(account));
     }
-    const app = assignments.filter((ra) => traced(ra, at(ra, 'properties.principalId')) === `${identityModule()}.outputs.principalId`);
+    const app = assignments.filter(
+      (ra) => traced(ra, at(ra, 'properties.principalId')) === `${identityModule()}.outputs.principalId`,
+    );
     expect(app).toHaveLength(1);
     expect((app[0] as Located).resource.condition).toBeUndefined();
     for (const other of assignments.filter((ra) => !app.includes(ra))) {
@@ -611,7 +670,9 @@ describeCompiled('infra: Cosmos DB', () => {
       const principal = String(at(other, 'properties.principalId'));
       expect(other.resource.condition).toBe(`[not(empty(${/^\[(.*)\]$/.exec(principal)?.[1] ?? ''}))]`);
       const argument = String(traced(other, principal));
-      expect(argument).toMatch(/^(param:principalId|\[if\(parameters\('grantDeployerDataAccess'\), createObject\('value', parameters\('principalId'\)\), createObject\('value', ''\)\)\])$/);
+      expect(argument).toMatch(
+        /^(param:principalId|\[if\(parameters\('grantDeployerDataAccess'\), createObject\('value', parameters\('principalId'\)\), createObject\('value', ''\)\)\])$/,
+      );
     }
   });
 });
@@ -639,24 +700,34 @@ describeCompiled('infra: configuration names', () => {
     const settings = appSettings();
     const app = site();
     const cosmosModule = theResource('Microsoft.DocumentDB/databaseAccounts').module;
-    expect(traced(app, settings.get('COSMOS_SMS_SIGN_IN_NUMBERS_CONTAINER'))).toBe(`${cosmosModule}.outputs.smsSignInNumbersContainerName`);
-    const quota = /^\[string\((parameters\('\w+'\))\)\]$/.exec(String(settings.get('MAX_PROFILE_PHONES_PER_USER')))?.[1] ?? '';
+    expect(traced(app, settings.get('COSMOS_SMS_SIGN_IN_NUMBERS_CONTAINER'))).toBe(
+      `${cosmosModule}.outputs.smsSignInNumbersContainerName`,
+    );
+    const quota =
+      /^\[string\((parameters\('\w+'\))\)\]$/.exec(String(settings.get('MAX_PROFILE_PHONES_PER_USER')))?.[1] ?? '';
     expect(mainDefault(traced(app, `[${quota}]`))).toBe(100);
     const appName = /^\[(.*)\]$/.exec(app.resource.name)?.[1] ?? '';
     const defaultHost = `format('https://{0}', reference(resourceId('Microsoft.Web/sites', ${appName}), '${app.resource.apiVersion}').defaultHostName)`;
     const publicBaseUrl = String(settings.get('PUBLIC_BASE_URL'));
     const override = /^\[if\(empty\((parameters\('\w+'\))\), (.*), (parameters\('\w+'\))\)\]$/.exec(publicBaseUrl);
-    expect({ default: override?.[2], sameParameter: override?.[1] === override?.[3] }).toEqual({ default: defaultHost, sameParameter: true });
+    expect({ default: override?.[2], sameParameter: override?.[1] === override?.[3] }).toEqual({
+      default: defaultHost,
+      sameParameter: true,
+    });
     expect(mainDefault(traced(app, `[${override?.[1] ?? ''}]`))).toBe('');
   });
 
   it('local.settings.sample.json lists every service variable plus the local host settings', () => {
     if (!fs.existsSync(localSettingsSampleFile)) {
-      throw new Error('local.settings.sample.json is missing at the repository root: it must list every name of configVariableNames (shared/config.ts) plus FUNCTIONS_WORKER_RUNTIME and AzureWebJobsStorage in "Values"');
+      throw new Error(
+        'local.settings.sample.json is missing at the repository root: it must list every name of configVariableNames (shared/config.ts) plus FUNCTIONS_WORKER_RUNTIME and AzureWebJobsStorage in "Values"',
+      );
     }
     const sample = JSON.parse(fs.readFileSync(localSettingsSampleFile, 'utf8')) as { Values?: Record<string, unknown> };
     const names = Object.keys(sample.Values ?? {});
-    expect(names).toEqual(expect.arrayContaining([...configVariableNames, 'FUNCTIONS_WORKER_RUNTIME', 'AzureWebJobsStorage']));
+    expect(names).toEqual(
+      expect.arrayContaining([...configVariableNames, 'FUNCTIONS_WORKER_RUNTIME', 'AzureWebJobsStorage']),
+    );
     expect(service(names)).toEqual([...configVariableNames].sort());
     // Bicep and the sample agree on every service name that applies in Azure.
     expect(service(appSettings().keys()).every((n) => names.includes(n))).toBe(true);
@@ -667,13 +738,15 @@ describeCompiled('infra: configuration names', () => {
       parameters: Record<string, { value: unknown }>;
     };
     const declared = mainTemplate().parameters ?? {};
-    for (const name of Object.keys(file.parameters)) expect({ name, declared: name in declared }).toEqual({ name, declared: true });
+    for (const name of Object.keys(file.parameters))
+      expect({ name, declared: name in declared }).toEqual({ name, declared: true });
     expect(file.parameters.environmentName?.value).toBe('${AZURE_ENV_NAME}');
     expect(file.parameters.location?.value).toBe('${AZURE_LOCATION}');
     expect(file.parameters.principalId?.value).toBe('${AZURE_PRINCIPAL_ID}');
     // Every main.bicep parameter without a default must be supplied.
     for (const [name, p] of Object.entries(declared)) {
-      if (p.defaultValue === undefined) expect({ name, supplied: name in file.parameters }).toEqual({ name, supplied: true });
+      if (p.defaultValue === undefined)
+        expect({ name, supplied: name in file.parameters }).toEqual({ name, supplied: true });
     }
   });
 });

@@ -27,7 +27,10 @@ beforeAll(async () => {
     port: 0,
     quiet: true,
     requestTimeoutMs: 400,
-    env: { ...Object.fromEntries(LOCAL_SERVICE_VARIABLES.map((name) => [name, undefined])), MAX_BODY_BYTES: String(LIMIT) },
+    env: {
+      ...Object.fromEntries(LOCAL_SERVICE_VARIABLES.map((name) => [name, undefined])),
+      MAX_BODY_BYTES: String(LIMIT),
+    },
   });
   port = Number(new URL(server.url).port);
 });
@@ -43,7 +46,10 @@ describe('request bodies', () => {
     const answer = parseRawAnswer(await rawExchange(port, head, chunkedBody(1_100_000)));
     expect(answer.status).toBe(413);
     expect(answer.headers['content-type']).toBe('application/json');
-    expect(answer.body.error).toMatchObject({ code: 'requestEntityTooLarge', message: expect.stringContaining(String(LIMIT)) });
+    expect(answer.body.error).toMatchObject({
+      code: 'requestEntityTooLarge',
+      message: expect.stringContaining(String(LIMIT)),
+    });
     expect(answer.body.error.innerError['request-id']).toBe(answer.headers['request-id']);
     await stillServing();
     // Twice more, with and without a token: the server survives each.
@@ -91,16 +97,28 @@ describe('request bodies', () => {
   });
 
   test('headers that stop arriving get a 408 and the connection is closed', async () => {
-    const answer = parseRawAnswer(await rawExchange(port, `POST ${profilePhones('x')} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Slow: `));
+    const answer = parseRawAnswer(
+      await rawExchange(port, `POST ${profilePhones('x')} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Slow: `),
+    );
     expect(answer.status).toBe(408);
     expect(answer.body.error.code).toBe('requestTimeout');
   });
 });
 
 /** A request with a Host header of the test's choosing (fetch always sends the URL's). */
-function issuerRequest(path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; body: any }> {
+function issuerRequest(
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest({ host: '127.0.0.1', port, path, method: body === undefined ? 'GET' : 'POST', headers });
+    const request = httpRequest({
+      host: '127.0.0.1',
+      port,
+      path,
+      method: body === undefined ? 'GET' : 'POST',
+      headers,
+    });
     request.on('error', reject).on('response', (response) => {
       let text = '';
       response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
@@ -110,25 +128,33 @@ function issuerRequest(path: string, headers: Record<string, string>, body?: str
   });
 }
 
-const mint = (headers: Record<string, string>, body = '{}') => issuerRequest('/dev-issuer/token', { 'content-type': 'application/json', ...headers }, body);
+const mint = (headers: Record<string, string>, body = '{}') =>
+  issuerRequest('/dev-issuer/token', { 'content-type': 'application/json', ...headers }, body);
 
 describe('development issuer', () => {
-  test.each(['evil.example', 'evil.example:PORT', 'localhost', 'localhost:1', '127.0.0.1.nip.io:PORT', 'localhost.evil.example:PORT'])(
-    'refuses Host %p (DNS rebinding): 403, no token',
+  test.each([
+    'evil.example',
+    'evil.example:PORT',
+    'localhost',
+    'localhost:1',
+    '127.0.0.1.nip.io:PORT',
+    'localhost.evil.example:PORT',
+  ])('refuses Host %p (DNS rebinding): 403, no token', async (host) => {
+    const answer = await mint({ host: host.replace('PORT', String(port)) });
+    expect(answer.status).toBe(403);
+    expect(answer.body.error.code).toBe('accessDenied');
+    expect(answer.body).not.toHaveProperty('access_token');
+    expect((await issuerRequest('/dev-issuer/keys', { host: host.replace('PORT', String(port)) })).status).toBe(403);
+  });
+
+  test.each(['localhost:PORT', 'LocalHost:PORT', '127.0.0.1:PORT', '127.1.2.3:PORT', '[::1]:PORT'])(
+    "accepts loopback Host %p with the server's port",
     async (host) => {
       const answer = await mint({ host: host.replace('PORT', String(port)) });
-      expect(answer.status).toBe(403);
-      expect(answer.body.error.code).toBe('accessDenied');
-      expect(answer.body).not.toHaveProperty('access_token');
-      expect((await issuerRequest('/dev-issuer/keys', { host: host.replace('PORT', String(port)) })).status).toBe(403);
+      expect(answer.status).toBe(200);
+      expect(decodeJwt(answer.body.access_token).iss).toBe(`${server.url}/dev-issuer`);
     },
   );
-
-  test.each(['localhost:PORT', 'LocalHost:PORT', '127.0.0.1:PORT', '127.1.2.3:PORT', '[::1]:PORT'])('accepts loopback Host %p with the server\'s port', async (host) => {
-    const answer = await mint({ host: host.replace('PORT', String(port)) });
-    expect(answer.status).toBe(200);
-    expect(decodeJwt(answer.body.access_token).iss).toBe(`${server.url}/dev-issuer`);
-  });
 
   test('refuses a cross-origin page (Origin not loopback), accepts a loopback one', async () => {
     const host = `127.0.0.1:${port}`;
@@ -161,7 +187,14 @@ describe('development issuer', () => {
     const large = await mint({ host }, JSON.stringify({ name: 'x'.repeat(5000) }));
     expect(large.status).toBe(413);
     // Within the bounds, a token is still minted.
-    expect((await mint({ host }, JSON.stringify({ name: 'n'.repeat(256), roles: Array.from({ length: 20 }, (_, i) => `R${i}`) }))).status).toBe(200);
+    expect(
+      (
+        await mint(
+          { host },
+          JSON.stringify({ name: 'n'.repeat(256), roles: Array.from({ length: 20 }, (_, i) => `R${i}`) }),
+        )
+      ).status,
+    ).toBe(200);
   });
 });
 
@@ -172,14 +205,20 @@ describe('npm run token follows PORT', () => {
 
   test('without --server it asks 127.0.0.1:$PORT', async () => {
     const env = { ...process.env, PORT: String(port) };
-    const { stdout } = await run(TSX, [join(ROOT, 'scripts', 'token.ts'), '--scp', 'User.ReadWrite'], { cwd: ROOT, env });
+    const { stdout } = await run(TSX, [join(ROOT, 'scripts', 'token.ts'), '--scp', 'User.ReadWrite'], {
+      cwd: ROOT,
+      env,
+    });
     expect(decodeJwt(stdout.trim())).toMatchObject({ iss: `${server.url}/dev-issuer`, scp: 'User.ReadWrite' });
   });
 
   test('without PORT it takes PORT from local.settings.json in the working directory, like npm start', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'graph-phones-token-'));
     try {
-      writeFileSync(join(dir, 'local.settings.json'), JSON.stringify({ IsEncrypted: false, Values: { PORT: String(port) } }));
+      writeFileSync(
+        join(dir, 'local.settings.json'),
+        JSON.stringify({ IsEncrypted: false, Values: { PORT: String(port) } }),
+      );
       const env = { ...process.env };
       delete env.PORT;
       const { stdout } = await run(TSX, [join(ROOT, 'scripts', 'token.ts')], { cwd: dir, env });
@@ -190,8 +229,13 @@ describe('npm run token follows PORT', () => {
   });
 
   test('PORT=abc is one line naming PORT (exit 1, nothing on stdout)', async () => {
-    const failure = await run(TSX, [join(ROOT, 'scripts', 'token.ts')], { cwd: ROOT, env: { ...process.env, PORT: 'abc' } }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+    const failure = await run(TSX, [join(ROOT, 'scripts', 'token.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: 'abc' },
+    }).catch((error: { code: number; stdout: string; stderr: string }) => error);
     expect(failure).toMatchObject({ code: 1, stdout: '' });
-    expect((failure as { stderr: string }).stderr.split('\n')[0]).toMatch(/^PORT must be a port number between 1 and 65535, got 'abc'/);
+    expect((failure as { stderr: string }).stderr.split('\n')[0]).toMatch(
+      /^PORT must be a port number between 1 and 65535, got 'abc'/,
+    );
   });
 });

@@ -39,7 +39,11 @@ function post(path: string, token: string | undefined, body: unknown, init: Requ
   return fetch(`${server.url}${path}`, {
     method: 'POST',
     ...init,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...init.headers },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...init.headers,
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }
@@ -74,7 +78,12 @@ describe('zero-install start', () => {
   test('the banner names both endpoints and its curl commands create resources (201)', async () => {
     const banner = server.banner;
     expect(banner).toContain(`createPhoneMethod: POST ${server.url}/beta/users/{userId}/authentication/phoneMethods`);
-    expect(banner).toMatch(new RegExp(`createProfilePhone: POST ${server.url.replace(/\./g, '\\.')}/beta/\\{collection:regex\\(.*\\)\\}/\\{userId\\}/profile/phones$`, 'm'));
+    expect(banner).toMatch(
+      new RegExp(
+        `createProfilePhone: POST ${server.url.replace(/\./g, '\\.')}/beta/\\{collection:regex\\(.*\\)\\}/\\{userId\\}/profile/phones$`,
+        'm',
+      ),
+    );
     const curls = banner.split('\n').filter((line) => line.startsWith('curl '));
     expect(curls).toHaveLength(2);
 
@@ -83,7 +92,11 @@ describe('zero-install start', () => {
 
     // The banner's admin token is a delegated Authentication Administrator; the self token is the profile owner.
     const [adminClaims, selfClaims] = curls.map((line) => decodeJwt(/Bearer ([\w.-]+)/.exec(line)![1]!));
-    expect(adminClaims).toMatchObject({ scp: 'UserAuthenticationMethod.ReadWrite.All', wids: [AUTHENTICATION_ADMINISTRATOR], idtyp: 'user' });
+    expect(adminClaims).toMatchObject({
+      scp: 'UserAuthenticationMethod.ReadWrite.All',
+      wids: [AUTHENTICATION_ADMINISTRATOR],
+      idtyp: 'user',
+    });
     expect(selfClaims).toMatchObject({ scp: 'User.ReadWrite' });
     expect(curls[1]).toContain(`/beta/users/${selfClaims!.oid}/profile/phones`);
     expect(curls[0]).not.toContain(String(adminClaims!.oid));
@@ -100,7 +113,13 @@ async function runCurl(line: string): Promise<number> {
     const url = /'(http[^']+)'/.exec(line)![1]!;
     const token = /Bearer ([\w.-]+)/.exec(line)![1]!;
     const body = /-d '([^']+)'/.exec(line)![1]!;
-    return (await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body })).status;
+    return (
+      await fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body,
+      })
+    ).status;
   }
 }
 
@@ -108,12 +127,19 @@ describe('routing like the Functions host', () => {
   test('phoneMethods: 201 over HTTP, read back from the embedded Cosmos server', async () => {
     const userId = randomUUID();
     const token = await server.devIssuer!.mint({ scp: 'UserAuthenticationMethod.ReadWrite.All' });
-    const response = await post(`/beta/users/${userId}/authentication/phoneMethods`, token, { phoneNumber: PHONE, phoneType: 'mobile' }, {
-      headers: { 'client-request-id': 'local-run-1' },
-    });
+    const response = await post(
+      `/beta/users/${userId}/authentication/phoneMethods`,
+      token,
+      { phoneNumber: PHONE, phoneType: 'mobile' },
+      {
+        headers: { 'client-request-id': 'local-run-1' },
+      },
+    );
     expect(response.status).toBe(201);
     expect(response.headers.get('client-request-id')).toBe('local-run-1');
-    expect(response.headers.get('location')).toBe(`${server.url}/beta/users/${userId}/authentication/phoneMethods/${MOBILE_ID}`);
+    expect(response.headers.get('location')).toBe(
+      `${server.url}/beta/users/${userId}/authentication/phoneMethods/${MOBILE_ID}`,
+    );
     const body = await bodyOf(response);
     expect(body).toMatchObject({ id: MOBILE_ID, phoneNumber: PHONE, phoneType: 'mobile' });
 
@@ -127,16 +153,22 @@ describe('routing like the Functions host', () => {
     ['/Beta/USERS/', 'any letter case'],
   ])('profile phones on %s (%s) → 201', async (prefix) => {
     const oid = randomUUID();
-    const response = await post(`${prefix}${oid}/Profile/Phones`, await selfToken(oid), { number: '+1 (425) 555-0100' });
+    const response = await post(`${prefix}${oid}/Profile/Phones`, await selfToken(oid), {
+      number: '+1 (425) 555-0100',
+    });
     expect(response.status).toBe(201);
     expect((await bodyOf(response)).createdBy.user.id).toBe(oid);
     expect(await storedItems('profilePhones', oid)).toHaveLength(1);
   });
 
-  test('{userId} is URL-decoded: the caller\'s own UPN, percent-encoded, resolves to their object id', async () => {
+  test("{userId} is URL-decoded: the caller's own UPN, percent-encoded, resolves to their object id", async () => {
     const oid = randomUUID();
     const token = await server.devIssuer!.mint({ oid, scp: 'User.ReadWrite', upn: 'dev.user@graph-phones.local' });
-    const response = await post(`/beta/users/${encodeURIComponent('Dev.User@graph-phones.local')}/profile/phones`, token, { number: '555 0100' });
+    const response = await post(
+      `/beta/users/${encodeURIComponent('Dev.User@graph-phones.local')}/profile/phones`,
+      token,
+      { number: '555 0100' },
+    );
     expect(response.status).toBe(201);
     expect(response.headers.get('location')).toContain(`/beta/users/${oid}/profile/phones/`);
   });
@@ -151,7 +183,11 @@ describe('routing like the Functions host', () => {
   });
 
   test('unknown routes → 404; the route prefix comes from host.json (no /v1.0)', async () => {
-    for (const path of ['/v1.0/users/x/authentication/phoneMethods', '/beta/users/x/authentication', '/beta/users/x/authentication/phoneMethods/a/b/c']) {
+    for (const path of [
+      '/v1.0/users/x/authentication/phoneMethods',
+      '/beta/users/x/authentication',
+      '/beta/users/x/authentication/phoneMethods/a/b/c',
+    ]) {
       const response = await post(path, undefined, {});
       expect([path, response.status]).toEqual([path, 404]);
       expect((await bodyOf(response)).error.code).toBe('ResourceNotFound');
@@ -159,7 +195,9 @@ describe('routing like the Functions host', () => {
   });
 
   test('a wrong method on a known route → 405 Graph error with Allow naming the methods it has', async () => {
-    const response = await fetch(`${server.url}/beta/users/${randomUUID()}/authentication/phoneMethods`, { method: 'PUT' });
+    const response = await fetch(`${server.url}/beta/users/${randomUUID()}/authentication/phoneMethods`, {
+      method: 'PUT',
+    });
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')?.split(/,\s*/).sort()).toEqual(['GET', 'POST']);
     expect((await bodyOf(response)).error).toMatchObject({ code: 'MethodNotAllowed' });
@@ -177,7 +215,16 @@ describe('routing like the Functions host', () => {
       const request = httpRequest(`${server.url}${path}`, {
         method: 'POST',
         // A raw header list is sent as given (Node then adds no Host header itself).
-        headers: ['host', new URL(server.url).host, 'content-type', 'application/json', 'authorization', `Bearer ${token}`, 'authorization', `Bearer ${token}`],
+        headers: [
+          'host',
+          new URL(server.url).host,
+          'content-type',
+          'application/json',
+          'authorization',
+          `Bearer ${token}`,
+          'authorization',
+          `Bearer ${token}`,
+        ],
       });
       request.on('response', (response) => resolve(response.resume().statusCode!)).on('error', reject);
       request.end(JSON.stringify({ phoneNumber: PHONE, phoneType: 'mobile' }));
@@ -188,17 +235,27 @@ describe('routing like the Functions host', () => {
   test('bodies over the configured limit (MAX_BODY_BYTES, default 16384) get a 413 from the server, before the handler', async () => {
     const oid = randomUUID();
     const token = await selfToken(oid);
-    const overLimit = await post(`/beta/users/${oid}/profile/phones`, token, JSON.stringify({ number: '1', displayName: 'x'.repeat(20_000) }));
+    const overLimit = await post(
+      `/beta/users/${oid}/profile/phones`,
+      token,
+      JSON.stringify({ number: '1', displayName: 'x'.repeat(20_000) }),
+    );
     expect(overLimit.status).toBe(413);
-    expect((await bodyOf(overLimit)).error).toMatchObject({ code: 'requestEntityTooLarge', message: expect.stringContaining('16384') });
+    expect((await bodyOf(overLimit)).error).toMatchObject({
+      code: 'requestEntityTooLarge',
+      message: expect.stringContaining('16384'),
+    });
 
     const farOver = await post(`/beta/users/${oid}/profile/phones`, token, 'x'.repeat(1_100_000));
     expect(farOver.status).toBe(413);
-    expect((await bodyOf(farOver)).error).toMatchObject({ code: 'requestEntityTooLarge', message: expect.stringContaining('16384') });
+    expect((await bodyOf(farOver)).error).toMatchObject({
+      code: 'requestEntityTooLarge',
+      message: expect.stringContaining('16384'),
+    });
     expect(await storedItems('profilePhones', oid)).toHaveLength(0);
   });
 
-  test('GET /openapi.json serves the service\'s OpenAPI document', async () => {
+  test("GET /openapi.json serves the service's OpenAPI document", async () => {
     const response = await fetch(`${server.url}/openapi.json`);
     expect(response.status).toBe(200);
     const document = await bodyOf(response);
@@ -209,11 +266,19 @@ describe('routing like the Functions host', () => {
   test('one log line per function request, with ids only: no token, no phone number', async () => {
     const oid = randomUUID();
     const before = logLines.length;
-    const response = await post(`/beta/users/${oid}/profile/phones`, await selfToken(oid), { number: '+1 (425) 555-0177', displayName: 'Desk' });
+    const response = await post(`/beta/users/${oid}/profile/phones`, await selfToken(oid), {
+      number: '+1 (425) 555-0177',
+      displayName: 'Desk',
+    });
     expect(response.status).toBe(201);
     const lines = logLines.slice(before);
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ event: 'request', function: 'createProfilePhone', status: 201, callerObjectId: oid });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      event: 'request',
+      function: 'createProfilePhone',
+      status: 201,
+      callerObjectId: oid,
+    });
 
     // The banner (with its development tokens) is printed once at start; request lines never carry one.
     const all = logLines.filter((line) => line !== server.banner).join('\n');
@@ -229,11 +294,31 @@ describe('npm run token', () => {
 
   test('mints a token the running server accepts, with the requested claims; prints only the token', async () => {
     const oid = randomUUID();
-    const { stdout } = await token('--server', server.url, '--oid', oid, '--scp', 'User.ReadWrite', '--wids', '', '--name', 'Dev Person', '--lifetime', '600');
+    const { stdout } = await token(
+      '--server',
+      server.url,
+      '--oid',
+      oid,
+      '--scp',
+      'User.ReadWrite',
+      '--wids',
+      '',
+      '--name',
+      'Dev Person',
+      '--lifetime',
+      '600',
+    );
     const printed = stdout.trim();
     expect(printed).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     const claims = decodeJwt(printed);
-    expect(claims).toMatchObject({ oid, scp: 'User.ReadWrite', wids: [], name: 'Dev Person', iss: `${server.url}/dev-issuer`, aud: 'api://graph-phones-local' });
+    expect(claims).toMatchObject({
+      oid,
+      scp: 'User.ReadWrite',
+      wids: [],
+      name: 'Dev Person',
+      iss: `${server.url}/dev-issuer`,
+      aud: 'api://graph-phones-local',
+    });
     expect(claims.exp! - claims.iat!).toBe(600);
 
     const response = await post(`/beta/user/${oid}/profile/phones`, printed, { number: '555 0100' });
@@ -243,12 +328,17 @@ describe('npm run token', () => {
   test('an app-only token (--roles) is accepted by phoneMethods', async () => {
     const { stdout } = await token('--server', server.url, '--roles', 'UserAuthenticationMethod.ReadWrite.All');
     expect(decodeJwt(stdout.trim())).toMatchObject({ idtyp: 'app', roles: ['UserAuthenticationMethod.ReadWrite.All'] });
-    const response = await post(`/beta/users/${randomUUID()}/authentication/phoneMethods`, stdout.trim(), { phoneNumber: PHONE, phoneType: 'office' });
+    const response = await post(`/beta/users/${randomUUID()}/authentication/phoneMethods`, stdout.trim(), {
+      phoneNumber: PHONE,
+      phoneType: 'office',
+    });
     expect(response.status).toBe(201);
   });
 
   test('refuses a server that is not on loopback (exit 1, nothing on stdout)', async () => {
-    const failure = await token('--server', 'https://graph.example.com').catch((error: { code: number; stdout: string; stderr: string }) => error);
+    const failure = await token('--server', 'https://graph.example.com').catch(
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
     expect(failure).toMatchObject({ code: 1, stdout: '' });
     expect((failure as { stderr: string }).stderr).toContain('Refusing https://graph.example.com');
   });
@@ -258,7 +348,9 @@ describe('npm run token', () => {
     expect(noIssuer).toMatchObject({ code: 1 });
     expect((noIssuer as { stderr: string }).stderr).toContain('has no development issuer');
 
-    const badOid = await token('--server', server.url, '--oid', 'not-a-guid').catch((error: { code: number; stderr: string }) => error);
+    const badOid = await token('--server', server.url, '--oid', 'not-a-guid').catch(
+      (error: { code: number; stderr: string }) => error,
+    );
     expect(badOid).toMatchObject({ code: 1 });
     expect((badOid as { stderr: string }).stderr).toContain('oid: must be a GUID');
   });

@@ -48,11 +48,18 @@ beforeAll(async () => {
   // Values fill in only what the environment leaves unset, as with `func start`.
   writeFileSync(
     join(workDir, 'local.settings.json'),
-    JSON.stringify({ IsEncrypted: false, Values: { AUTH_AUDIENCE: 'api://from-local-settings', SMS_SIGN_IN_ENABLED: 'true', MAX_BODY_BYTES: '999999' } }),
+    JSON.stringify({
+      IsEncrypted: false,
+      Values: { AUTH_AUDIENCE: 'api://from-local-settings', SMS_SIGN_IN_ENABLED: 'true', MAX_BODY_BYTES: '999999' },
+    }),
   );
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(await freePort()), MAX_BODY_BYTES: '4096' };
   for (const name of LOCAL_SERVICE_VARIABLES) delete env[name];
-  child = spawn(TSX, [join(ROOT, 'scripts', 'localServer.ts')], { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(TSX, [join(ROOT, 'scripts', 'localServer.ts')], {
+    cwd: workDir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
@@ -64,24 +71,34 @@ afterAll(() => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-test('starts with nothing installed, reads local.settings.json for unset variables, serves the banner\'s curl, stops on SIGTERM with exit 0', async () => {
+test("starts with nothing installed, reads local.settings.json for unset variables, serves the banner's curl, stops on SIGTERM with exit 0", async () => {
   expect(output).toContain(`Loaded ${join(workDir, 'local.settings.json')}`);
   expect(output).toContain('storage: embedded Cosmos-compatible server');
   expect(output).toContain('(audience api://from-local-settings)');
   expect(output).not.toContain('WARNING');
 
   const url = /^graph-phones local server on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(output)![1]!;
-  const curl = output.split('\n').find((line) => line.includes('/authentication/phoneMethods') && line.startsWith('curl '))!;
+  const curl = output
+    .split('\n')
+    .find((line) => line.includes('/authentication/phoneMethods') && line.startsWith('curl '))!;
   const token = /Bearer ([\w.-]+)/.exec(curl)![1]!;
   const target = `${url}/beta/users/${randomUUID()}/authentication/phoneMethods`;
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 
-  const created = await fetch(target, { method: 'POST', headers, body: JSON.stringify({ phoneNumber: '+1 2065550100', phoneType: 'mobile' }) });
+  const created = await fetch(target, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ phoneNumber: '+1 2065550100', phoneType: 'mobile' }),
+  });
   expect(created.status).toBe(201);
   // SMS_SIGN_IN_ENABLED came from local.settings.json ...
   expect(((await created.json()) as { smsSignInState: string }).smsSignInState).toBe('ready');
   // ... but MAX_BODY_BYTES from the environment wins over the file.
-  const large = await fetch(target, { method: 'POST', headers, body: JSON.stringify({ phoneNumber: '+1 2065550100', phoneType: 'office', pad: 'x'.repeat(5000) }) });
+  const large = await fetch(target, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ phoneNumber: '+1 2065550100', phoneType: 'office', pad: 'x'.repeat(5000) }),
+  });
   expect(large.status).toBe(413);
 
   child.kill('SIGTERM');

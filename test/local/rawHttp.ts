@@ -19,7 +19,9 @@ export function rawExchange(port: number, head: string, body: Buffer[] = [], unt
     });
     socket.once('close', done);
     // Writes after the server answered and closed fail; what it wrote is what the test reads.
-    socket.on('error', (error: NodeJS.ErrnoException) => (received === '' && error.code !== 'EPIPE' && error.code !== 'ECONNRESET' ? reject(error) : done()));
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      received === '' && error.code !== 'EPIPE' && error.code !== 'ECONNRESET' ? reject(error) : done(),
+    );
     socket.once('connect', async () => {
       socket.write(head);
       for (const chunk of body) {
@@ -34,9 +36,18 @@ export function rawExchange(port: number, head: string, body: Buffer[] = [], unt
 export function parseRawAnswer(text: string): { status: number; headers: Record<string, string>; body: any } {
   const split = text.indexOf('\r\n\r\n');
   const [statusLine, ...headerLines] = text.slice(0, split).split('\r\n');
-  const headers = Object.fromEntries(headerLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  const headers = Object.fromEntries(
+    headerLines.map((line) => [
+      line.slice(0, line.indexOf(':')).toLowerCase(),
+      line.slice(line.indexOf(':') + 1).trim(),
+    ]),
+  );
   const rest = text.slice(split + 4);
-  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine ?? '')?.[1]), headers, body: rest ? JSON.parse(rest) : undefined };
+  return {
+    status: Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine ?? '')?.[1]),
+    headers,
+    body: rest ? JSON.parse(rest) : undefined,
+  };
 }
 
 /** A chunked body of `total` bytes of 'a', in chunks of `size` (with the terminating chunk). */
@@ -44,7 +55,9 @@ export function chunkedBody(total: number, size = 65_536): Buffer[] {
   const chunks: Buffer[] = [];
   for (let sent = 0; sent < total; sent += size) {
     const length = Math.min(size, total - sent);
-    chunks.push(Buffer.concat([Buffer.from(`${length.toString(16)}\r\n`), Buffer.alloc(length, 'a'), Buffer.from('\r\n')]));
+    chunks.push(
+      Buffer.concat([Buffer.from(`${length.toString(16)}\r\n`), Buffer.alloc(length, 'a'), Buffer.from('\r\n')]),
+    );
   }
   chunks.push(Buffer.from('0\r\n\r\n'));
   return chunks;

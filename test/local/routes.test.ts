@@ -5,7 +5,10 @@ import { BadPathError, compileRoute, decodeSegment, matchRoute } from '../../scr
 
 /** The local server's route matching follows ASP.NET Core routing, as the Functions host does. */
 describe('route templates', () => {
-  const phones = compileRoute(ROUTE_PREFIX, registrationsOf(operations).find((r) => r.name === 'createProfilePhone')!.route);
+  const phones = compileRoute(
+    ROUTE_PREFIX,
+    registrationsOf(operations).find((r) => r.name === 'createProfilePhone')!.route,
+  );
   const methods = compileRoute(ROUTE_PREFIX, 'users/{userId}/authentication/phoneMethods');
 
   test('the prefix comes from host.json and is part of the template', () => {
@@ -15,7 +18,9 @@ describe('route templates', () => {
   });
 
   test('literals compare case-insensitively; parameters capture one decoded segment; one trailing slash is ignored', () => {
-    expect(matchRoute(methods, '/BETA/Users/Adele%40contoso.com/Authentication/PHONEMETHODS/')).toEqual({ userId: 'Adele@contoso.com' });
+    expect(matchRoute(methods, '/BETA/Users/Adele%40contoso.com/Authentication/PHONEMETHODS/')).toEqual({
+      userId: 'Adele@contoso.com',
+    });
     expect(matchRoute(methods, '/beta/users/a/b/authentication/phoneMethods')).toBeUndefined();
     expect(matchRoute(methods, '/beta/users//authentication/phoneMethods')).toBeUndefined();
     expect(matchRoute(methods, '/beta/users/x/authentication')).toBeUndefined();

@@ -9,8 +9,15 @@ import {
 import { createGraphServiceClient, GraphRequestAdapter, type GraphServiceClient } from '@microsoft/msgraph-sdk';
 import '@microsoft/msgraph-sdk-users';
 import type { PhoneAuthenticationMethod } from '@microsoft/msgraph-sdk/models/index.js';
-import { createItemPhoneFromDiscriminatorValue, serializeItemPhone, type ItemPhone } from '@microsoft/msgraph-beta-sdk/models/index.js';
-import { createODataErrorFromDiscriminatorValue, type ODataError } from '@microsoft/msgraph-beta-sdk/models/oDataErrors/index.js';
+import {
+  createItemPhoneFromDiscriminatorValue,
+  serializeItemPhone,
+  type ItemPhone,
+} from '@microsoft/msgraph-beta-sdk/models/index.js';
+import {
+  createODataErrorFromDiscriminatorValue,
+  type ODataError,
+} from '@microsoft/msgraph-beta-sdk/models/oDataErrors/index.js';
 import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../scripts/localServer';
 import { MOBILE_ID } from '../support/constants';
 import { storedItems } from '../support/storage';
@@ -23,7 +30,11 @@ import { storedItems } from '../support/storage';
 let server: LocalServer;
 
 beforeAll(async () => {
-  server = await startLocalServer({ port: 0, quiet: true, env: Object.fromEntries(LOCAL_SERVICE_VARIABLES.map((name) => [name, undefined])) });
+  server = await startLocalServer({
+    port: 0,
+    quiet: true,
+    env: Object.fromEntries(LOCAL_SERVICE_VARIABLES.map((name) => [name, undefined])),
+  });
 });
 
 afterAll(() => server?.close());
@@ -64,8 +75,16 @@ describe('@microsoft/msgraph-sdk: users/{id}/authentication/phoneMethods', () =>
     const client = graphClient(await adminToken());
     const phoneMethods = client.users.byUserId(randomUUID()).authentication.phoneMethods;
 
-    const created = (await phoneMethods.post({ phoneNumber: '+1 2065550100', phoneType: 'mobile' })) as PhoneAuthenticationMethod;
-    expect(created).toMatchObject({ id: MOBILE_ID, phoneNumber: '+1 2065550100', phoneType: 'mobile', smsSignInState: 'notAllowedByPolicy' });
+    const created = (await phoneMethods.post({
+      phoneNumber: '+1 2065550100',
+      phoneType: 'mobile',
+    })) as PhoneAuthenticationMethod;
+    expect(created).toMatchObject({
+      id: MOBILE_ID,
+      phoneNumber: '+1 2065550100',
+      phoneType: 'mobile',
+      smsSignInState: 'notAllowedByPolicy',
+    });
     expect(created.odataType).toBe('#microsoft.graph.phoneAuthenticationMethod');
 
     const error = await rejection(phoneMethods.post({ phoneNumber: '+1 2065550199', phoneType: 'mobile' }));
@@ -77,7 +96,9 @@ describe('@microsoft/msgraph-sdk: users/{id}/authentication/phoneMethods', () =>
   test('a bad body rejects with ODataError 400 badRequest naming the property', async () => {
     const client = graphClient(await adminToken());
     const error = await rejection(
-      client.users.byUserId(randomUUID()).authentication.phoneMethods.post({ phoneNumber: 'not a number', phoneType: 'mobile' }),
+      client.users
+        .byUserId(randomUUID())
+        .authentication.phoneMethods.post({ phoneNumber: 'not a number', phoneType: 'mobile' }),
     );
     expect(error.responseStatusCode).toBe(400);
     expect(error.errorEscaped?.code).toBe('badRequest');
@@ -86,7 +107,9 @@ describe('@microsoft/msgraph-sdk: users/{id}/authentication/phoneMethods', () =>
 
   test('no token rejects with ODataError 401 InvalidAuthenticationToken', async () => {
     const error = await rejection(
-      graphClient(undefined).users.byUserId(randomUUID()).authentication.phoneMethods.post({ phoneNumber: '+1 2065550100', phoneType: 'mobile' }),
+      graphClient(undefined)
+        .users.byUserId(randomUUID())
+        .authentication.phoneMethods.post({ phoneNumber: '+1 2065550100', phoneType: 'mobile' }),
     );
     expect(error.responseStatusCode).toBe(401);
     expect(error.errorEscaped?.code).toBe('InvalidAuthenticationToken');
@@ -97,7 +120,11 @@ describe('@microsoft/msgraph-beta-sdk models: users/{id}/profile/phones', () => 
   const errorMapping: ErrorMappings = { XXX: createODataErrorFromDiscriminatorValue };
 
   /** The request the beta SDK's generated request builder builds for POST .../profile/phones. */
-  function postPhone(adapter: RequestAdapter, userId: string, phone: Partial<ItemPhone>): Promise<ItemPhone | undefined> {
+  function postPhone(
+    adapter: RequestAdapter,
+    userId: string,
+    phone: Partial<ItemPhone>,
+  ): Promise<ItemPhone | undefined> {
     const requestInfo = new RequestInformation(HttpMethod.POST, '{+baseurl}/users/{user%2Did}/profile/phones', {
       baseurl: adapter.baseUrl,
       'user%2Did': userId,
@@ -111,7 +138,11 @@ describe('@microsoft/msgraph-beta-sdk models: users/{id}/profile/phones', () => 
     const oid = randomUUID();
     const token = await server.devIssuer!.mint({ oid, scp: 'User.ReadWrite', wids: [], name: 'Local Developer' });
 
-    const phone = await postPhone(adapterWith(token), oid, { number: '+1 (425) 555-0100', type: 'business', allowedAudiences: ['me', 'family'] });
+    const phone = await postPhone(adapterWith(token), oid, {
+      number: '+1 (425) 555-0100',
+      type: 'business',
+      allowedAudiences: ['me', 'family'],
+    });
 
     expect(phone).toMatchObject({ number: '+1 (425) 555-0100', type: 'business' });
     expect(phone?.createdBy?.user?.id).toBe(oid);

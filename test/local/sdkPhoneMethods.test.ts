@@ -57,13 +57,25 @@ test('list, get, patch, delete, disableSmsSignIn and enableSmsSignIn through the
   const client = graphClient(await server.devIssuer!.mint({ scp: 'UserAuthenticationMethod.ReadWrite.All' }));
   const phoneMethods = client.users.byUserId(userId).authentication.phoneMethods;
   const [mobile, alternate, office] = [randomNumber(), randomNumber(), randomNumber()];
-  for (const [phoneNumber, phoneType] of [[office, 'office'], [mobile, 'mobile'], [alternate, 'alternateMobile']] as const) {
+  for (const [phoneNumber, phoneType] of [
+    [office, 'office'],
+    [mobile, 'mobile'],
+    [alternate, 'alternateMobile'],
+  ] as const) {
     await phoneMethods.post({ phoneNumber, phoneType });
   }
 
   const listed = await phoneMethods.get();
-  expect(listed?.value?.map((method) => (method as PhoneAuthenticationMethod).id)).toEqual([MOBILE_ID, ALTERNATE_MOBILE_ID, OFFICE_ID]);
-  expect((listed?.value as PhoneAuthenticationMethod[]).map((method) => method.smsSignInState)).toEqual(['ready', 'notSupported', 'notSupported']);
+  expect(listed?.value?.map((method) => (method as PhoneAuthenticationMethod).id)).toEqual([
+    MOBILE_ID,
+    ALTERNATE_MOBILE_ID,
+    OFFICE_ID,
+  ]);
+  expect((listed?.value as PhoneAuthenticationMethod[]).map((method) => method.smsSignInState)).toEqual([
+    'ready',
+    'notSupported',
+    'notSupported',
+  ]);
 
   const got = await phoneMethods.byPhoneAuthenticationMethodId(MOBILE_ID).get();
   expect(got).toMatchObject({ id: MOBILE_ID, phoneNumber: mobile, phoneType: 'mobile', smsSignInState: 'ready' });
@@ -72,7 +84,9 @@ test('list, get, patch, delete, disableSmsSignIn and enableSmsSignIn through the
   await phoneMethods.byPhoneAuthenticationMethodId(OFFICE_ID).patch({ phoneNumber: changed });
   expect((await storedMethods(userId)).find((method) => method.id === OFFICE_ID)!.phoneNumber).toBe(changed);
 
-  const refused = await rejection(phoneMethods.byPhoneAuthenticationMethodId(OFFICE_ID).patch({ phoneNumber: changed, phoneType: 'mobile' }));
+  const refused = await rejection(
+    phoneMethods.byPhoneAuthenticationMethodId(OFFICE_ID).patch({ phoneNumber: changed, phoneType: 'mobile' }),
+  );
   expect(refused.responseStatusCode).toBe(400);
   expect(refused.errorEscaped?.code).toBe('badRequest');
 
@@ -87,7 +101,9 @@ test('list, get, patch, delete, disableSmsSignIn and enableSmsSignIn through the
   expect(notMobile.responseStatusCode).toBe(400);
 
   await phoneMethods.byPhoneAuthenticationMethodId(OFFICE_ID).delete();
-  expect((await storedMethods(userId)).map((method) => method.id).sort()).toEqual([ALTERNATE_MOBILE_ID, MOBILE_ID].sort());
+  expect((await storedMethods(userId)).map((method) => method.id).sort()).toEqual(
+    [ALTERNATE_MOBILE_ID, MOBILE_ID].sort(),
+  );
   const missing = await rejection(phoneMethods.byPhoneAuthenticationMethodId(OFFICE_ID).get());
   expect(missing.responseStatusCode).toBe(404);
 });

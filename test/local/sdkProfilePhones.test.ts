@@ -8,7 +8,10 @@ import {
   type ItemPhone,
   type ItemPhoneCollectionResponse,
 } from '@microsoft/msgraph-beta-sdk/models/index.js';
-import { createODataErrorFromDiscriminatorValue, type ODataError } from '@microsoft/msgraph-beta-sdk/models/oDataErrors/index.js';
+import {
+  createODataErrorFromDiscriminatorValue,
+  type ODataError,
+} from '@microsoft/msgraph-beta-sdk/models/oDataErrors/index.js';
 import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../scripts/localServer';
 import { storedItems } from '../support/storage';
 
@@ -20,7 +23,11 @@ import { storedItems } from '../support/storage';
 let server: LocalServer;
 
 beforeAll(async () => {
-  server = await startLocalServer({ port: 0, quiet: true, env: Object.fromEntries(LOCAL_SERVICE_VARIABLES.map((name) => [name, undefined])) });
+  server = await startLocalServer({
+    port: 0,
+    quiet: true,
+    env: Object.fromEntries(LOCAL_SERVICE_VARIABLES.map((name) => [name, undefined])),
+  });
 });
 
 afterAll(() => server?.close());
@@ -37,9 +44,19 @@ function adapterFor(token: string): RequestAdapter {
   return adapter;
 }
 
-function requestFor(adapter: RequestAdapter, method: HttpMethod, userId: string, id?: string, query?: Record<string, string>) {
+function requestFor(
+  adapter: RequestAdapter,
+  method: HttpMethod,
+  userId: string,
+  id?: string,
+  query?: Record<string, string>,
+) {
   const template = `{+baseurl}/users/{user%2Did}/profile/phones${id ? '/{itemPhone%2Did}' : ''}${query ? '{?%24top,%24orderby}' : ''}`;
-  const info = new RequestInformation(method, template, { baseurl: adapter.baseUrl, 'user%2Did': userId, ...(id ? { 'itemPhone%2Did': id } : {}) });
+  const info = new RequestInformation(method, template, {
+    baseurl: adapter.baseUrl,
+    'user%2Did': userId,
+    ...(id ? { 'itemPhone%2Did': id } : {}),
+  });
   for (const [name, value] of Object.entries(query ?? {})) info.queryParameters[`%24${name}`] = value;
   info.headers.tryAdd('Accept', 'application/json');
   return info;
@@ -48,12 +65,19 @@ function requestFor(adapter: RequestAdapter, method: HttpMethod, userId: string,
 describe('@microsoft/msgraph-beta-sdk models: the profile-phone lifecycle', () => {
   test('post, list (paged), get, patch and delete parse into the SDK types; errors are ODataErrors', async () => {
     const oid = randomUUID();
-    const adapter = adapterFor(await server.devIssuer!.mint({ oid, scp: 'User.ReadWrite', wids: [], name: 'Local Developer' }));
+    const adapter = adapterFor(
+      await server.devIssuer!.mint({ oid, scp: 'User.ReadWrite', wids: [], name: 'Local Developer' }),
+    );
 
     const ids: string[] = [];
     for (const number of ['+1 425 555 0100', '+1 425 555 0101', '+1 425 555 0102']) {
       const post = requestFor(adapter, HttpMethod.POST, oid);
-      post.setContentFromParsable(adapter, 'application/json', { number, type: 'business' } satisfies Partial<ItemPhone>, serializeItemPhone);
+      post.setContentFromParsable(
+        adapter,
+        'application/json',
+        { number, type: 'business' } satisfies Partial<ItemPhone>,
+        serializeItemPhone,
+      );
       const created = await adapter.send<ItemPhone>(post, createItemPhoneFromDiscriminatorValue, errorMapping);
       ids.push(created!.id!);
     }
@@ -68,16 +92,29 @@ describe('@microsoft/msgraph-beta-sdk models: the profile-phone lifecycle', () =
     const next = new RequestInformation(HttpMethod.GET);
     next.urlTemplate = '{+url}';
     next.pathParameters = { url: firstPage!.odataNextLink! };
-    const secondPage = await adapter.send<ItemPhoneCollectionResponse>(next, createItemPhoneCollectionResponseFromDiscriminatorValue, errorMapping);
+    const secondPage = await adapter.send<ItemPhoneCollectionResponse>(
+      next,
+      createItemPhoneCollectionResponseFromDiscriminatorValue,
+      errorMapping,
+    );
     expect(secondPage?.value?.map((phone) => phone.number)).toEqual(['+1 425 555 0100']);
     expect(secondPage?.odataNextLink).toBeUndefined();
 
-    const got = await adapter.send<ItemPhone>(requestFor(adapter, HttpMethod.GET, oid, ids[1]), createItemPhoneFromDiscriminatorValue, errorMapping);
+    const got = await adapter.send<ItemPhone>(
+      requestFor(adapter, HttpMethod.GET, oid, ids[1]),
+      createItemPhoneFromDiscriminatorValue,
+      errorMapping,
+    );
     expect(got).toMatchObject({ id: ids[1], number: '+1 425 555 0101', type: 'business' });
     expect(got?.createdDateTime).toBeInstanceOf(Date);
 
     const patch = requestFor(adapter, HttpMethod.PATCH, oid, ids[1]);
-    patch.setContentFromParsable(adapter, 'application/json', { displayName: 'Reception', type: 'other' } satisfies Partial<ItemPhone>, serializeItemPhone);
+    patch.setContentFromParsable(
+      adapter,
+      'application/json',
+      { displayName: 'Reception', type: 'other' } satisfies Partial<ItemPhone>,
+      serializeItemPhone,
+    );
     const patched = await adapter.send<ItemPhone>(patch, createItemPhoneFromDiscriminatorValue, errorMapping);
     expect(patched).toMatchObject({ id: ids[1], number: '+1 425 555 0101', displayName: 'Reception', type: 'other' });
     expect(patched?.lastModifiedBy?.user?.id).toBe(oid);
@@ -86,7 +123,11 @@ describe('@microsoft/msgraph-beta-sdk models: the profile-phone lifecycle', () =
     expect((await storedItems('profilePhones', oid)).map((phone) => phone.id).sort()).toEqual([ids[1], ids[2]].sort());
 
     const missing = await adapter
-      .send<ItemPhone>(requestFor(adapter, HttpMethod.GET, oid, ids[0]), createItemPhoneFromDiscriminatorValue, errorMapping)
+      .send<ItemPhone>(
+        requestFor(adapter, HttpMethod.GET, oid, ids[0]),
+        createItemPhoneFromDiscriminatorValue,
+        errorMapping,
+      )
       .then(
         () => undefined,
         (error: ODataError) => error,

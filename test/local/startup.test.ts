@@ -53,9 +53,14 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** Runs `npm start`'s script to its end; its output and exit code. */
-function startExpectingFailure(cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function startExpectingFailure(
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(TSX, [join(ROOT, 'scripts', 'localServer.ts')], { cwd, env }, (error, stdout, stderr) => resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stdout, stderr }));
+    execFile(TSX, [join(ROOT, 'scripts', 'localServer.ts')], { cwd, env }, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -67,7 +72,9 @@ test('a busy port is one line: which port, set PORT or stop the other process', 
     const port = portOf(busy);
     const result = await startExpectingFailure(workDir, cleanEnv({ PORT: String(port) }));
     expect(result.code).toBe(1);
-    expect(stderrLines(result.stderr)).toEqual([`Port ${port} is in use: set PORT to a free port (e.g. PORT=${port + 1} npm start) or stop the other process.`]);
+    expect(stderrLines(result.stderr)).toEqual([
+      `Port ${port} is in use: set PORT to a free port (e.g. PORT=${port + 1} npm start) or stop the other process.`,
+    ]);
   } finally {
     await close(busy);
   }
@@ -76,7 +83,9 @@ test('a busy port is one line: which port, set PORT or stop the other process', 
 test('PORT=abc is one line naming PORT', async () => {
   const result = await startExpectingFailure(workDir, cleanEnv({ PORT: 'abc' }));
   expect(result.code).toBe(1);
-  expect(stderrLines(result.stderr)).toEqual([expect.stringMatching(/^PORT must be a port number between 1 and 65535, got 'abc': set PORT=7071/)]);
+  expect(stderrLines(result.stderr)).toEqual([
+    expect.stringMatching(/^PORT must be a port number between 1 and 65535, got 'abc': set PORT=7071/),
+  ]);
 });
 
 test('a copied local.settings.json naming an emulator that does not run: one line saying to start it or remove COSMOS_ENDPOINT', async () => {
@@ -86,14 +95,21 @@ test('a copied local.settings.json naming an emulator that does not run: one lin
   // The tracked sample as a new user copies it, with the emulator's port replaced by one nobody listens on.
   const sample = readFileSync(join(ROOT, 'local.settings.sample.json'), 'utf8');
   expect(sample).toContain('https://localhost:8081');
-  writeFileSync(join(dir, 'local.settings.json'), sample.replace('https://localhost:8081', `https://localhost:${closedPort}`));
+  writeFileSync(
+    join(dir, 'local.settings.json'),
+    sample.replace('https://localhost:8081', `https://localhost:${closedPort}`),
+  );
   const result = await startExpectingFailure(dir, cleanEnv({ PORT: String(await freePort()) }));
   expect(result.code).toBe(1);
   // stdout says the file switched storage; stderr is the one line of what to do.
   expect(result.stdout).toContain(`local.settings.json selects Cosmos at https://localhost:${closedPort}`);
   const lines = stderrLines(result.stderr);
   expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(new RegExp(`^local\\.settings\\.json selects Cosmos at https://localhost:${closedPort}, which does not answer \\(.+\\): start the emulator or remove COSMOS_ENDPOINT \\(and COSMOS_KEY\\) from local\\.settings\\.json for the embedded server\\.$`));
+  expect(lines[0]).toMatch(
+    new RegExp(
+      `^local\\.settings\\.json selects Cosmos at https://localhost:${closedPort}, which does not answer \\(.+\\): start the emulator or remove COSMOS_ENDPOINT \\(and COSMOS_KEY\\) from local\\.settings\\.json for the embedded server\\.$`,
+    ),
+  );
 });
 
 /** Resolves once nothing accepts connections on the port (bounded by the test timeout). */
@@ -111,7 +127,12 @@ async function portClosed(port: number): Promise<boolean> {
 test('kill -TERM of the npm start process frees the port (the server does not outlive npm)', async () => {
   const port = await freePort();
   // Its own process group, so that whatever is left can be cleaned up below; the signal goes to npm only.
-  const npm = spawn('npm', ['start'], { cwd: ROOT, env: cleanEnv({ PORT: String(port) }), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const npm = spawn('npm', ['start'], {
+    cwd: ROOT,
+    env: cleanEnv({ PORT: String(port) }),
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   npmGroup = npm.pid;
   try {
     let output = '';
@@ -122,7 +143,9 @@ test('kill -TERM of the npm start process frees the port (the server does not ou
       };
       npm.stdout!.on('data', check);
       npm.stderr!.on('data', check);
-      npm.once('exit', () => reject(new Error(`npm start exited before its banner (${output.length} characters of output)`)));
+      npm.once('exit', () =>
+        reject(new Error(`npm start exited before its banner (${output.length} characters of output)`)),
+      );
     });
     const npmExited = new Promise((resolve) => npm.once('exit', resolve));
     npm.kill('SIGTERM');
@@ -141,8 +164,12 @@ describe('npm run start:func without Core Tools', () => {
   const nodeBin = dirname(process.execPath);
   const startFunc = (path: string, ...args: string[]) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'startFunc.ts'), ...args], { cwd: ROOT, env: { ...process.env, PATH: path } }, (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', join(ROOT, 'scripts', 'startFunc.ts'), ...args],
+        { cwd: ROOT, env: { ...process.env, PATH: path } },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
       );
     });
 
@@ -157,7 +184,9 @@ describe('npm run start:func without Core Tools', () => {
   test('no func on PATH: one line saying to install Core Tools v4 (or use npm start), exit 1', async () => {
     const result = await startFunc(nodeBin);
     expect(result.code).toBe(1);
-    expect(stderrLines(result.stderr)).toEqual([expect.stringContaining('`func` was not found on PATH. Azure Functions Core Tools v4 is needed')]);
+    expect(stderrLines(result.stderr)).toEqual([
+      expect.stringContaining('`func` was not found on PATH. Azure Functions Core Tools v4 is needed'),
+    ]);
     expect(result.stderr).toContain('npm install -g azure-functions-core-tools@4');
     expect(result.stderr).toContain('npm start');
   });

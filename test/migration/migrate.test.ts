@@ -58,7 +58,12 @@ async function legacyPhone(userId: string, overrides: Record<string, unknown> = 
 const METHOD_IDS = { mobile: MOBILE_ID, alternateMobile: ALTERNATE_MOBILE_ID, office: OFFICE_ID } as const;
 
 /** A first-release phone method document: the resource as computed at create time, plus the partition key. */
-async function legacyMethod(userId: string, phoneType: keyof typeof METHOD_IDS, smsSignInState = phoneType === 'mobile' ? 'ready' : 'notSupported', phoneNumber = randomNumber()): Promise<PhoneAuthenticationMethod> {
+async function legacyMethod(
+  userId: string,
+  phoneType: keyof typeof METHOD_IDS,
+  smsSignInState = phoneType === 'mobile' ? 'ready' : 'notSupported',
+  phoneNumber = randomNumber(),
+): Promise<PhoneAuthenticationMethod> {
   const resource = {
     '@odata.type': '#microsoft.graph.phoneAuthenticationMethod',
     id: METHOD_IDS[phoneType],
@@ -113,15 +118,38 @@ test('readAll (a ReadFeed) works against the test server and sees a written docu
 test('first-release items are served identically afterwards, the legacy documents are gone, and a second run changes nothing', async () => {
   const service = testService();
   const userId = randomUUID();
-  const phones = [await legacyPhone(userId), await legacyPhone(userId, { displayName: null, type: null, source: null, allowedAudiences: 'me' })];
-  const methods = [await legacyMethod(userId, 'mobile'), await legacyMethod(userId, 'alternateMobile'), await legacyMethod(userId, 'office')];
+  const phones = [
+    await legacyPhone(userId),
+    await legacyPhone(userId, { displayName: null, type: null, source: null, allowedAudiences: 'me' }),
+  ];
+  const methods = [
+    await legacyMethod(userId, 'mobile'),
+    await legacyMethod(userId, 'alternateMobile'),
+    await legacyMethod(userId, 'office'),
+  ];
   // Before: invisible to this release.
   expect((await listPhones(service, userId)).body.value).toEqual([]);
 
   const first = await run(service, [userId]);
-  expect(first.profilePhones).toMatchObject({ users: 1, migrated: 2, skipped: 0, deleted: 2, changed: 0, failedUsers: 0, usersOverQuota: 0 });
+  expect(first.profilePhones).toMatchObject({
+    users: 1,
+    migrated: 2,
+    skipped: 0,
+    deleted: 2,
+    changed: 0,
+    failedUsers: 0,
+    usersOverQuota: 0,
+  });
   // SMS sign-in is off in this service: the mobile stored `ready` by the first release becomes notEnabled.
-  expect(first.phoneMethods).toMatchObject({ users: 1, migrated: 3, skipped: 0, deleted: 3, failedUsers: 0, mobiles: { notEnabled: 1 }, alternateMobileWithoutMobile: 0 });
+  expect(first.phoneMethods).toMatchObject({
+    users: 1,
+    migrated: 3,
+    skipped: 0,
+    deleted: 3,
+    failedUsers: 0,
+    mobiles: { notEnabled: 1 },
+    alternateMobileWithoutMobile: 0,
+  });
 
   const listedPhones = await listPhones(service, userId);
   expect(listedPhones.status).toBe(200);
@@ -129,7 +157,9 @@ test('first-release items are served identically afterwards, the legacy document
   const listedMethods = await listMethods(service, userId);
   expect(listedMethods.status).toBe(200);
   expect(byId(listedMethods.body.value)).toEqual(byId(methods.map((method) => presentPhoneMethod(method, false))));
-  expect((await storedMethods(userId)).find((method) => method.phoneType === 'mobile')!.smsSignInState).toBe('notEnabled');
+  expect((await storedMethods(userId)).find((method) => method.phoneType === 'mobile')!.smsSignInState).toBe(
+    'notEnabled',
+  );
   for (const phone of phones) expect(await exists('profilePhones', phone.id, userId)).toBe(false);
   for (const method of methods) expect(await exists('phoneMethods', method.id, userId)).toBe(false);
 
@@ -162,9 +192,19 @@ test('a run interrupted after the fold and before the deletes is finished by the
 test('a user with both first-release and new items ends with both; an item already there is kept as it is', async () => {
   const service = testService();
   const userId = randomUUID();
-  const created = await invoke(service.createProfilePhone, { userId, token, path: 'profile/phones', body: { number: '+1 206 555 0199', type: 'home' } });
+  const created = await invoke(service.createProfilePhone, {
+    userId,
+    token,
+    path: 'profile/phones',
+    body: { number: '+1 206 555 0199', type: 'home' },
+  });
   expect(created.status).toBe(201);
-  const mobile = await invoke(service.createPhoneMethod, { userId, token, path: 'authentication/phoneMethods', body: { phoneNumber: randomNumber(), phoneType: 'mobile' } });
+  const mobile = await invoke(service.createPhoneMethod, {
+    userId,
+    token,
+    path: 'authentication/phoneMethods',
+    body: { phoneNumber: randomNumber(), phoneType: 'mobile' },
+  });
   expect(mobile.status).toBe(201);
   const oldPhone = await legacyPhone(userId);
   const oldOffice = await legacyMethod(userId, 'office');
@@ -175,7 +215,9 @@ test('a user with both first-release and new items ends with both; an item alrea
   expect(report.phoneMethods).toMatchObject({ users: 1, migrated: 1, skipped: 1, deleted: 2 });
 
   expect(byId((await listPhones(service, userId)).body.value)).toEqual(byId([asListed(created.body), oldPhone]));
-  expect(byId((await listMethods(service, userId)).body.value)).toEqual(byId([asListed(mobile.body), presentPhoneMethod(oldOffice, false)]));
+  expect(byId((await listMethods(service, userId)).body.value)).toEqual(
+    byId([asListed(mobile.body), presentPhoneMethod(oldOffice, false)]),
+  );
   expect(await exists('phoneMethods', MOBILE_ID, userId)).toBe(false);
   expect(await storedItems('profilePhones', userId)).toHaveLength(2);
 });
@@ -187,10 +229,18 @@ test('with SMS sign-in on, two users whose first-release mobiles are ready on on
   await legacyMethod(second, 'mobile', 'ready', number);
 
   const report = await run(smsOn, [first, second]);
-  expect(report.phoneMethods).toMatchObject({ users: 2, migrated: 2, deleted: 2, failedUsers: 0, mobiles: { ready: 1, phoneNumberNotUnique: 1 } });
+  expect(report.phoneMethods).toMatchObject({
+    users: 2,
+    migrated: 2,
+    deleted: 2,
+    failedUsers: 0,
+    mobiles: { ready: 1, phoneNumberNotUnique: 1 },
+  });
   const ready = await checkNumberInvariants([first, second], number);
   expect(ready).toHaveLength(1);
-  const states = await Promise.all([first, second].map(async (userId) => (await listMethods(smsOn, userId)).body.value[0].smsSignInState));
+  const states = await Promise.all(
+    [first, second].map(async (userId) => (await listMethods(smsOn, userId)).body.value[0].smsSignInState),
+  );
   expect(states.sort()).toEqual(['phoneNumberNotUnique', 'ready']);
   expect(await storedClaim(number)).toMatchObject({ id: claimId(number), ownerUserId: ready[0], holders: [] });
 
@@ -203,7 +253,12 @@ test('with SMS sign-in on, two users whose first-release mobiles are ready on on
 test('with SMS sign-in on, a first-release ready mobile loses to a number already ready in this release', async () => {
   const [current, legacy] = [randomUUID(), randomUUID()];
   const number = randomNumber();
-  const created = await invoke(smsOn.createPhoneMethod, { userId: current, token, path: 'authentication/phoneMethods', body: { phoneNumber: number, phoneType: 'mobile' } });
+  const created = await invoke(smsOn.createPhoneMethod, {
+    userId: current,
+    token,
+    path: 'authentication/phoneMethods',
+    body: { phoneNumber: number, phoneType: 'mobile' },
+  });
   expect(created.body.smsSignInState).toBe('ready');
   const old = await legacyMethod(legacy, 'mobile', 'ready', number);
   const report = await run(smsOn, [legacy]);
@@ -256,7 +311,14 @@ test('the printed report has counts only: no phone number, name or user id', asy
   const method = await legacyMethod(userId, 'mobile');
   const report: MigrationReport = await run(smsOn, [userId]);
   const printed = formatReport(report);
-  for (const secret of [phone.number, phone.displayName, 'Adele Vance', method.phoneNumber, claimId(method.phoneNumber), userId]) {
+  for (const secret of [
+    phone.number,
+    phone.displayName,
+    'Adele Vance',
+    method.phoneNumber,
+    claimId(method.phoneNumber),
+    userId,
+  ]) {
     expect(printed).not.toContain(secret);
   }
   expect(printed).toContain('profilePhones: 1 users, 1 items migrated');
@@ -268,7 +330,11 @@ test('npm run migrate -- --dry-run runs from the configuration and writes nothin
   expect(packageJson.scripts.migrate).toBe('tsx scripts/migrate.ts');
   const userId = randomUUID();
   const phone = await legacyPhone(userId);
-  const { stdout } = await promisify(execFile)(join(root, 'node_modules', '.bin', 'tsx'), ['scripts/migrate.ts', '--dry-run'], { cwd: root, env: process.env });
+  const { stdout } = await promisify(execFile)(
+    join(root, 'node_modules', '.bin', 'tsx'),
+    ['scripts/migrate.ts', '--dry-run'],
+    { cwd: root, env: process.env },
+  );
   expect(stdout).toMatch(/^Dry run: nothing was written\.\nprofilePhones: \d+ users, \d+ items to migrate/);
   expect(stdout).not.toContain(phone.number);
   expect(await exists('profilePhones', phone.id, userId)).toBe(true);

@@ -14,7 +14,10 @@ import { ROUTE_PREFIX } from '../../shared/http/graphResponses';
 import type { Operation } from '../../shared/http/operation';
 import { registrationsOf, type Registration } from '../../shared/http/pipeline';
 import { phoneType } from '../../shared/models/itemPhone';
-import { authenticationMethodSignInState, authenticationPhoneType } from '../../shared/models/phoneAuthenticationMethod';
+import {
+  authenticationMethodSignInState,
+  authenticationPhoneType,
+} from '../../shared/models/phoneAuthenticationMethod';
 import { buildOpenApiDocument } from '../../shared/openapi';
 import { OUTPUT_FILE, openApiDrift, renderOpenApiDocument } from '../../scripts/openapi';
 
@@ -64,11 +67,17 @@ const documented = Object.entries(document.paths as Json).flatMap(([path, item])
 function expectedPaths(route: string): Array<{ path: string; main: boolean }> {
   const alternation = /\{\w+:regex\(\^\(([\w|]+)\)\$\)\}/.exec(route);
   if (!alternation) return [{ path: `/${ROUTE_PREFIX}/${route}`, main: true }];
-  return alternation[1]!.split('|').map((word, index) => ({ path: `/${ROUTE_PREFIX}/${route.replace(alternation[0], word)}`, main: index === 0 }));
+  return alternation[1]!
+    .split('|')
+    .map((word, index) => ({ path: `/${ROUTE_PREFIX}/${route.replace(alternation[0], word)}`, main: index === 0 }));
 }
 
 const expectations = registrations.flatMap((registration) =>
-  expectedPaths(registration.route).map((where) => ({ registration, ...where, method: registration.operation.method.toLowerCase() })),
+  expectedPaths(registration.route).map((where) => ({
+    registration,
+    ...where,
+    method: registration.operation.method.toLowerCase(),
+  })),
 );
 
 const at = (path: string, method: string): Json => document.paths[path]?.[method];
@@ -83,7 +92,11 @@ function queryObject(operation: Operation): z.ZodObject | undefined {
 
 /** What zod itself gives for a schema, without the generator's component registry. */
 function zodJsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
-  const { $schema: _dialect, ...body } = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as Json;
+  const { $schema: _dialect, ...body } = z.toJSONSchema(schema, {
+    io,
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+  }) as Json;
   return body;
 }
 
@@ -120,14 +133,49 @@ describe('OpenAPI 3.1 structure', () => {
       if (!ok) found.push(problem);
     };
     const only = (object: Json, allowed: string[], where: string) => {
-      for (const key of Object.keys(object)) check(allowed.includes(key) || key.startsWith('x-'), `${where}: unknown field ${key}`);
+      for (const key of Object.keys(object))
+        check(allowed.includes(key) || key.startsWith('x-'), `${where}: unknown field ${key}`);
     };
-    only(document, ['openapi', 'info', 'jsonSchemaDialect', 'servers', 'paths', 'webhooks', 'components', 'security', 'tags', 'externalDocs'], 'document');
+    only(
+      document,
+      [
+        'openapi',
+        'info',
+        'jsonSchemaDialect',
+        'servers',
+        'paths',
+        'webhooks',
+        'components',
+        'security',
+        'tags',
+        'externalDocs',
+      ],
+      'document',
+    );
     check(/^3\.1\.\d+$/.test(document.openapi), 'openapi is not 3.1.x');
-    check(typeof document.info?.title === 'string' && typeof document.info?.version === 'string', 'info needs title and version');
-    only(document.components, ['schemas', 'responses', 'parameters', 'examples', 'requestBodies', 'headers', 'securitySchemes', 'links', 'callbacks', 'pathItems'], 'components');
+    check(
+      typeof document.info?.title === 'string' && typeof document.info?.version === 'string',
+      'info needs title and version',
+    );
+    only(
+      document.components,
+      [
+        'schemas',
+        'responses',
+        'parameters',
+        'examples',
+        'requestBodies',
+        'headers',
+        'securitySchemes',
+        'links',
+        'callbacks',
+        'pathItems',
+      ],
+      'components',
+    );
     for (const kind of Object.keys(document.components)) {
-      for (const name of Object.keys(document.components[kind])) check(/^[a-zA-Z0-9.\-_]+$/.test(name), `components.${kind}: bad name ${name}`);
+      for (const name of Object.keys(document.components[kind]))
+        check(/^[a-zA-Z0-9.\-_]+$/.test(name), `components.${kind}: bad name ${name}`);
     }
     for (const [path, item] of Object.entries(document.paths as Json)) {
       check(path.startsWith('/'), `${path}: does not start with /`);
@@ -137,38 +185,82 @@ describe('OpenAPI 3.1 structure', () => {
     check(new Set(operationIds).size === operationIds.length, 'operationIds are not unique');
     for (const { path, method, operation } of documented) {
       const where = `${method} ${path}`;
-      only(operation, ['tags', 'summary', 'description', 'externalDocs', 'operationId', 'parameters', 'requestBody', 'responses', 'callbacks', 'deprecated', 'security', 'servers'], where);
+      only(
+        operation,
+        [
+          'tags',
+          'summary',
+          'description',
+          'externalDocs',
+          'operationId',
+          'parameters',
+          'requestBody',
+          'responses',
+          'callbacks',
+          'deprecated',
+          'security',
+          'servers',
+        ],
+        where,
+      );
       const parameters: Json[] = (operation.parameters ?? []).map(resolve);
       const keys = parameters.map((parameter) => `${parameter.in}:${parameter.name}`);
       check(new Set(keys).size === keys.length, `${where}: duplicate parameters`);
       for (const parameter of parameters) {
-        check(['query', 'header', 'path', 'cookie'].includes(parameter.in), `${where}: parameter ${parameter.name} in ${parameter.in}`);
-        check(('schema' in parameter) !== ('content' in parameter), `${where}: parameter ${parameter.name} needs schema or content`);
-        if (parameter.in === 'path') check(parameter.required === true, `${where}: path parameter ${parameter.name} not required`);
+        check(
+          ['query', 'header', 'path', 'cookie'].includes(parameter.in),
+          `${where}: parameter ${parameter.name} in ${parameter.in}`,
+        );
+        check(
+          'schema' in parameter !== 'content' in parameter,
+          `${where}: parameter ${parameter.name} needs schema or content`,
+        );
+        if (parameter.in === 'path')
+          check(parameter.required === true, `${where}: path parameter ${parameter.name} not required`);
       }
       const templated = [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]).sort();
-      const declared = parameters.filter((parameter) => parameter.in === 'path').map((parameter) => parameter.name).sort();
-      check(JSON.stringify(templated) === JSON.stringify(declared), `${where}: path parameters ${declared} for template ${templated}`);
-      if (operation.requestBody) check(Object.keys(resolve(operation.requestBody).content ?? {}).length > 0, `${where}: requestBody without content`);
+      const declared = parameters
+        .filter((parameter) => parameter.in === 'path')
+        .map((parameter) => parameter.name)
+        .sort();
+      check(
+        JSON.stringify(templated) === JSON.stringify(declared),
+        `${where}: path parameters ${declared} for template ${templated}`,
+      );
+      if (operation.requestBody)
+        check(
+          Object.keys(resolve(operation.requestBody).content ?? {}).length > 0,
+          `${where}: requestBody without content`,
+        );
       const responses = Object.entries(operation.responses ?? {});
       check(responses.length > 0, `${where}: no responses`);
       for (const [status, response] of responses) {
         check(/^([1-5](\d\d|XX)|default)$/.test(status), `${where}: response key ${status}`);
-        check(typeof resolve(response as Json).description === 'string', `${where}: response ${status} without description`);
+        check(
+          typeof resolve(response as Json).description === 'string',
+          `${where}: response ${status} without description`,
+        );
       }
       for (const requirement of operation.security ?? []) {
         for (const [scheme, scopes] of Object.entries(requirement as Record<string, string[]>)) {
           const definition = document.components.securitySchemes[scheme];
           check(definition, `${where}: unknown security scheme ${scheme}`);
           const flowScopes = Object.values(definition?.flows ?? {}).flatMap((flow: any) => Object.keys(flow.scopes));
-          for (const scope of scopes) check(flowScopes.includes(scope), `${where}: scope ${scope} is not declared in ${scheme}`);
+          for (const scope of scopes)
+            check(flowScopes.includes(scope), `${where}: scope ${scope} is not declared in ${scheme}`);
         }
       }
     }
     for (const [name, scheme] of Object.entries(document.components.securitySchemes as Json)) {
-      check(['apiKey', 'http', 'mutualTLS', 'oauth2', 'openIdConnect'].includes(scheme.type), `securityScheme ${name}: type`);
+      check(
+        ['apiKey', 'http', 'mutualTLS', 'oauth2', 'openIdConnect'].includes(scheme.type),
+        `securityScheme ${name}: type`,
+      );
       for (const [flowName, flow] of Object.entries(scheme.flows ?? {}) as Array<[string, Json]>) {
-        check(typeof flow.tokenUrl === 'string' || flowName === 'implicit', `securityScheme ${name}.${flowName}: tokenUrl`);
+        check(
+          typeof flow.tokenUrl === 'string' || flowName === 'implicit',
+          `securityScheme ${name}.${flowName}: tokenUrl`,
+        );
         check(flow.scopes && typeof flow.scopes === 'object', `securityScheme ${name}.${flowName}: scopes`);
       }
     }
@@ -185,9 +277,14 @@ describe('OpenAPI 3.1 structure', () => {
       if (!schema || typeof schema !== 'object') return void found.push(`${where}: not a schema`);
       const node = schema as Json;
       for (const type of [node.type ?? []].flat()) check(types.includes(type), `${where}: type ${type}`);
-      if (node.required) check(node.required.every((name: string) => !node.properties || name in node.properties), `${where}: required names an undeclared property`);
+      if (node.required)
+        check(
+          node.required.every((name: string) => !node.properties || name in node.properties),
+          `${where}: required names an undeclared property`,
+        );
       for (const [name, child] of Object.entries(node.properties ?? {})) walkSchema(child, `${where}.${name}`);
-      for (const key of ['anyOf', 'oneOf', 'allOf', 'prefixItems'] as const) (node[key] ?? []).forEach((child: unknown, index: number) => walkSchema(child, `${where}.${key}[${index}]`));
+      for (const key of ['anyOf', 'oneOf', 'allOf', 'prefixItems'] as const)
+        (node[key] ?? []).forEach((child: unknown, index: number) => walkSchema(child, `${where}.${key}[${index}]`));
       if (node.items !== undefined) walkSchema(node.items, `${where}.items`);
     };
     for (const [name, schema] of Object.entries(document.components.schemas as Json)) walkSchema(schema, name);
@@ -206,7 +303,10 @@ describe('registrations', () => {
     expect(documented).toHaveLength(expectations.length);
     for (const expectation of expectations) {
       const operation = at(expectation.path, expectation.method);
-      expect({ where: label(expectation), present: operation !== undefined }).toEqual({ where: label(expectation), present: true });
+      expect({ where: label(expectation), present: operation !== undefined }).toEqual({
+        where: label(expectation),
+        present: true,
+      });
       const { name } = expectation.registration;
       if (expectation.main) expect(operation.operationId).toBe(name);
       else expect(operation.operationId).toMatch(new RegExp(`^${name}\\.\\w+$`));
@@ -219,29 +319,46 @@ describe('registrations', () => {
 
   it('profile phones are served on /users, /user and /me; phone methods on /users and /me', () => {
     const paths = Object.keys(document.paths);
-    expect(paths).toEqual(expect.arrayContaining([`/${ROUTE_PREFIX}/users/{userId}/profile/phones`, `/${ROUTE_PREFIX}/user/{userId}/profile/phones`, `/${ROUTE_PREFIX}/me/profile/phones`]));
-    expect(paths).toEqual(expect.arrayContaining([`/${ROUTE_PREFIX}/users/{userId}/authentication/phoneMethods`, `/${ROUTE_PREFIX}/me/authentication/phoneMethods`]));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        `/${ROUTE_PREFIX}/users/{userId}/profile/phones`,
+        `/${ROUTE_PREFIX}/user/{userId}/profile/phones`,
+        `/${ROUTE_PREFIX}/me/profile/phones`,
+      ]),
+    );
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        `/${ROUTE_PREFIX}/users/{userId}/authentication/phoneMethods`,
+        `/${ROUTE_PREFIX}/me/authentication/phoneMethods`,
+      ]),
+    );
     expect(paths).not.toContain(`/${ROUTE_PREFIX}/user/{userId}/authentication/phoneMethods`);
   });
 
-  it.each(expectations.map((expectation) => [label(expectation), expectation] as const))('%s: path and query parameters', (_label, expectation) => {
-    const { operation: descriptor, me } = expectation.registration;
-    const parameters: Json[] = at(expectation.path, expectation.method).parameters;
-    const path = parameters.filter((parameter) => parameter.in === 'path').map((parameter) => parameter.name);
-    expect(path).toEqual([...(me ? [] : ['userId']), ...[...descriptor.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1])]);
-    for (const parameter of parameters) expect(parameter.description).toEqual(expect.any(String));
-    const query = parameters.filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name);
-    const options = queryObject(descriptor);
-    if (!descriptor.query) return expect(query).toEqual([]);
-    expect(options).toBeDefined();
-    // Every option of the schema is either a parameter or named as not supported; refused ones are not parameters.
-    const description: string = at(expectation.path, expectation.method).description;
-    for (const name of Object.keys(options!.shape)) {
-      const refused = description.includes(name);
-      expect({ name, documented: query.includes(name) !== refused }).toEqual({ name, documented: true });
-    }
-    for (const name of query) expect(options!.shape[name]).toBeDefined();
-  });
+  it.each(expectations.map((expectation) => [label(expectation), expectation] as const))(
+    '%s: path and query parameters',
+    (_label, expectation) => {
+      const { operation: descriptor, me } = expectation.registration;
+      const parameters: Json[] = at(expectation.path, expectation.method).parameters;
+      const path = parameters.filter((parameter) => parameter.in === 'path').map((parameter) => parameter.name);
+      expect(path).toEqual([
+        ...(me ? [] : ['userId']),
+        ...[...descriptor.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]),
+      ]);
+      for (const parameter of parameters) expect(parameter.description).toEqual(expect.any(String));
+      const query = parameters.filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name);
+      const options = queryObject(descriptor);
+      if (!descriptor.query) return expect(query).toEqual([]);
+      expect(options).toBeDefined();
+      // Every option of the schema is either a parameter or named as not supported; refused ones are not parameters.
+      const description: string = at(expectation.path, expectation.method).description;
+      for (const name of Object.keys(options!.shape)) {
+        const refused = description.includes(name);
+        expect({ name, documented: query.includes(name) !== refused }).toEqual({ name, documented: true });
+      }
+      for (const name of query) expect(options!.shape[name]).toBeDefined();
+    },
+  );
 
   it('documents $top, $select, $orderby and $skiptoken where the query schema has them, and lists $filter as not supported', () => {
     const withOptions = expectations.filter(({ registration }) => queryObject(registration.operation));
@@ -251,7 +368,12 @@ describe('registrations', () => {
       const operation = at(expectation.path, expectation.method);
       const byName = Object.fromEntries(operation.parameters.map((parameter: Json) => [parameter.name, parameter]));
       for (const name of ['$top', '$select', '$orderby', '$skiptoken'].filter((option) => keys.includes(option))) {
-        expect(byName[name]).toMatchObject({ in: 'query', required: false, description: expect.stringMatching(/\w{3}/), schema: { type: 'string' } });
+        expect(byName[name]).toMatchObject({
+          in: 'query',
+          required: false,
+          description: expect.stringMatching(/\w{3}/),
+          schema: { type: 'string' },
+        });
       }
       if (keys.includes('$top')) expect(byName.$top.description).toMatch(/from 1 to \d+/);
       if (keys.includes('$filter')) {
@@ -259,50 +381,57 @@ describe('registrations', () => {
         expect(operation.description).toMatch(/Not supported \(400\): .*\$filter/);
       }
     }
-    const lists = expectations.filter(({ registration }) => registration.operation.response.collection && registration.operation.query);
+    const lists = expectations.filter(
+      ({ registration }) => registration.operation.response.collection && registration.operation.query,
+    );
     expect(lists.map(({ registration }) => registration.operation.name)).toContain('listProfilePhones');
   });
 
-  it.each(expectations.map((expectation) => [label(expectation), expectation] as const))('%s: responses', (_label, expectation) => {
-    const descriptor = expectation.registration.operation;
-    const responses: Json = at(expectation.path, expectation.method).responses;
-    const statuses = Object.keys(responses);
-    const success = String(descriptor.response.status);
-    const hasKey = /\{\w+\}/.test(descriptor.path);
-    const hasBody = descriptor.body !== undefined;
-    expect(statuses).toEqual([
-      success,
-      '400',
-      '401',
-      '403',
-      ...(hasKey ? ['404'] : []),
-      ...(hasBody ? ['409', '413', '415'] : []),
-      '429',
-      '500',
-      '503',
-    ]);
-    const ok = responses[success];
-    expect(Object.keys(ok.headers)).toEqual(expect.arrayContaining(['request-id', 'client-request-id']));
-    if (descriptor.response.status === 204) return expect(ok.content).toBeUndefined();
-    if (descriptor.response.status === 201) expect(Object.keys(ok.headers)).toContain('Location');
-    const body = resolve(ok.content['application/json'].schema);
-    expect(Object.keys(body.properties)[0]).toBe('@odata.context');
-    expect(body.required).toContain('@odata.context');
-    if (descriptor.response.collection) {
-      expect(Object.keys(body.properties)).toEqual(['@odata.context', '@odata.nextLink', 'value']);
-      expect(body.required).toEqual(['@odata.context', 'value']);
-      expect(body.properties.value.type).toBe('array');
-    }
-    for (const status of statuses.slice(1)) {
-      const response = resolve(responses[status]);
-      expect(response.description).toMatch(new RegExp(`^${status} `));
-      expect(Object.keys(response.headers)).toEqual(expect.arrayContaining(['request-id', 'client-request-id']));
-      expect(response.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/microsoft.graph.ODataErrors.ODataError' });
-    }
-    expect(Object.keys(resolve(responses['401']).headers)).toContain('WWW-Authenticate');
-    expect(Object.keys(resolve(responses['429']).headers)).toContain('Retry-After');
-    expect(Object.keys(resolve(responses['503']).headers)).toContain('Retry-After');
-  });
+  it.each(expectations.map((expectation) => [label(expectation), expectation] as const))(
+    '%s: responses',
+    (_label, expectation) => {
+      const descriptor = expectation.registration.operation;
+      const responses: Json = at(expectation.path, expectation.method).responses;
+      const statuses = Object.keys(responses);
+      const success = String(descriptor.response.status);
+      const hasKey = /\{\w+\}/.test(descriptor.path);
+      const hasBody = descriptor.body !== undefined;
+      expect(statuses).toEqual([
+        success,
+        '400',
+        '401',
+        '403',
+        ...(hasKey ? ['404'] : []),
+        ...(hasBody ? ['409', '413', '415'] : []),
+        '429',
+        '500',
+        '503',
+      ]);
+      const ok = responses[success];
+      expect(Object.keys(ok.headers)).toEqual(expect.arrayContaining(['request-id', 'client-request-id']));
+      if (descriptor.response.status === 204) return expect(ok.content).toBeUndefined();
+      if (descriptor.response.status === 201) expect(Object.keys(ok.headers)).toContain('Location');
+      const body = resolve(ok.content['application/json'].schema);
+      expect(Object.keys(body.properties)[0]).toBe('@odata.context');
+      expect(body.required).toContain('@odata.context');
+      if (descriptor.response.collection) {
+        expect(Object.keys(body.properties)).toEqual(['@odata.context', '@odata.nextLink', 'value']);
+        expect(body.required).toEqual(['@odata.context', 'value']);
+        expect(body.properties.value.type).toBe('array');
+      }
+      for (const status of statuses.slice(1)) {
+        const response = resolve(responses[status]);
+        expect(response.description).toMatch(new RegExp(`^${status} `));
+        expect(Object.keys(response.headers)).toEqual(expect.arrayContaining(['request-id', 'client-request-id']));
+        expect(response.content['application/json'].schema).toEqual({
+          $ref: '#/components/schemas/microsoft.graph.ODataErrors.ODataError',
+        });
+      }
+      expect(Object.keys(resolve(responses['401']).headers)).toContain('WWW-Authenticate');
+      expect(Object.keys(resolve(responses['429']).headers)).toContain('Retry-After');
+      expect(Object.keys(resolve(responses['503']).headers)).toContain('Retry-After');
+    },
+  );
 
   it('uses one Graph error schema with code, message, details[{code,message,target}] and innerError ids', () => {
     const error = resolve({ $ref: '#/components/schemas/microsoft.graph.ODataErrors.ODataError' }).properties.error;
@@ -313,38 +442,57 @@ describe('registrations', () => {
 });
 
 describe('schemas', () => {
-  it.each(expectations.map((expectation) => [label(expectation), expectation] as const))('%s: the request body is the zod body schema', (_label, expectation) => {
-    const descriptor = expectation.registration.operation;
-    const operation = at(expectation.path, expectation.method);
-    if (!descriptor.body) return expect(operation.requestBody).toBeUndefined();
-    expect(operation.requestBody.required).toBe(true);
-    expect(inline(operation.requestBody.content['application/json'].schema)).toEqual(zodJsonSchema(descriptor.body, 'input'));
-  });
+  it.each(expectations.map((expectation) => [label(expectation), expectation] as const))(
+    '%s: the request body is the zod body schema',
+    (_label, expectation) => {
+      const descriptor = expectation.registration.operation;
+      const operation = at(expectation.path, expectation.method);
+      if (!descriptor.body) return expect(operation.requestBody).toBeUndefined();
+      expect(operation.requestBody.required).toBe(true);
+      expect(inline(operation.requestBody.content['application/json'].schema)).toEqual(
+        zodJsonSchema(descriptor.body, 'input'),
+      );
+    },
+  );
 
-  it.each(expectations.map((expectation) => [label(expectation), expectation] as const))('%s: the success body is the zod resource schema', (_label, expectation) => {
-    const { response } = expectation.registration.operation;
-    if (!response.schema) return;
-    const content = inline(at(expectation.path, expectation.method).responses[String(response.status)].content['application/json'].schema) as Json;
-    const resource = zodJsonSchema(response.schema, 'output');
-    const entity = response.collection ? (content.properties.value.items as Json) : content;
-    const { '@odata.context': context, ...properties } = entity.properties;
-    expect(properties).toEqual(resource.properties);
-    if (response.collection) {
-      expect(context).toBeUndefined();
-      const selectable = at(expectation.path, expectation.method).parameters.some((parameter: Json) => parameter.name === '$select');
-      // With `$select` an item carries only the selected properties.
-      expect(entity.required ?? []).toEqual(selectable ? [] : resource.required);
-    } else {
-      expect(context).toMatchObject({ type: 'string' });
-      expect(entity.required).toEqual(['@odata.context', ...resource.required]);
-    }
-  });
+  it.each(expectations.map((expectation) => [label(expectation), expectation] as const))(
+    '%s: the success body is the zod resource schema',
+    (_label, expectation) => {
+      const { response } = expectation.registration.operation;
+      if (!response.schema) return;
+      const content = inline(
+        at(expectation.path, expectation.method).responses[String(response.status)].content['application/json'].schema,
+      ) as Json;
+      const resource = zodJsonSchema(response.schema, 'output');
+      const entity = response.collection ? (content.properties.value.items as Json) : content;
+      const { '@odata.context': context, ...properties } = entity.properties;
+      expect(properties).toEqual(resource.properties);
+      if (response.collection) {
+        expect(context).toBeUndefined();
+        const selectable = at(expectation.path, expectation.method).parameters.some(
+          (parameter: Json) => parameter.name === '$select',
+        );
+        // With `$select` an item carries only the selected properties.
+        expect(entity.required ?? []).toEqual(selectable ? [] : resource.required);
+      } else {
+        expect(context).toMatchObject({ type: 'string' });
+        expect(entity.required).toEqual(['@odata.context', ...resource.required]);
+      }
+    },
+  );
 
   it('lists the enum values of the models', () => {
-    const enumValues = (property: Json): string[] => (property.anyOf ?? [property]).flatMap((branch: Json) => resolve(branch).enum ?? []);
-    const body = (name: string) => resolve(at(`/${ROUTE_PREFIX}/users/{userId}/${operations.find((o) => o.name === name)!.path}`, 'post').requestBody.content['application/json'].schema);
+    const enumValues = (property: Json): string[] =>
+      (property.anyOf ?? [property]).flatMap((branch: Json) => resolve(branch).enum ?? []);
+    const body = (name: string) =>
+      resolve(
+        at(`/${ROUTE_PREFIX}/users/{userId}/${operations.find((o) => o.name === name)!.path}`, 'post').requestBody
+          .content['application/json'].schema,
+      );
     expect(enumValues(body('createPhoneMethod').properties.phoneType)).toEqual(authenticationPhoneType.options);
-    expect(enumValues(body('createPhoneMethod').properties.smsSignInState)).toEqual(authenticationMethodSignInState.options);
+    expect(enumValues(body('createPhoneMethod').properties.smsSignInState)).toEqual(
+      authenticationMethodSignInState.options,
+    );
     expect(enumValues(body('createProfilePhone').properties.type)).toEqual(phoneType.options);
   });
 
@@ -361,30 +509,35 @@ describe('schemas', () => {
 describe('security', () => {
   /** What the permission row lets through on a registration: on /me only the self rule can apply. */
   function accepted(row: PermissionRow, me: boolean): string[] {
-    const scopes = me ? [...(row.self?.scopes ?? [])] : [...(row.self?.scopes ?? []), ...row.others.scopes, ...(row.application ?? [])];
+    const scopes = me
+      ? [...(row.self?.scopes ?? [])]
+      : [...(row.self?.scopes ?? []), ...row.others.scopes, ...(row.application ?? [])];
     return [...new Set(scopes)].sort();
   }
 
-  it.each(expectations.map((expectation) => [label(expectation), expectation] as const))('%s: one requirement per accepted scope or role', (_label, expectation) => {
-    const { operation: descriptor, me } = expectation.registration;
-    const row: PermissionRow = PERMISSIONS[descriptor.permission];
-    const operation = at(expectation.path, expectation.method);
-    const security: Json[] = operation.security;
-    for (const requirement of security) expect(Object.keys(requirement)).toEqual(['azureAdJwt']);
-    const scopes = accepted(row, me);
-    if (scopes.length === 0) {
-      expect(security).toEqual([{ azureAdJwt: [] }]);
-      expect(operation.description).toMatch(/cannot perform this operation on their own account/);
-      return;
-    }
-    for (const requirement of security) expect(requirement.azureAdJwt).toHaveLength(1);
-    expect(security.map((requirement) => requirement.azureAdJwt[0]).sort()).toEqual(scopes);
-    if (!me && row.others.directoryRoles) {
-      for (const role of row.others.directoryRoles) expect(operation.description).toContain(role);
-    }
-    if (!me && !row.self) expect(operation.description).toMatch(/cannot perform this operation on their own account/);
-    if (!me && !row.application) expect(operation.description).toMatch(/Application-only tokens are not supported/);
-  });
+  it.each(expectations.map((expectation) => [label(expectation), expectation] as const))(
+    '%s: one requirement per accepted scope or role',
+    (_label, expectation) => {
+      const { operation: descriptor, me } = expectation.registration;
+      const row: PermissionRow = PERMISSIONS[descriptor.permission];
+      const operation = at(expectation.path, expectation.method);
+      const security: Json[] = operation.security;
+      for (const requirement of security) expect(Object.keys(requirement)).toEqual(['azureAdJwt']);
+      const scopes = accepted(row, me);
+      if (scopes.length === 0) {
+        expect(security).toEqual([{ azureAdJwt: [] }]);
+        expect(operation.description).toMatch(/cannot perform this operation on their own account/);
+        return;
+      }
+      for (const requirement of security) expect(requirement.azureAdJwt).toHaveLength(1);
+      expect(security.map((requirement) => requirement.azureAdJwt[0]).sort()).toEqual(scopes);
+      if (!me && row.others.directoryRoles) {
+        for (const role of row.others.directoryRoles) expect(operation.description).toContain(role);
+      }
+      if (!me && !row.self) expect(operation.description).toMatch(/cannot perform this operation on their own account/);
+      if (!me && !row.application) expect(operation.description).toMatch(/Application-only tokens are not supported/);
+    },
+  );
 
   it('declares exactly the scopes and roles the operations accept', () => {
     const flows = document.components.securitySchemes.azureAdJwt.flows;

@@ -35,7 +35,12 @@ function expandGlob(root, pattern) {
       if (fs.existsSync(next)) walk(next, index + 1);
       return;
     }
-    const regex = new RegExp(`^${segment.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+    const regex = new RegExp(
+      `^${segment
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]')}$`,
+    );
     for (const entry of readDir(dir)) if (regex.test(entry.name)) walk(path.join(dir, entry.name), index + 1);
   }
 }
@@ -55,7 +60,11 @@ function main(appRoot) {
   if (files.length === 0) throw new Error(`package.json "main" (${entryPoint}) matches no file: build first`);
   for (const file of files) require(file);
   const core = require('@azure/functions-core');
-  const report = { entryPoint, files: files.map((file) => path.relative(appRoot, file).split(path.sep).join('/')), ...core.recorded() };
+  const report = {
+    entryPoint,
+    files: files.map((file) => path.relative(appRoot, file).split(path.sep).join('/')),
+    ...core.recorded(),
+  };
   process.stdout.write(`${MARKER}${JSON.stringify(report)}\n`);
 }
 

@@ -26,8 +26,10 @@ beforeAll(() => {
 }, 240_000);
 
 const byName = (name: string) => registered.functions.find((fn) => fn.name === name);
-const triggerOf = (name: string) => Object.values(byName(name)?.bindings ?? {}).find((binding) => binding.direction === 'in');
-const outputsOf = (name: string) => Object.values(byName(name)?.bindings ?? {}).filter((binding) => binding.direction === 'out');
+const triggerOf = (name: string) =>
+  Object.values(byName(name)?.bindings ?? {}).find((binding) => binding.direction === 'in');
+const outputsOf = (name: string) =>
+  Object.values(byName(name)?.bindings ?? {}).filter((binding) => binding.direction === 'out');
 
 describe('loading package.json main like the Functions worker', () => {
   it('finds built files and leaves @azure/functions out of test mode', () => {
@@ -38,13 +40,18 @@ describe('loading package.json main like the Functions worker', () => {
   const expected = registrationsOf(operations);
 
   it('registers exactly one function per operation and route (users/{userId} and me), named as the descriptors say', () => {
-    expect(registered.functions.map((fn) => fn.name).sort()).toEqual(expected.map((registration) => registration.name).sort());
+    expect(registered.functions.map((fn) => fn.name).sort()).toEqual(
+      expected.map((registration) => registration.name).sort(),
+    );
     expect(expected.length).toBe(2 * operations.length);
   });
 
   it('each is an anonymous httpTrigger for exactly its method and route, with an http output', () => {
     for (const { name, route, operation } of expected) {
-      expect([name, triggerOf(name)]).toEqual([name, expect.objectContaining({ type: 'httpTrigger', direction: 'in', authLevel: 'anonymous', route })]);
+      expect([name, triggerOf(name)]).toEqual([
+        name,
+        expect.objectContaining({ type: 'httpTrigger', direction: 'in', authLevel: 'anonymous', route }),
+      ]);
       expect([name, triggerOf(name)?.methods]).toEqual([name, [operation.method]]);
       expect(outputsOf(name)).toEqual([expect.objectContaining({ type: 'http', direction: 'out' })]);
     }

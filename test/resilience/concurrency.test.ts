@@ -20,13 +20,17 @@ const summary: string[] = [];
 
 afterAll(() => console.log(`concurrency: ${summary.join('; ')}`));
 
-
 test('50 simultaneous creates of the same phone type for one user: exactly one 201, 49 409, one document', async () => {
   const userId = randomUUID();
   const tokens = await Promise.all(Array.from({ length: 50 }, () => userToken()));
   const results = await Promise.all(
     tokens.map((token, index) =>
-      invoke(createPhoneMethod, { userId, token, body: { phoneNumber: `+1 20655501${String(index).padStart(2, '0')}`, phoneType: 'mobile' }, path: METHODS }),
+      invoke(createPhoneMethod, {
+        userId,
+        token,
+        body: { phoneNumber: `+1 20655501${String(index).padStart(2, '0')}`, phoneType: 'mobile' },
+        path: METHODS,
+      }),
     ),
   );
   const statuses = countBy(results.map((result) => result.status));
@@ -36,7 +40,11 @@ test('50 simultaneous creates of the same phone type for one user: exactly one 2
   const winner = results.find((result) => result.status === 201)!;
   const stored = await storedItems('phoneMethods', userId);
   expect(stored).toHaveLength(1);
-  expect(stored[0]).toMatchObject({ id: MOBILE_ID, phoneNumber: winner.body.phoneNumber, createdDateTime: winner.body.createdDateTime });
+  expect(stored[0]).toMatchObject({
+    id: MOBILE_ID,
+    phoneNumber: winner.body.phoneNumber,
+    createdDateTime: winner.body.createdDateTime,
+  });
 });
 
 test('300 simultaneous profile phones over 30 users: all stored, none lost or duplicated', async () => {
@@ -47,14 +55,23 @@ test('300 simultaneous profile phones over 30 users: all stored, none lost or du
     }),
   );
   const calls = users.flatMap((user) =>
-    Array.from({ length: 10 }, (_, index) => ({ user, body: { number: `+1 425 555 01${String(index).padStart(2, '0')}`, type: 'mobile' } })),
+    Array.from({ length: 10 }, (_, index) => ({
+      user,
+      body: { number: `+1 425 555 01${String(index).padStart(2, '0')}`, type: 'mobile' },
+    })),
   );
-  const results = await Promise.all(calls.map(({ user, body }) => invoke(createProfilePhone, { userId: user.oid, token: user.token, body, path: PHONES })));
+  const results = await Promise.all(
+    calls.map(({ user, body }) =>
+      invoke(createProfilePhone, { userId: user.oid, token: user.token, body, path: PHONES }),
+    ),
+  );
   expect(countBy(results.map((result) => result.status))).toEqual({ 201: 300 });
 
   let documents = 0;
   for (const user of users) {
-    const answered = results.filter((_, index) => calls[index]!.user === user).map((result) => result.body.id as string);
+    const answered = results
+      .filter((_, index) => calls[index]!.user === user)
+      .map((result) => result.body.id as string);
     const stored = (await storedItems('profilePhones', user.oid)).map((document) => document.id as string);
     documents += stored.length;
     expect(new Set(answered).size).toBe(10);

@@ -22,7 +22,10 @@ beforeEach(async () => {
 afterEach(() => fx.close());
 
 /** Authenticates a fresh token, or `token` when given (which may then come from the cache). */
-async function call(options: Parameters<AuthFixture['sign']>[0] = {}, token?: string): Promise<{ status: number; retryAfter?: string }> {
+async function call(
+  options: Parameters<AuthFixture['sign']>[0] = {},
+  token?: string,
+): Promise<{ status: number; retryAfter?: string }> {
   requests += 1;
   const attempt = fx.authenticate(token ?? (await fx.sign(options)));
   try {

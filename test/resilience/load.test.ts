@@ -17,7 +17,6 @@ const summary: string[] = [];
 
 afterAll(() => console.log(`load: ${summary.join('; ')}`));
 
-
 describe('sustained load over HTTP (the local server)', () => {
   let server: LocalServer;
   beforeAll(async () => {
@@ -39,9 +38,18 @@ describe('sustained load over HTTP (the local server)', () => {
     const request = (index: number): [string, RequestInit] => {
       const user = users[index % users.length]!;
       const kind = Math.floor(index / users.length) % 10; // every user gets every kind of request
-      if (kind < 6) return [`${server.baseUrl}/users/${user.oid}/${PHONES}`, post(user.self, { number: `555 01${index % 100}` })];
-      if (kind < 8) return [`${server.baseUrl}/users/${user.oid}/${METHODS}`, post(admin, { phoneNumber: '+1 2065550100', phoneType: kind === 6 ? 'mobile' : 'office' })];
-      if (kind === 8) return [`${server.baseUrl}/users/${user.oid}/${PHONES}`, post(user.self, { number: 'String', type: 'unknownFutureValue' })];
+      if (kind < 6)
+        return [`${server.baseUrl}/users/${user.oid}/${PHONES}`, post(user.self, { number: `555 01${index % 100}` })];
+      if (kind < 8)
+        return [
+          `${server.baseUrl}/users/${user.oid}/${METHODS}`,
+          post(admin, { phoneNumber: '+1 2065550100', phoneType: kind === 6 ? 'mobile' : 'office' }),
+        ];
+      if (kind === 8)
+        return [
+          `${server.baseUrl}/users/${user.oid}/${PHONES}`,
+          post(user.self, { number: 'String', type: 'unknownFutureValue' }),
+        ];
       return [`${server.baseUrl}/users/${user.oid}/${PHONES}`, post(undefined, { number: '555 0100' })];
     };
 
@@ -60,7 +68,9 @@ describe('sustained load over HTTP (the local server)', () => {
     );
     const seconds = (performance.now() - started) / 1000;
     const counts = countBy(statuses);
-    summary.push(`sustained ${statuses.length} requests in ${seconds.toFixed(1)} s (${Math.round(statuses.length / seconds)}/s) -> ${JSON.stringify(counts)}`);
+    summary.push(
+      `sustained ${statuses.length} requests in ${seconds.toFixed(1)} s (${Math.round(statuses.length / seconds)}/s) -> ${JSON.stringify(counts)}`,
+    );
 
     expect(statuses).toHaveLength(TOTAL);
     expect(statuses.filter((status) => status >= 500)).toEqual([]);

@@ -44,7 +44,13 @@ describe('races', () => {
     for (let round = 0; round < ROUNDS; round += 1) {
       const api = round % 2 === 0 ? off : on;
       const users = Array.from({ length: USERS }, () => randomUUID());
-      await Promise.all(users.map(async (userId) => expect((await api.create(userId, { token, body: { phoneNumber: randomNumber(), phoneType: 'mobile' } })).status).toBe(201)));
+      await Promise.all(
+        users.map(async (userId) =>
+          expect(
+            (await api.create(userId, { token, body: { phoneNumber: randomNumber(), phoneType: 'mobile' } })).status,
+          ).toBe(201),
+        ),
+      );
       const results = await Promise.all(
         users.map(async (userId) => {
           const [alternate, removed] = await Promise.all([
@@ -60,7 +66,9 @@ describe('races', () => {
         expect([`${alternate}/${removed}`]).toContainEqual(expect.stringMatching(/^(201\/400|400\/204)$/));
         const stored = await storedMethods(userId);
         checkUserInvariants(userId, stored);
-        expect(stored.map((method) => method.id).sort()).toEqual(alternate === 201 ? [ALTERNATE_MOBILE_ID, MOBILE_ID].sort() : []);
+        expect(stored.map((method) => method.id).sort()).toEqual(
+          alternate === 201 ? [ALTERNATE_MOBILE_ID, MOBILE_ID].sort() : [],
+        );
       }
     }
     expect(outcomes).toHaveLength(USERS * ROUNDS);
@@ -73,10 +81,15 @@ describe('races', () => {
       await Promise.all(
         users.map(async (userId) => {
           const types = ['mobile', 'alternateMobile', 'office', 'mobile', 'alternateMobile', 'office'];
-          const results = await Promise.all(types.map((phoneType) => api.create(userId, { token, body: { phoneNumber: randomNumber(), phoneType } })));
+          const results = await Promise.all(
+            types.map((phoneType) => api.create(userId, { token, body: { phoneNumber: randomNumber(), phoneType } })),
+          );
           const stored = await storedMethods(userId);
           checkUserInvariants(userId, stored);
-          const createdTypes = results.filter((result) => result.status === 201).map((result) => result.body.phoneType).sort();
+          const createdTypes = results
+            .filter((result) => result.status === 201)
+            .map((result) => result.body.phoneType)
+            .sort();
           expect(stored.map((method) => method.phoneType).sort()).toEqual(createdTypes);
           expect(createdTypes.filter((type) => type === 'mobile')).toHaveLength(1);
           expect(createdTypes.filter((type) => type === 'office')).toHaveLength(1);
@@ -90,9 +103,14 @@ describe('races', () => {
     for (let round = 0; round < ROUNDS * 2; round += 1) {
       const number = randomNumber();
       const users = Array.from({ length: 10 }, () => randomUUID());
-      const results = await Promise.all(users.map((userId) => on.create(userId, { token, body: { phoneNumber: number, phoneType: 'mobile' } })));
+      const results = await Promise.all(
+        users.map((userId) => on.create(userId, { token, body: { phoneNumber: number, phoneType: 'mobile' } })),
+      );
       expect(statusesOf(results).every((status) => status === 201)).toBe(true);
-      expect(countBy(results.map((result) => result.body.smsSignInState))).toEqual({ ready: 1, phoneNumberNotUnique: 9 });
+      expect(countBy(results.map((result) => result.body.smsSignInState))).toEqual({
+        ready: 1,
+        phoneNumberNotUnique: 9,
+      });
       const ready = await checkNumberInvariants(users, number);
       expect(ready).toHaveLength(1);
       expect((await storedClaim(number))!.ownerUserId).toBe(ready[0]);
@@ -104,7 +122,13 @@ describe('races', () => {
       const number = randomNumber();
       const users = Array.from({ length: 10 }, () => randomUUID());
       // Created with the policy off: stored notEnabled, nothing claimed.
-      await Promise.all(users.map(async (userId) => expect((await off.create(userId, { token, body: { phoneNumber: number, phoneType: 'mobile' } })).status).toBe(201)));
+      await Promise.all(
+        users.map(async (userId) =>
+          expect((await off.create(userId, { token, body: { phoneNumber: number, phoneType: 'mobile' } })).status).toBe(
+            201,
+          ),
+        ),
+      );
       const results = await Promise.all(users.map((userId) => on.enable(userId, MOBILE_ID, { token })));
       expect(countBy(statusesOf(results))).toEqual({ 204: 1, 400: 9 });
       const ready = await checkNumberInvariants(users, number);
@@ -116,14 +140,22 @@ describe('races', () => {
   test('enable, disable, number changes and deletes racing over one number from 8 users: at most one ready, and it owns the claim', async () => {
     const number = randomNumber();
     const users = Array.from({ length: 8 }, () => randomUUID());
-    await Promise.all(users.map((userId) => on.create(userId, { token, body: { phoneNumber: number, phoneType: 'mobile' } })));
+    await Promise.all(
+      users.map((userId) => on.create(userId, { token, body: { phoneNumber: number, phoneType: 'mobile' } })),
+    );
     for (let round = 0; round < ROUNDS * 2; round += 1) {
       await Promise.all(
         users.flatMap((userId, index) => [
           on.enable(userId, MOBILE_ID, { token }),
           index % 3 === round % 3 ? on.disable(userId, MOBILE_ID, { token }) : on.enable(userId, MOBILE_ID, { token }),
-          index % 4 === round % 4 ? on.update(userId, MOBILE_ID, { token, body: { phoneNumber: round % 2 ? number : randomNumber() } }) : on.get(userId, MOBILE_ID, { token }),
-          index === round ? on.remove(userId, MOBILE_ID, { token }).then(() => on.create(userId, { token, body: { phoneNumber: number, phoneType: 'mobile' } })) : on.list(userId, { token }),
+          index % 4 === round % 4
+            ? on.update(userId, MOBILE_ID, { token, body: { phoneNumber: round % 2 ? number : randomNumber() } })
+            : on.get(userId, MOBILE_ID, { token }),
+          index === round
+            ? on
+                .remove(userId, MOBILE_ID, { token })
+                .then(() => on.create(userId, { token, body: { phoneNumber: number, phoneType: 'mobile' } }))
+            : on.list(userId, { token }),
         ]),
       );
       const ready = await checkNumberInvariants(users, number);
@@ -191,8 +223,13 @@ describe('storage faults', () => {
       const held = await rig.methodsProxy.nextHeld();
       rig.methodsProxy.mode = { kind: 'pass' };
       // The user document now exists (the create landed); a second request adds to it meanwhile.
-      expect((await off.create(userId, { token, body: { phoneNumber: randomNumber(), phoneType: 'mobile' } })).status).toBe(201);
-      expect((await off.create(userId, { token, body: { phoneNumber: randomNumber(), phoneType: 'alternateMobile' } })).status).toBe(201);
+      expect(
+        (await off.create(userId, { token, body: { phoneNumber: randomNumber(), phoneType: 'mobile' } })).status,
+      ).toBe(201);
+      expect(
+        (await off.create(userId, { token, body: { phoneNumber: randomNumber(), phoneType: 'alternateMobile' } }))
+          .status,
+      ).toBe(201);
       held.release(outcome);
       expect((await first).status).toBe(201);
       const stored = await storedMethods(userId);
@@ -207,7 +244,9 @@ describe('storage faults', () => {
     const first = rig.api.create(userId, { token, body: { phoneNumber: randomNumber(), phoneType: 'mobile' } });
     const held = await rig.methodsProxy.nextHeld();
     rig.methodsProxy.mode = { kind: 'pass' };
-    expect((await off.create(userId, { token, body: { phoneNumber: randomNumber(), phoneType: 'alternateMobile' } })).status).toBe(201);
+    expect(
+      (await off.create(userId, { token, body: { phoneNumber: randomNumber(), phoneType: 'alternateMobile' } })).status,
+    ).toBe(201);
     // Not released: the first request's storage deadline ends the wait, then it reads whether it landed.
     const result = await first;
     held.release('drop');
@@ -259,7 +298,9 @@ describe('storage faults', () => {
     expect((await pending).status).toBe(503);
     expect(await storedMethods(userId)).toEqual([]);
     expect(await storedClaim(number)).toBeUndefined();
-    expect((await on.create(other, { token, body: { phoneNumber: number, phoneType: 'mobile' } })).body.smsSignInState).toBe('ready');
+    expect(
+      (await on.create(other, { token, body: { phoneNumber: number, phoneType: 'mobile' } })).body.smsSignInState,
+    ).toBe('ready');
   });
 
   test('user-document write answer lost after the claim: settled by reading back, 201 ready, claim kept without holders', async () => {
@@ -287,7 +328,9 @@ describe('storage faults', () => {
     expect((await storedClaim(number))!.ownerUserId).toBe(userId);
 
     // Within the lease the abandoned holder still counts: the number is not unique.
-    expect((await on.create(other, { token, body: { phoneNumber: number, phoneType: 'mobile' } })).body.smsSignInState).toBe('phoneNumberNotUnique');
+    expect(
+      (await on.create(other, { token, body: { phoneNumber: number, phoneType: 'mobile' } })).body.smsSignInState,
+    ).toBe('phoneNumberNotUnique');
     const later = aLeaseLater();
     try {
       expect((await later.api.enable(other, MOBILE_ID, { token })).status).toBe(204);

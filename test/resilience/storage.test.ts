@@ -44,7 +44,11 @@ const FAULTS: Fault[] = [
   { name: 'storage answering 503', expected: 503, apply: setMode({ kind: 'status', status: 503 }) },
   // The write lands but its answer is lost: the service reads back whether its write id landed, and
   // since it did, the request succeeds with exactly what was stored.
-  { name: 'the write landing with its answer lost', expected: 201, apply: setMode({ kind: 'loseResponse', methods: ['POST', 'PUT'] }) },
+  {
+    name: 'the write landing with its answer lost',
+    expected: 201,
+    apply: setMode({ kind: 'loseResponse', methods: ['POST', 'PUT'] }),
+  },
 ];
 
 interface Operation {
@@ -79,9 +83,12 @@ const OPERATIONS: Operation[] = [
     name: 'alternateMobile phone method (read, then create)',
     container: 'phoneMethods',
     prepare: async (service, userId) => {
-      expect((await adminCall(service, userId, { phoneNumber: '+1 2065550100', phoneType: 'mobile' })).status).toBe(201);
+      expect((await adminCall(service, userId, { phoneNumber: '+1 2065550100', phoneType: 'mobile' })).status).toBe(
+        201,
+      );
     },
-    call: (service, userId) => adminCall(service, userId, { phoneNumber: '+44 7700900123', phoneType: 'alternateMobile' }),
+    call: (service, userId) =>
+      adminCall(service, userId, { phoneNumber: '+44 7700900123', phoneType: 'alternateMobile' }),
     written: (documents) => documents.filter((document) => document.phoneType === 'alternateMobile'),
     comparable: withoutSignInState,
     schema: phoneAuthenticationMethodResource,

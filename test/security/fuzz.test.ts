@@ -46,16 +46,33 @@ const rejectedUsers = new Set<string>();
 const nastyString = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.string({ unit: fc.constantFrom('\u202e', '\u200b', '\u0000', '\u001b', '\ud800', '\ufeff', '\u2028', '+', '1', ' ', 'x'), maxLength: 30 }),
-  fc.constantFrom('', ' ', 'String', 'Double', 'x'.repeat(15_000), '１２３４５６', '+1 206\u0000555 0100', '\u202e0010 555 602 1+'),
+  fc.string({
+    unit: fc.constantFrom('\u202e', '\u200b', '\u0000', '\u001b', '\ud800', '\ufeff', '\u2028', '+', '1', ' ', 'x'),
+    maxLength: 30,
+  }),
+  fc.constantFrom(
+    '',
+    ' ',
+    'String',
+    'Double',
+    'x'.repeat(15_000),
+    '１２３４５６',
+    '+1 206\u0000555 0100',
+    '\u202e0010 555 602 1+',
+  ),
 );
 
 const anyJson = fc.jsonValue({ maxDepth: 3 });
 
 /** Undeclared keys, prototype-pollution keys included, at any level. */
-const extraKeys = fc.dictionary(fc.oneof(fc.constantFrom(...PROTOTYPE_KEYS), fc.string({ minLength: 1, maxLength: 12 })), anyJson, { maxKeys: 2 });
+const extraKeys = fc.dictionary(
+  fc.oneof(fc.constantFrom(...PROTOTYPE_KEYS), fc.string({ minLength: 1, maxLength: 12 })),
+  anyJson,
+  { maxKeys: 2 },
+);
 
-const maybe = <T>(value: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary: value }, { weight: 1, arbitrary: anyJson });
+const maybe = <T>(value: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 3, arbitrary: value }, { weight: 1, arbitrary: anyJson });
 
 const validPhoneNumber = fc.oneof(
   fc.constantFrom('+1 2065550100', '+12065550100', '+44 7700900123', '+1 2065550100x123', '+49 301234567'),
@@ -71,7 +88,9 @@ const phoneMethodBody = fc
         id: maybe(fc.uuid()),
         smsSignInState: maybe(fc.constantFrom('ready', 'notSupported', 'unknownFutureValue')),
         createdDateTime: maybe(fc.constantFrom('2024-01-01T00:00:00Z', 'yesterday')),
-        '@odata.type': maybe(fc.constantFrom('#microsoft.graph.phoneAuthenticationMethod', '#microsoft.graph.itemPhone')),
+        '@odata.type': maybe(
+          fc.constantFrom('#microsoft.graph.phoneAuthenticationMethod', '#microsoft.graph.itemPhone'),
+        ),
       },
       { requiredKeys: [] },
     ),
@@ -81,10 +100,15 @@ const phoneMethodBody = fc
 
 const inference = fc.oneof(
   fc.constant(null),
-  fc.tuple(
-    fc.record({ confidenceScore: maybe(fc.double({ min: -1, max: 2 })), userHasVerifiedAccuracy: maybe(fc.boolean()) }, { requiredKeys: [] }),
-    fc.oneof({ weight: 3, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: extraKeys }),
-  ).map(([declared, extra]) => ({ ...extra, ...declared })),
+  fc
+    .tuple(
+      fc.record(
+        { confidenceScore: maybe(fc.double({ min: -1, max: 2 })), userHasVerifiedAccuracy: maybe(fc.boolean()) },
+        { requiredKeys: [] },
+      ),
+      fc.oneof({ weight: 3, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: extraKeys }),
+    )
+    .map(([declared, extra]) => ({ ...extra, ...declared })),
 );
 
 const itemPhoneBody = fc
@@ -94,10 +118,14 @@ const itemPhoneBody = fc
         number: maybe(fc.oneof(fc.constantFrom('+1 425 555 0100', '555-0100 ext. 7'), nastyString)),
         type: maybe(fc.constantFrom('home', 'business', 'mobile', 'homeFax', 'unknownFutureValue', 'Mobile')),
         displayName: maybe(nastyString),
-        allowedAudiences: maybe(fc.constantFrom('me', 'me,family', 'organization, everyone', 'unknownFutureValue', 'String')),
+        allowedAudiences: maybe(
+          fc.constantFrom('me', 'me,family', 'organization, everyone', 'unknownFutureValue', 'String'),
+        ),
         inference: maybe(inference),
         createdBy: maybe(fc.constantFrom({ user: { id: 'x' } }, { user: { id: 'x', __proto__: { admin: true } } })),
-        '@odata.type': maybe(fc.constantFrom('#microsoft.graph.itemPhone', 'microsoft.graph.phoneAuthenticationMethod')),
+        '@odata.type': maybe(
+          fc.constantFrom('#microsoft.graph.itemPhone', 'microsoft.graph.phoneAuthenticationMethod'),
+        ),
       },
       { requiredKeys: [] },
     ),
@@ -109,7 +137,10 @@ const itemPhoneBody = fc
 type Mangling = 'none' | 'truncated' | 'contentType' | 'oversize' | 'deepNesting' | 'notAnObject';
 const mangling = fc.oneof(
   { weight: 12, arbitrary: fc.constant<Mangling>('none') },
-  { weight: 1, arbitrary: fc.constantFrom<Mangling>('truncated', 'contentType', 'oversize', 'deepNesting', 'notAnObject') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<Mangling>('truncated', 'contentType', 'oversize', 'deepNesting', 'notAnObject'),
+  },
 );
 
 interface Encoded {
@@ -127,13 +158,23 @@ function encode(body: object, how: Mangling, bias: number): Encoded {
     case 'truncated':
       return { raw: json.slice(0, Math.max(0, Math.floor(json.length * bias) - 1)), headers: {}, expected: 400 };
     case 'contentType':
-      return { raw: json, headers: { 'content-type': ['text/plain', 'application/xml', 'application/jsonx', ''][Math.floor(bias * 4)]! }, expected: 415 };
+      return {
+        raw: json,
+        headers: { 'content-type': ['text/plain', 'application/xml', 'application/jsonx', ''][Math.floor(bias * 4)]! },
+        expected: 415,
+      };
     case 'oversize':
-      return { raw: JSON.stringify({ ...(body as object), pad: 'x'.repeat(getConfig().maxBodyBytes) }), headers: {}, expected: 413 };
+      return {
+        raw: JSON.stringify({ ...(body as object), pad: 'x'.repeat(getConfig().maxBodyBytes) }),
+        headers: {},
+        expected: 413,
+      };
     case 'deepNesting': {
       const depth = 1_000 + Math.floor(bias * 20_000);
       const raw = `{"number":${'['.repeat(depth)}${']'.repeat(depth)}}`;
-      return raw.length <= getConfig().maxBodyBytes ? { raw, headers: {}, expected: 400, sent: { number: [] } } : { raw, headers: {}, expected: 413 };
+      return raw.length <= getConfig().maxBodyBytes
+        ? { raw, headers: {}, expected: 400, sent: { number: [] } }
+        : { raw, headers: {}, expected: 413 };
     }
     case 'notAnObject':
       return { raw: JSON.stringify([body]), headers: {}, expected: 400 };
@@ -192,7 +233,19 @@ beforeAll(async () => {
       name: 'profilePhones',
       handler: createProfilePhone,
       path: 'profile/phones',
-      declared: ['@odata.type', 'id', 'createdDateTime', 'createdBy', 'lastModifiedDateTime', 'lastModifiedBy', 'allowedAudiences', 'inference', 'displayName', 'type', 'number'],
+      declared: [
+        '@odata.type',
+        'id',
+        'createdDateTime',
+        'createdBy',
+        'lastModifiedDateTime',
+        'lastModifiedBy',
+        'allowedAudiences',
+        'inference',
+        'displayName',
+        'type',
+        'number',
+      ],
       required: ['number'],
       resource: itemPhoneResource,
       token: await userToken({ scp: 'User.ReadWrite.All', wids: [] }),
@@ -205,7 +258,10 @@ afterAll(async () => {
   const written = new Set<string>();
   for (const container of ['phoneMethods', 'profilePhones'] as const) {
     const { resources } = await testContainer(container)
-      .items.query<string>({ query: 'SELECT VALUE c.userId FROM c WHERE STARTSWITH(c.userId, @prefix)', parameters: [{ name: '@prefix', value: RUN_PREFIX }] })
+      .items.query<string>({
+        query: 'SELECT VALUE c.userId FROM c WHERE STARTSWITH(c.userId, @prefix)',
+        parameters: [{ name: '@prefix', value: RUN_PREFIX }],
+      })
       .fetchAll();
     resources.forEach((userId) => written.add(userId));
   }
@@ -228,7 +284,13 @@ describe.each(['phoneMethods', 'profilePhones'] as const)('%s', (name) => {
       fc.asyncProperty(body, mangling, fc.double({ min: 0, max: 0.999, noNaN: true }), async (value, how, bias) => {
         const userId = runUserId();
         const { raw, headers, expected, sent } = encode(value, how, bias);
-        const result = await invoke(endpoint().handler, { userId, token: endpoint().token, rawBody: raw, headers, path: endpoint().path });
+        const result = await invoke(endpoint().handler, {
+          userId,
+          token: endpoint().token,
+          rawBody: raw,
+          headers,
+          path: endpoint().path,
+        });
         record(result, userId);
         if (expected) expect(result.status).toBe(expected);
         checkAnswer(endpoint(), sent, result);
@@ -238,16 +300,34 @@ describe.each(['phoneMethods', 'profilePhones'] as const)('%s', (name) => {
   });
 
   test('path user ids: anything but a GUID or the caller’s own UPN is a 400 naming userId', async () => {
-    const segment = fc.oneof(
-      fc.uuid().map((id) => `${RUN_PREFIX}${id.slice(8)}`),
-      fc.uuid().map((id) => `${RUN_PREFIX}${id.slice(8)}`.toUpperCase()),
-      nastyString,
-      fc.constantFrom('../users/x', '..%2F..%2F', "' OR 1=1 --", '00000000-0000-0000-0000-00000000000g', '{00000000-0000-0000-0000-000000000000}', 'me', '__proto__'),
-    ).filter((text) => !/\p{Cs}/u.test(text)); // the host percent-decodes paths to well-formed text only
+    const segment = fc
+      .oneof(
+        fc.uuid().map((id) => `${RUN_PREFIX}${id.slice(8)}`),
+        fc.uuid().map((id) => `${RUN_PREFIX}${id.slice(8)}`.toUpperCase()),
+        nastyString,
+        fc.constantFrom(
+          '../users/x',
+          '..%2F..%2F',
+          "' OR 1=1 --",
+          '00000000-0000-0000-0000-00000000000g',
+          '{00000000-0000-0000-0000-000000000000}',
+          'me',
+          '__proto__',
+        ),
+      )
+      .filter((text) => !/\p{Cs}/u.test(text)); // the host percent-decodes paths to well-formed text only
     await fc.assert(
       fc.asyncProperty(segment, async (userId) => {
-        const valid = endpoint().name === 'phoneMethods' ? { phoneNumber: '+1 2065550100', phoneType: 'mobile' } : { number: '555 0100' };
-        const result = await invoke(endpoint().handler, { userId, token: endpoint().token, body: valid, path: endpoint().path });
+        const valid =
+          endpoint().name === 'phoneMethods'
+            ? { phoneNumber: '+1 2065550100', phoneType: 'mobile' }
+            : { number: '555 0100' };
+        const result = await invoke(endpoint().handler, {
+          userId,
+          token: endpoint().token,
+          body: valid,
+          path: endpoint().path,
+        });
         record(result, userId.toLowerCase());
         expect(result.status).toBeLessThan(500);
         if (/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(userId)) {
@@ -262,10 +342,19 @@ describe.each(['phoneMethods', 'profilePhones'] as const)('%s', (name) => {
   });
 
   test('bytes that are not UTF-8 are a 400, not a 5xx, and write nothing', async () => {
-    const invalidUtf8 = [Buffer.from([0xff, 0xfe]), Buffer.from([0xc3, 0x28]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xf8, 0x88, 0x80, 0x80, 0x80])];
+    const invalidUtf8 = [
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from([0xed, 0xa0, 0x80]),
+      Buffer.from([0xf8, 0x88, 0x80, 0x80, 0x80]),
+    ];
     for (const bad of invalidUtf8) {
       const userId = runUserId();
-      const json = Buffer.from(name === 'phoneMethods' ? '{"phoneNumber":"+1 2065550100","phoneType":"' : '{"number":"555 0100","displayName":"');
+      const json = Buffer.from(
+        name === 'phoneMethods'
+          ? '{"phoneNumber":"+1 2065550100","phoneType":"'
+          : '{"number":"555 0100","displayName":"',
+      );
       const result = await invokeBytes(endpoint(), userId, Buffer.concat([json, bad, Buffer.from('"}')]));
       record({ ...result, headers: new Headers(), logs: [] }, userId);
       expect(result.status).toBe(400);
@@ -283,7 +372,10 @@ async function invokeBytes(endpoint: Endpoint, userId: string, bytes: Buffer): P
     params: { collection: 'users', userId },
     body: { bytes },
   });
-  const response = (await endpoint.handler(request, new InvocationContext({ functionName: 'fuzz', logHandler: () => undefined }))) as {
+  const response = (await endpoint.handler(
+    request,
+    new InvocationContext({ functionName: 'fuzz', logHandler: () => undefined }),
+  )) as {
     status: number;
     body: string;
   };

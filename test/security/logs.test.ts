@@ -33,7 +33,16 @@ beforeAll(() => {
 
 afterAll(() => spies.forEach((spy) => spy.mockRestore()));
 
-async function phoneMethod(handler = createPhoneMethod, options: { token?: string; phoneNumber: string; phoneType?: string; userId?: string; headers?: Record<string, string> }) {
+async function phoneMethod(
+  handler = createPhoneMethod,
+  options: {
+    token?: string;
+    phoneNumber: string;
+    phoneType?: string;
+    userId?: string;
+    headers?: Record<string, string>;
+  },
+) {
   phoneNumbers.push(options.phoneNumber);
   if (options.token) tokens.push(options.token);
   requests += 1;
@@ -46,7 +55,10 @@ async function phoneMethod(handler = createPhoneMethod, options: { token?: strin
   });
 }
 
-async function profilePhone(handler = createProfilePhone, options: { token: string; userId: string; number: string; displayName?: string }) {
+async function profilePhone(
+  handler = createProfilePhone,
+  options: { token: string; userId: string; number: string; displayName?: string },
+) {
   phoneNumbers.push(options.number);
   tokens.push(options.token);
   if (options.displayName) displayNames.push(options.displayName);
@@ -69,11 +81,24 @@ test('a realistic mix of requests produces the expected outcomes', async () => {
   const target = randomUUID();
   note(await phoneMethod(undefined, { token: admin, phoneNumber: '+1 2065550199', userId: target }));
   note(await phoneMethod(undefined, { token: admin, phoneNumber: '+12065550188', userId: target }));
-  note(await phoneMethod(undefined, { token: await appToken(['UserAuthMethod-Phone.ReadWrite.All']), phoneNumber: '+44 7700900456', phoneType: 'office' }));
+  note(
+    await phoneMethod(undefined, {
+      token: await appToken(['UserAuthMethod-Phone.ReadWrite.All']),
+      phoneNumber: '+44 7700900456',
+      phoneType: 'office',
+    }),
+  );
   const oid = randomUUID();
   const self = await userToken({ oid, scp: 'User.ReadWrite', wids: [], name: 'Private Person' });
   displayNames.push('Private Person');
-  note(await profilePhone(undefined, { token: self, userId: oid, number: '+1 (425) 555-0142', displayName: 'Home line of Private Person' }));
+  note(
+    await profilePhone(undefined, {
+      token: self,
+      userId: oid,
+      number: '+1 (425) 555-0142',
+      displayName: 'Home line of Private Person',
+    }),
+  );
 
   // Validation failures carrying numbers.
   note(await phoneMethod(undefined, { token: admin, phoneNumber: '+1 20655501234567890123' }));
@@ -81,11 +106,32 @@ test('a realistic mix of requests produces the expected outcomes', async () => {
   note(await profilePhone(undefined, { token: self, userId: oid, number: '0176 98765432\u0000' }));
 
   // Authentication and permission failures carrying tokens.
-  note(await phoneMethod(undefined, { token: await signToken({ claims: { oid: randomUUID(), scp: 'x' }, expiresIn: -3600 }), phoneNumber: '+1 3125550111' }));
-  note(await phoneMethod(undefined, { token: withTamperedPayload(admin, { scp: 'Directory.ReadWrite.All' }), phoneNumber: '+1 3125550122' }));
+  note(
+    await phoneMethod(undefined, {
+      token: await signToken({ claims: { oid: randomUUID(), scp: 'x' }, expiresIn: -3600 }),
+      phoneNumber: '+1 3125550111',
+    }),
+  );
+  note(
+    await phoneMethod(undefined, {
+      token: withTamperedPayload(admin, { scp: 'Directory.ReadWrite.All' }),
+      phoneNumber: '+1 3125550122',
+    }),
+  );
   note(await phoneMethod(undefined, { token: await userToken({ scp: 'User.Read' }), phoneNumber: '+1 3125550133' }));
-  note(await phoneMethod(undefined, { phoneNumber: '+1 3125550144', headers: { authorization: `Basic ${Buffer.from('user:pass').toString('base64')}` } }));
-  note(await profilePhone(undefined, { token: await appToken(['User.ReadWrite.All']), userId: randomUUID(), number: '+1 3125550155' }));
+  note(
+    await phoneMethod(undefined, {
+      phoneNumber: '+1 3125550144',
+      headers: { authorization: `Basic ${Buffer.from('user:pass').toString('base64')}` },
+    }),
+  );
+  note(
+    await profilePhone(undefined, {
+      token: await appToken(['User.ReadWrite.All']),
+      userId: randomUUID(),
+      number: '+1 3125550155',
+    }),
+  );
 
   // Storage faults (a real proxy), where error types are logged.
   const proxy = await startFaultProxy(process.env.COSMOS_ENDPOINT!);
@@ -101,7 +147,14 @@ test('a realistic mix of requests produces the expected outcomes', async () => {
     for (const [index, mode] of faults.entries()) {
       proxy.mode = mode;
       note(await phoneMethod(service.createPhoneMethod, { token: admin, phoneNumber: `+1 6175550${160 + index}` }));
-      note(await profilePhone(service.createProfilePhone, { token: self, userId: oid, number: `+1 6175550${170 + index}`, displayName: `Faulty ${index}` }));
+      note(
+        await profilePhone(service.createProfilePhone, {
+          token: self,
+          userId: oid,
+          number: `+1 6175550${170 + index}`,
+          displayName: `Faulty ${index}`,
+        }),
+      );
     }
   } finally {
     proxy.mode = { kind: 'pass' };
@@ -119,10 +172,19 @@ test('no log line carries a phone number, a token (or any of its segments), a cl
     ...tokens.flatMap((token) => [token, ...token.split('.').filter((segment) => segment.length > 0)]),
     ...displayNames,
   ];
-  const claimsMarkers = [/"scp"/, /"oid"\s*:/, /"roles"\s*:/, /"preferred_username"/, /"aud"\s*:/, /eyJ[A-Za-z0-9_-]{10,}/];
+  const claimsMarkers = [
+    /"scp"/,
+    /"oid"\s*:/,
+    /"roles"\s*:/,
+    /"preferred_username"/,
+    /"aud"\s*:/,
+    /eyJ[A-Za-z0-9_-]{10,}/,
+  ];
 
   const leaks = lines.flatMap((line) => [
-    ...forbidden.filter((secret) => line.includes(secret)).map((secret) => `${secret.slice(0, 12)}… in ${line.slice(0, 80)}`),
+    ...forbidden
+      .filter((secret) => line.includes(secret))
+      .map((secret) => `${secret.slice(0, 12)}… in ${line.slice(0, 80)}`),
     ...claimsMarkers.filter((marker) => marker.test(line)).map((marker) => `${marker} in ${line.slice(0, 80)}`),
   ]);
   spies.forEach((spy) => spy.mockRestore());

@@ -28,7 +28,18 @@ afterAll(() => console.log(`tokens: ${attacksTried} attacks tried, each refused 
 function adminClaims(extra: Record<string, unknown> = {}) {
   const now = Math.floor(Date.now() / 1000);
   const oid = randomUUID();
-  return { iss: v2Issuer(), aud: TEST_AUDIENCE, tid: TEST_TENANT_ID, iat: now, nbf: now, exp: now + 3600, oid, sub: oid.slice(0, 8), ...ADMIN, ...extra };
+  return {
+    iss: v2Issuer(),
+    aud: TEST_AUDIENCE,
+    tid: TEST_TENANT_ID,
+    iat: now,
+    nbf: now,
+    exp: now + 3600,
+    oid,
+    sub: oid.slice(0, 8),
+    ...ADMIN,
+    ...extra,
+  };
 }
 
 const adminToken = (claims: Record<string, unknown> = {}, options: Parameters<typeof signToken>[0] = {}) =>
@@ -70,14 +81,20 @@ describe('how the token is presented', () => {
     await expectRefused(await attempt({ authorization: await value() }), 401, INVALID_TOKEN);
   });
 
-  test.each([', ', ','])('two Authorization values (joined with %j, as the host joins repeated headers)', async (separator) => {
-    const value = `Bearer ${await adminToken()}${separator}Bearer ${await adminToken()}`;
-    await expectRefused(await attempt({ authorization: value }), 401, INVALID_TOKEN);
-  });
+  test.each([', ', ','])(
+    'two Authorization values (joined with %j, as the host joins repeated headers)',
+    async (separator) => {
+      const value = `Bearer ${await adminToken()}${separator}Bearer ${await adminToken()}`;
+      await expectRefused(await attempt({ authorization: value }), 401, INVALID_TOKEN);
+    },
+  );
 
-  test.each(['access_token', 'token', 'code'])('a valid token in the query string (%s) only is never read', async (name) => {
-    await expectRefused(await attempt({}, { [name]: await adminToken() }), 401, NO_TOKEN);
-  });
+  test.each(['access_token', 'token', 'code'])(
+    'a valid token in the query string (%s) only is never read',
+    async (name) => {
+      await expectRefused(await attempt({}, { [name]: await adminToken() }), 401, NO_TOKEN);
+    },
+  );
 
   test('an oversized token (64 KB) is refused before it is parsed: no key set fetch on a cold service', async () => {
     const own = await startServiceWithOwnKeySet();
@@ -106,7 +123,11 @@ describe('forged signatures and algorithms', () => {
   });
 
   test('HS256 signed with the RSA public key PEM as the HMAC secret', async () => {
-    const token = hs256Token({ typ: 'JWT', kid: kid() }, adminClaims(), publicKey().export({ format: 'pem', type: 'spki' }).toString());
+    const token = hs256Token(
+      { typ: 'JWT', kid: kid() },
+      adminClaims(),
+      publicKey().export({ format: 'pem', type: 'spki' }).toString(),
+    );
     await expectRefused(await attempt(bearer(token)), 401, INVALID_TOKEN);
   });
 
@@ -151,7 +172,12 @@ describe('key location headers are never followed', () => {
       ];
       for (const header of headers) {
         for (const kid of [attacker.kid, process.env.TEST_SIGNING_KID!]) {
-          const token = await signToken({ claims: { oid: randomUUID(), ...ADMIN }, key: attacker.privateKey, kid, header });
+          const token = await signToken({
+            claims: { oid: randomUUID(), ...ADMIN },
+            key: attacker.privateKey,
+            kid,
+            header,
+          });
           expect(decodeSegment(token, 0)).toMatchObject(header);
           await expectRefused(await attempt(bearer(token)), 401, INVALID_TOKEN);
         }
@@ -173,7 +199,10 @@ describe('claims', () => {
     ['nbf in the future beyond the tolerance', () => ({ nbf: now() + tolerance + 60 })],
     ['a wrong audience', () => ({ aud: 'api://someone-else' })],
     ['an audience list without ours', () => ({ aud: ['api://a', 'api://b'] })],
-    ["another tenant's issuer and tid", () => ({ iss: v2Issuer('0b0b0b0b-1111-2222-3333-444444444444'), tid: '0b0b0b0b-1111-2222-3333-444444444444' })],
+    [
+      "another tenant's issuer and tid",
+      () => ({ iss: v2Issuer('0b0b0b0b-1111-2222-3333-444444444444'), tid: '0b0b0b0b-1111-2222-3333-444444444444' }),
+    ],
     ["another tenant's v1 issuer with our tid", () => ({ iss: v1Issuer('0b0b0b0b-1111-2222-3333-444444444444') })],
     ['our issuer with another tid', () => ({ tid: '0b0b0b0b-1111-2222-3333-444444444444' })],
     ['no tid', () => ({ tid: undefined })],
@@ -189,7 +218,12 @@ describe('claims', () => {
     ['the v2 issuer', { iss: v2Issuer(), ver: '2.0' }],
   ])('%s: accepted', async (_name, claims) => {
     const userId = randomUUID();
-    const result = await invoke(createPhoneMethod, { userId, token: await adminToken(claims), body: validBody, path: PATH });
+    const result = await invoke(createPhoneMethod, {
+      userId,
+      token: await adminToken(claims),
+      body: validBody,
+      path: PATH,
+    });
     expect(result.status).toBe(201);
     expect(await storedItems('phoneMethods', userId)).toHaveLength(1);
   });
@@ -197,7 +231,11 @@ describe('claims', () => {
 
 describe('permissions smuggled in the wrong claim', () => {
   test('a delegated token whose roles carry the application permission: 403', async () => {
-    const token = await userToken({ scp: 'User.Read', wids: [], extra: { roles: ['UserAuthenticationMethod.ReadWrite.All'] } });
+    const token = await userToken({
+      scp: 'User.Read',
+      wids: [],
+      extra: { roles: ['UserAuthenticationMethod.ReadWrite.All'] },
+    });
     await expectRefused(await attempt(bearer(token)), 403, INSUFFICIENT_SCOPE);
   });
 
@@ -207,7 +245,11 @@ describe('permissions smuggled in the wrong claim', () => {
   });
 
   test('an app token carrying scp-like roles for profile phones: 403 (app-only is not supported there)', async () => {
-    const result = await attempt(bearer(await appToken(['User.ReadWrite.All'], { scp: undefined })), undefined, createProfilePhone);
+    const result = await attempt(
+      bearer(await appToken(['User.ReadWrite.All'], { scp: undefined })),
+      undefined,
+      createProfilePhone,
+    );
     expect(result.result.status).toBe(403);
     expect(await storedItems('profilePhones', result.userId)).toEqual([]);
   });
@@ -225,7 +267,9 @@ describe('unknown kid flood (an isolated service with its own key set server)', 
       Array.from({ length: count }, async () => {
         const token = await adminToken({}, { kid: randomUUID() });
         attacksTried += 1;
-        return (await invoke(own.service.createPhoneMethod, { userId: randomUUID(), token, body: validBody, path: PATH })).status;
+        return (
+          await invoke(own.service.createPhoneMethod, { userId: randomUUID(), token, body: validBody, path: PATH })
+        ).status;
       }),
     );
     expect(results.every((status) => status === 401)).toBe(true);
@@ -234,7 +278,12 @@ describe('unknown kid flood (an isolated service with its own key set server)', 
   test('200 random kids cost at most one key set fetch per cool-down', async () => {
     const clock = controlClock();
     try {
-      const warm = await invoke(own.service.createPhoneMethod, { userId: randomUUID(), token: await adminToken(), body: validBody, path: PATH });
+      const warm = await invoke(own.service.createPhoneMethod, {
+        userId: randomUUID(),
+        token: await adminToken(),
+        body: validBody,
+        path: PATH,
+      });
       expect(warm.status).toBe(201);
       expect(own.jwks.fetches).toBe(1);
 

@@ -10,7 +10,16 @@ const path = require('node:path');
 const { createHash } = require('node:crypto');
 const esbuild = require('esbuild');
 
-const LOADERS = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.jsx': 'jsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js' };
+const LOADERS = {
+  '.ts': 'ts',
+  '.mts': 'ts',
+  '.cts': 'ts',
+  '.tsx': 'tsx',
+  '.jsx': 'jsx',
+  '.js': 'js',
+  '.mjs': 'js',
+  '.cjs': 'js',
+};
 const OPTIONS = { format: 'cjs', target: 'es2022', platform: 'node', sourcemap: 'external', sourcesContent: true };
 
 module.exports = {

@@ -92,7 +92,8 @@ export async function startFaultProxy(backendEndpoint: string): Promise<FaultPro
   function handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) {
     const isMetadata = req.method === 'GET' && (req.url === '/' || req.url === '');
     const mode = proxy.mode;
-    const losesResponse = !isMetadata && mode.kind === 'loseResponse' && (mode.methods?.includes(req.method ?? '') ?? true);
+    const losesResponse =
+      !isMetadata && mode.kind === 'loseResponse' && (mode.methods?.includes(req.method ?? '') ?? true);
     const holds = !isMetadata && mode.kind === 'hold' && (mode.methods?.includes(req.method ?? '') ?? true);
     const holdsAnswer = holds && mode.kind === 'hold' && mode.forwarded === true;
     if (holds && !holdsAnswer) {
@@ -119,7 +120,13 @@ export async function startFaultProxy(backendEndpoint: string): Promise<FaultPro
     forward(req, res, isMetadata, losesResponse, holdsAnswer);
   }
 
-  function forward(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, isMetadata: boolean, losesResponse: boolean, holdsAnswer: boolean) {
+  function forward(
+    req: import('node:http').IncomingMessage,
+    res: import('node:http').ServerResponse,
+    isMetadata: boolean,
+    losesResponse: boolean,
+    holdsAnswer: boolean,
+  ) {
     const upstream = httpsRequest(
       {
         host: backend.hostname,

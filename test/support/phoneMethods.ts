@@ -23,7 +23,10 @@ export const claimId = (phoneNumber: string) => phoneNumber.replace(' ', '');
  * `/id`, as infra declares it).
  */
 export async function ensureClaimsContainer(): Promise<void> {
-  await testContainer('smsSignInNumbers').database.containers.createIfNotExists({ id: 'smsSignInNumbers', partitionKey: { paths: ['/id'] } });
+  await testContainer('smsSignInNumbers').database.containers.createIfNotExists({
+    id: 'smsSignInNumbers',
+    partitionKey: { paths: ['/id'] },
+  });
 }
 
 export async function storedClaim(phoneNumber: string): Promise<Record<string, any> | undefined> {
@@ -39,7 +42,9 @@ export async function storedClaim(phoneNumber: string): Promise<Record<string, a
 
 /** Handlers for a hand-built Services (e.g. one container behind a fault proxy, a shifted clock). */
 export function handlersFor(services: Services): Handlers {
-  return Object.fromEntries(registrationsOf(operations).map((registration) => [registration.name, handle(registration, () => services)]));
+  return Object.fromEntries(
+    registrationsOf(operations).map((registration) => [registration.name, handle(registration, () => services)]),
+  );
 }
 
 export interface CallOptions {
@@ -53,19 +58,63 @@ export function phoneMethodsApi(handlers: Handlers) {
   const handler = (name: string, me?: boolean): HttpHandler => handlers[me ? `${name}Me` : name]!;
   const at = (id: string) => `${PATH}/${id}`;
   return {
-    list: (userId: string, o: CallOptions) => invoke(handler('listPhoneMethods', o.me), { userId, token: o.token, me: o.me, method: 'GET', path: PATH }),
+    list: (userId: string, o: CallOptions) =>
+      invoke(handler('listPhoneMethods', o.me), { userId, token: o.token, me: o.me, method: 'GET', path: PATH }),
     get: (userId: string, id: string, o: CallOptions) =>
-      invoke(handler('getPhoneMethod', o.me), { userId, token: o.token, me: o.me, method: 'GET', path: at(id), params: { id } }),
+      invoke(handler('getPhoneMethod', o.me), {
+        userId,
+        token: o.token,
+        me: o.me,
+        method: 'GET',
+        path: at(id),
+        params: { id },
+      }),
     create: (userId: string, o: CallOptions) =>
-      invoke(handler('createPhoneMethod', o.me), { userId, token: o.token, me: o.me, method: 'POST', path: PATH, body: o.body }),
+      invoke(handler('createPhoneMethod', o.me), {
+        userId,
+        token: o.token,
+        me: o.me,
+        method: 'POST',
+        path: PATH,
+        body: o.body,
+      }),
     update: (userId: string, id: string, o: CallOptions) =>
-      invoke(handler('updatePhoneMethod', o.me), { userId, token: o.token, me: o.me, method: 'PATCH', path: at(id), params: { id }, body: o.body }),
+      invoke(handler('updatePhoneMethod', o.me), {
+        userId,
+        token: o.token,
+        me: o.me,
+        method: 'PATCH',
+        path: at(id),
+        params: { id },
+        body: o.body,
+      }),
     remove: (userId: string, id: string, o: CallOptions) =>
-      invoke(handler('deletePhoneMethod', o.me), { userId, token: o.token, me: o.me, method: 'DELETE', path: at(id), params: { id } }),
+      invoke(handler('deletePhoneMethod', o.me), {
+        userId,
+        token: o.token,
+        me: o.me,
+        method: 'DELETE',
+        path: at(id),
+        params: { id },
+      }),
     enable: (userId: string, id: string, o: CallOptions) =>
-      invoke(handler('enableSmsSignIn', o.me), { userId, token: o.token, me: o.me, method: 'POST', path: `${at(id)}/enableSmsSignIn`, params: { id } }),
+      invoke(handler('enableSmsSignIn', o.me), {
+        userId,
+        token: o.token,
+        me: o.me,
+        method: 'POST',
+        path: `${at(id)}/enableSmsSignIn`,
+        params: { id },
+      }),
     disable: (userId: string, id: string, o: CallOptions) =>
-      invoke(handler('disableSmsSignIn', o.me), { userId, token: o.token, me: o.me, method: 'POST', path: `${at(id)}/disableSmsSignIn`, params: { id } }),
+      invoke(handler('disableSmsSignIn', o.me), {
+        userId,
+        token: o.token,
+        me: o.me,
+        method: 'POST',
+        path: `${at(id)}/disableSmsSignIn`,
+        params: { id },
+      }),
   };
 }
 export type PhoneMethodsApi = ReturnType<typeof phoneMethodsApi>;
@@ -76,8 +125,10 @@ export const storedMethods = (userId: string) => storedItems('phoneMethods', use
 export function checkUserInvariants(userId: string, methods: Record<string, any>[]): void {
   for (const method of methods) phoneAuthenticationMethodResource.parse(method);
   const types = methods.map((method) => method.phoneType);
-  if (new Set(types).size !== types.length) throw new Error(`user ${userId}: two methods of one type (${types.join(', ')})`);
-  if (types.includes('alternateMobile') && !types.includes('mobile')) throw new Error(`user ${userId}: an alternateMobile without a mobile`);
+  if (new Set(types).size !== types.length)
+    throw new Error(`user ${userId}: two methods of one type (${types.join(', ')})`);
+  if (types.includes('alternateMobile') && !types.includes('mobile'))
+    throw new Error(`user ${userId}: an alternateMobile without a mobile`);
 }
 
 /** At most one of these users has each number `ready`; returns the users that have `phoneNumber` ready. */
@@ -87,11 +138,14 @@ export async function checkNumberInvariants(userIds: readonly string[], phoneNum
     const methods = await storedMethods(userId);
     checkUserInvariants(userId, methods);
     for (const method of methods) {
-      if (method.phoneType !== 'mobile' && method.smsSignInState === 'ready') throw new Error(`user ${userId}: a ${method.phoneType} ready for SMS`);
-      if (method.smsSignInState === 'ready') readyBy.set(claimId(method.phoneNumber), [...(readyBy.get(claimId(method.phoneNumber)) ?? []), userId]);
+      if (method.phoneType !== 'mobile' && method.smsSignInState === 'ready')
+        throw new Error(`user ${userId}: a ${method.phoneType} ready for SMS`);
+      if (method.smsSignInState === 'ready')
+        readyBy.set(claimId(method.phoneNumber), [...(readyBy.get(claimId(method.phoneNumber)) ?? []), userId]);
     }
   }
-  for (const [, owners] of readyBy) if (owners.length > 1) throw new Error(`a number is ready for ${owners.length} users`);
+  for (const [, owners] of readyBy)
+    if (owners.length > 1) throw new Error(`a number is ready for ${owners.length} users`);
   return phoneNumber === undefined ? [] : (readyBy.get(claimId(phoneNumber)) ?? []);
 }
 

@@ -11,7 +11,11 @@ export const FUNCTIONS_TEST_MODE_WARNINGS: readonly RegExp[] = [
 ];
 
 export function isFunctionsTestModeWarning(args: readonly unknown[]): boolean {
-  return args.length === 1 && typeof args[0] === 'string' && FUNCTIONS_TEST_MODE_WARNINGS.some((pattern) => pattern.test(args[0] as string));
+  return (
+    args.length === 1 &&
+    typeof args[0] === 'string' &&
+    FUNCTIONS_TEST_MODE_WARNINGS.some((pattern) => pattern.test(args[0] as string))
+  );
 }
 
 const warn = console.warn.bind(console);

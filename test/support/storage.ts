@@ -20,9 +20,15 @@ const ITEM_FIELDS = { phoneMethods: 'methods', profilePhones: 'phones' } as cons
  * Every item stored for one user in a container (the resources as answered), read straight from the
  * user's document; also checks that the user has no other document there.
  */
-export async function storedItems(name: 'phoneMethods' | 'profilePhones', userId: string): Promise<Record<string, any>[]> {
+export async function storedItems(
+  name: 'phoneMethods' | 'profilePhones',
+  userId: string,
+): Promise<Record<string, any>[]> {
   const { resources } = await testContainer(name)
-    .items.query({ query: 'SELECT * FROM c WHERE c.userId = @userId', parameters: [{ name: '@userId', value: userId }] })
+    .items.query({
+      query: 'SELECT * FROM c WHERE c.userId = @userId',
+      parameters: [{ name: '@userId', value: userId }],
+    })
     .fetchAll();
   if (resources.length > 1 || (resources[0] && resources[0].id !== userId)) {
     throw new Error(`expected at most the one user document for ${userId} in ${name}, found ${resources.length}`);

@@ -20,7 +20,8 @@ class Disposable {
 }
 
 function registerFunction(metadata, callback) {
-  if (typeof callback !== 'function') throw new TypeError(`function ${metadata.name} was registered without a callback`);
+  if (typeof callback !== 'function')
+    throw new TypeError(`function ${metadata.name} was registered without a callback`);
   registrations.push(metadata);
   return new Disposable(() => registrations.splice(registrations.indexOf(metadata), 1));
 }
