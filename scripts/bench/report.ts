@@ -5,6 +5,7 @@ import type { PackageResult } from './package';
 import type { ColdStart, ImportTimes } from './startup';
 import { geometricMean, judgeRatios, spread, type RatioGates, type Spread } from './stats';
 import type { OperationThroughput } from './throughput';
+import { USER_SIZES, type CosmosBytesRow } from './cosmosBytes';
 
 /** The figures of one run (one Node), the targets they are held to, and the table printed for them. */
 
@@ -20,6 +21,8 @@ export interface RunResult {
   /** One entry per round. */
   stages: StageTimes[];
   memory: MemoryResult;
+  /** Bytes to and from Cosmos per request as a user's profile phones grow (cosmosBytes.ts). */
+  cosmosBytes: CosmosBytesRow[];
   counters: { keySetFetches: number; cosmosClients: number; cosmosRequests: number };
   coldStart: ColdStart;
   imports: ImportTimes;
@@ -72,7 +75,10 @@ const target = (name: string, value: number, limit: string, met: boolean): Targe
 
 export function evaluate(r: RunResult): Target[] {
   const s = summarizeStages(r.stages);
-  const failures = r.throughput.reduce((sum, t) => sum + t.failures, 0) + r.memory.failures;
+  const failures =
+    r.throughput.reduce((sum, t) => sum + t.failures, 0) +
+    r.memory.failures +
+    r.cosmosBytes.reduce((sum, b) => sum + b.failures, 0);
   const importRatio = r.imports.bundleMs / r.imports.dependenciesMs;
   return [
     target(
@@ -113,7 +119,7 @@ export function evaluate(r: RunResult): Target[] {
     ),
     target('key-set fetches', r.counters.keySetFetches, '= 1', r.counters.keySetFetches === 1),
     target('Cosmos clients in use', r.counters.cosmosClients, '= 1', r.counters.cosmosClients === 1),
-    target('requests not answered 2xx (load and soak)', failures, '= 0', failures === 0),
+    target('requests not answered 2xx (load, soak and bytes)', failures, '= 0', failures === 0),
     target(
       'heap after soak / after warm-up',
       r.memory.heapGrowth,
@@ -245,5 +251,35 @@ export function renderRun(r: RunResult, targets: readonly Target[]): string {
     '| measure | value | notes |',
     '|---|---|---|',
     ...rows.map((row) => `| ${row.join(' | ')} |`),
+    '',
+    renderCosmosBytes(r.cosmosBytes),
+  ].join('\n');
+}
+
+const kb = (bytes: number) => (bytes < 1024 ? `${f0(bytes)} B` : `${f1(bytes / 1024)} KiB`);
+
+/** Bytes sent / received per request, one row per operation, one column per user size. */
+export function renderCosmosBytes(rows: readonly CosmosBytesRow[]): string {
+  const sizes = USER_SIZES.map(({ phones, size }) => {
+    const document = rows.find(
+      (row) => row.phones === phones && row.size === size && row.operation !== 'createProfilePhone',
+    );
+    return { phones, size, label: `${phones} ${size} (document ${document ? kb(document.documentBytes) : '?'})` };
+  });
+  const operations = [...new Set(rows.map((row) => row.operation))];
+  const lines = operations.map((operation) => {
+    const cells = sizes.map(({ phones, size }) => {
+      const row = rows.find((b) => b.operation === operation && b.phones === phones && b.size === size);
+      if (!row) return 'not measured';
+      return `${kb(row.sentPerRequest)} / ${kb(row.receivedPerRequest)} (${f1(row.cosmosPerRequest)} req)${row.failures ? `; ${row.failures} not 2xx` : ''}`;
+    });
+    return `| ${operation} | ${cells.join(' | ')} |`;
+  });
+  return [
+    "Bytes to / from Cosmos per request (HTTP bytes at the measured process's sockets; Cosmos requests per request), by the user's profile phones before the request (a create's user holds one fewer):",
+    '',
+    `| operation | ${sizes.map((s) => s.label).join(' | ')} |`,
+    `|---|${sizes.map(() => '---|').join('')}`,
+    ...lines,
   ].join('\n');
 }
