@@ -40,8 +40,9 @@ export class UserDocuments<Items extends string, Item> {
   /**
    * Reads the user's items, lets `decide` choose the new list, and writes it only if nobody wrote in
    * between (If-Match on the etag, or create for a first document); otherwise reads and decides again.
-   * `decide` may throw a GraphError, and a document past `maxDocumentBytes` is refused: nothing is written then. A write whose answer is lost is settled by
-   * reading back whether its write id landed, so a retry or clean-up can never undo another request.
+   * `decide` may throw a GraphError, and a next document past `maxDocumentBytes` is refused: nothing is
+   * written then. A write whose answer is lost is settled by reading back whether its write id landed,
+   * so a retry or clean-up can never undo another request.
    */
   async update<Answer>(userId: string, decide: (items: Item[]) => Decision<Item, Answer>): Promise<Answer> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
