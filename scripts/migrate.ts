@@ -203,7 +203,7 @@ export async function migrate(services: Services, options: MigrationOptions = {}
   };
 
   // Profile phones: fold by id.
-  const phones = profilePhoneStore(services.containers);
+  const phones = profilePhoneStore(services.containers, services.config.maxProfilePhonesPerUser);
   const legacyPhones = await readLegacy(services.containers.profilePhones, isLegacyProfilePhone, options.onlyUsers);
   report.unrecognized += legacyPhones.unrecognized;
   const phoneCounts = report.profilePhones;

@@ -39,29 +39,31 @@ const replaceMobile = (methods: PhoneAuthenticationMethod[], change: Partial<Pho
 export const BASELINES: Record<string, Baseline> = {
   listProfilePhones: async (s, { userId }) => ({
     status: 200,
-    body: { value: await profilePhoneStore(s.containers).read(userId) },
+    body: { value: await profilePhoneStore(s.containers, s.config.maxProfilePhonesPerUser).read(userId) },
   }),
   getProfilePhone: async (s, { userId, itemId }) => ({
     status: 200,
-    body: (await profilePhoneStore(s.containers).read(userId)).find((p) => p.id === itemId),
+    body: (await profilePhoneStore(s.containers, s.config.maxProfilePhonesPerUser).read(userId)).find(
+      (p) => p.id === itemId,
+    ),
   }),
   createProfilePhone: async (s, { userId, body }) => {
     const phone = { ...body, id: randomUUID() } as ItemPhone;
-    await profilePhoneStore(s.containers).update(userId, (phones) => ({
+    await profilePhoneStore(s.containers, s.config.maxProfilePhonesPerUser).update(userId, (phones) => ({
       items: [...phones, phone],
       answer: undefined,
     }));
     return { status: 201, body: phone };
   },
   updateProfilePhone: async (s, { userId, itemId, body }) => {
-    const next = await profilePhoneStore(s.containers).update(userId, (phones) => {
+    const next = await profilePhoneStore(s.containers, s.config.maxProfilePhonesPerUser).update(userId, (phones) => {
       const changed = { ...phones.find((p) => p.id === itemId)!, ...body };
       return { items: phones.map((p) => (p.id === itemId ? changed : p)), answer: changed };
     });
     return { status: 200, body: next };
   },
   deleteProfilePhone: async (s, { userId, itemId }) => {
-    await profilePhoneStore(s.containers).update(userId, (phones) => ({
+    await profilePhoneStore(s.containers, s.config.maxProfilePhonesPerUser).update(userId, (phones) => ({
       items: phones.filter((p) => p.id !== itemId),
       answer: undefined,
     }));

@@ -70,8 +70,57 @@ function profilePhone(userId: string, n: number): ItemPhone {
   );
 }
 
-async function seedPhones(containers: Containers, userId: string, count: number): Promise<ItemPhone[]> {
-  const phones = Array.from({ length: count }, (_, n) => profilePhone(userId, n));
+/**
+ * A character that takes the most bytes a character of a profile phone's text can take in the stored
+ * JSON: 3 bytes of UTF-8 per UTF-16 code unit (the limits count code units; a 4-byte character is two
+ * of them; the control characters JSON would escape as 6 bytes are refused).
+ */
+const WIDEST = '\u96fb';
+const widest = (length: number) => WIDEST.repeat(length);
+
+/** A create body with every property at its longest (number 64, displayName 256, 8 source types of 64). */
+export function largestItemPhoneBody() {
+  return {
+    number: `1${widest(63)}`,
+    type: 'businessFax',
+    displayName: widest(256),
+    allowedAudiences: 'me,family,contacts,groupMembers,organization,federatedOrganizations,everyone',
+    inference: { confidenceScore: 0.0000012345678901234567, userHasVerifiedAccuracy: false },
+    source: { type: Array.from({ length: 8 }, () => widest(64)) },
+  } as const;
+}
+
+/** The display names a token may carry into createdBy and lastModifiedBy, at their longest (256). */
+export const LARGEST_DISPLAY_NAME = widest(256);
+
+/** A stored profile phone at its largest: the largest body, written by a user and an app with the longest names. */
+export function largestItemPhone(): ItemPhone {
+  const at = new Date().toISOString();
+  const author = {
+    user: { id: randomUUID(), displayName: LARGEST_DISPLAY_NAME },
+    application: { id: randomUUID(), displayName: LARGEST_DISPLAY_NAME },
+  };
+  return itemPhoneFromBody(createItemPhoneBody.parse(largestItemPhoneBody()), {
+    id: randomUUID(),
+    createdDateTime: at,
+    createdBy: author,
+    lastModifiedDateTime: at,
+    lastModifiedBy: author,
+  });
+}
+
+/** How a user's profile phones are seeded: as the throughput fixtures write them, or at their largest. */
+export type PhoneSize = 'typical' | 'largest';
+
+export async function seedPhones(
+  containers: Containers,
+  userId: string,
+  count: number,
+  size: PhoneSize = 'typical',
+): Promise<ItemPhone[]> {
+  const phones = Array.from({ length: count }, (_, n) =>
+    size === 'typical' ? profilePhone(userId, n) : largestItemPhone(),
+  );
   await containers.profilePhones.items.create({ id: userId, userId, recentWrites: [], phones });
   return phones;
 }
@@ -117,11 +166,12 @@ export const FIXTURES: Record<string, Fixture> = {
   },
   createProfilePhone: {
     consumes: true,
-    prepare: async () => ({
-      method: 'POST',
-      path: PHONES,
-      body: { number: '+1 206 555 0100', type: 'mobile', displayName: 'Desk' },
-    }),
+    prepare: () =>
+      Promise.resolve({
+        method: 'POST',
+        path: PHONES,
+        body: { number: '+1 206 555 0100', type: 'mobile', displayName: 'Desk' },
+      }),
   },
   updateProfilePhone: {
     consumes: false,
@@ -148,11 +198,12 @@ export const FIXTURES: Record<string, Fixture> = {
   },
   createPhoneMethod: {
     consumes: true,
-    prepare: async () => ({
-      method: 'POST',
-      path: METHODS,
-      body: { phoneNumber: newPhoneNumber(), phoneType: 'mobile' },
-    }),
+    prepare: () =>
+      Promise.resolve({
+        method: 'POST',
+        path: METHODS,
+        body: { phoneNumber: newPhoneNumber(), phoneType: 'mobile' },
+      }),
   },
   updatePhoneMethod: {
     consumes: true,

@@ -7,6 +7,7 @@ import type { OwnedServices } from '../../shared/services';
 import { BUNDLE_FILE, ROOT, bundle } from '../bundle';
 import { startLocalServer } from '../localServer';
 import { BASELINES } from './baselines';
+import { measureCosmosBytes } from './cosmosBytes';
 import { CosmosProbe } from './cosmosProbe';
 import { FIXTURES } from './fixtures';
 import { measureStages, type StageTimes } from './inProcess';
@@ -62,6 +63,8 @@ async function main(outFile: string): Promise<void> {
   // None of the service's variables from the shell: storage is the benchmark's own process, the issuer the development one; SMS sign-in on, so the SMS actions do their real work.
   // PUBLIC_BASE_URL set, as infra/ always sets it: links are built from it, not from each request's URL.
   const storage = await startStorageProcess();
+  // Before the first Cosmos request, so that it sees every socket from its first byte (cosmosProbe.ts).
+  const probe = CosmosProbe.forEndpoint(storage.endpoint);
   const env = {
     ...Object.fromEntries(configVariableNames.map((name) => [name, undefined])),
     COSMOS_ENDPOINT: storage.endpoint,
@@ -70,17 +73,22 @@ async function main(outFile: string): Promise<void> {
     PUBLIC_BASE_URL: BENCH_PUBLIC_BASE_URL,
   };
   const server = await startLocalServer({ port: 0, quiet: true, env }).catch((error: unknown) => {
+    probe.close();
     storage.stop();
     throw error;
   });
   // Loaded only now: the local server records the entry's registrations when it first loads it.
+  /* eslint-disable @typescript-eslint/no-require-imports -- a load at this point, not at the file's start */
   const { processServices } = require('../../functions/index') as { processServices: () => OwnedServices };
   const { operations } = require('../../functions/operations') as { operations: readonly Operation[] };
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const services = processServices();
-  const probe = CosmosProbe.forEndpoint(services.config.cosmos.endpoint);
+  probe.countClientsFromHere();
   const storageOnly = await startStorageOnlyServer(services, operations);
   const load = startLoadRunner();
   try {
+    if (new URL(services.config.cosmos.endpoint).origin !== new URL(storage.endpoint).origin)
+      throw new Error('the service does not use the storage process');
     if (!server.devIssuer) throw new Error('the benchmark needs the development issuer: unset AUTH_* first');
     const issuer = server.devIssuer;
     const tokens = await mintTokens(issuer, TOKEN_POOL);
@@ -123,6 +131,9 @@ async function main(outFile: string): Promise<void> {
       SETTINGS.soakRequests,
     );
 
+    log("bytes to and from Cosmos as a user's profile phones grow");
+    const cosmosBytes = await measureCosmosBytes(services, load, probe, new URL(server.url).origin, tokens, log);
+
     const result: RunResult = {
       startedAt,
       node: process.version,
@@ -132,6 +143,7 @@ async function main(outFile: string): Promise<void> {
       throughput,
       stages,
       memory,
+      cosmosBytes,
       counters: {
         keySetFetches: services.keySet.fetchCount,
         cosmosClients: probe.clients,

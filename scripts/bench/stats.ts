@@ -35,3 +35,44 @@ export interface Spread {
 export function spread(values: readonly number[]): Spread {
   return { median: median(values), min: Math.min(...values), max: Math.max(...values), values: [...values] };
 }
+
+/** A stretch of load: how many requests were answered and how long it took. */
+export interface Stretch {
+  requests: number;
+  seconds: number;
+}
+
+/** Requests per second over stretches taken together: all their requests over all their time. */
+export function pooledRate(stretches: readonly Stretch[]): number {
+  const seconds = stretches.reduce((t, s) => t + s.seconds, 0);
+  return seconds > 0 ? stretches.reduce((n, s) => n + s.requests, 0) / seconds : Number.NaN;
+}
+
+/** Geometric mean of positive values (the mean of ratios that treats x and 1/x alike); NaN when empty. */
+export function geometricMean(values: readonly number[]): number {
+  if (values.length === 0 || values.some((v) => !(v > 0))) return Number.NaN;
+  return Math.exp(values.reduce((sum, v) => sum + Math.log(v), 0) / values.length);
+}
+
+/** A throughput ratio's gates: the geometric mean over operations, and a floor for each operation. */
+export interface RatioGates {
+  geometricMean: number;
+  eachOperation: number;
+}
+
+export interface RatioVerdict {
+  geometricMean: { value: number; met: boolean };
+  operations: Array<{ operation: string; value: number; met: boolean }>;
+}
+
+/** Holds every operation's pooled ratio to the gates. No operation at all meets nothing. */
+export function judgeRatios(
+  ratios: ReadonlyArray<{ operation: string; ratio: number }>,
+  gates: RatioGates,
+): RatioVerdict {
+  const mean = geometricMean(ratios.map((r) => r.ratio));
+  return {
+    geometricMean: { value: mean, met: mean >= gates.geometricMean },
+    operations: ratios.map(({ operation, ratio }) => ({ operation, value: ratio, met: ratio >= gates.eachOperation })),
+  };
+}

@@ -6,7 +6,7 @@ import { FIXTURES, prepareUsers, type Fixture } from './fixtures';
 import type { LoadRequest, LoadResult } from './load';
 import type { LoadRunner } from './loadChild';
 import { baselinePathPrefix } from './servers';
-import { medianOf, spread, type Spread } from './stats';
+import { pooledRate, spread, type Spread } from './stats';
 
 /**
  * Each operation through the service (local server: host emulation, pipeline, storage) against its
@@ -17,7 +17,8 @@ import { medianOf, spread, type Spread } from './stats';
  * the round weighs on both sides alike, and each side goes first once), as many times over as its
  * budget allows runs of at least MIN_REQUESTS: this machine's speed changes by a quarter from one
  * fraction of a second to the next, so short turns taken in alternation see the same machine. The
- * round's ratio is the endpoint's requests per second over the baseline's, each side's runs pooled.
+ * operation's ratio is the endpoint's requests per second over the baseline's, each side's runs of
+ * every round pooled (all requests over all seconds); each round's ratio is kept for the spread.
  */
 
 export interface ThroughputSettings {
@@ -44,12 +45,15 @@ export interface OperationThroughput {
   requests: number;
   /** ABBA turns per round (four runs each). */
   turns: number;
+  /** Each side's runs of every round pooled. */
   endpointRps: number;
   baselineRps: number;
-  /** endpoint / baseline, per round (its runs a side pooled); median and spread over rounds. */
-  ratio: Spread;
+  /** endpointRps / baselineRps: what the gates hold. */
+  ratio: number;
+  /** endpoint / baseline of each round (its runs a side pooled): the spread, printed, not gated. */
+  roundRatios: Spread;
   cosmosPerRequest: { endpoint: number; baseline: number };
-  /** Median CPU µs of the measured process per request, each side. */
+  /** CPU µs of the measured process per request, each side, over every run of every round. */
   cpuUsPerRequest: { endpoint: number; baseline: number };
   /** Requests not answered 2xx (or not answered), both sides, warm-up and every round. */
   failures: number;
@@ -182,20 +186,29 @@ export async function measureThroughput(
   }
   return measured.map((operation) => {
     const runs = perOperation.get(operation.name)!;
-    const pooled = (side: Side, field: (run: SideRun) => number) => medianOf(runs, (r) => mean(r[side].map(field)));
+    const all = (side: Side) => runs.flatMap((r) => r[side]);
+    const perRequest = (side: Side, field: (run: SideRun) => number) =>
+      all(side).reduce((sum, run) => sum + field(run) * run.requests, 0) /
+      Math.max(
+        1,
+        all(side).reduce((n, run) => n + run.requests, 0),
+      );
+    const endpointRps = pooledRate(all('endpoint'));
+    const baselineRps = pooledRate(all('baseline'));
     return {
       operation: operation.name,
       ...plans.get(operation.name)!,
-      endpointRps: medianOf(runs, (r) => pooledRate(r.endpoint)),
-      baselineRps: medianOf(runs, (r) => pooledRate(r.baseline)),
-      ratio: spread(runs.map((r) => r.ratio)),
+      endpointRps,
+      baselineRps,
+      ratio: endpointRps / baselineRps,
+      roundRatios: spread(runs.map((r) => r.ratio)),
       cosmosPerRequest: {
-        endpoint: pooled('endpoint', (run) => run.cosmosPerRequest),
-        baseline: pooled('baseline', (run) => run.cosmosPerRequest),
+        endpoint: perRequest('endpoint', (run) => run.cosmosPerRequest),
+        baseline: perRequest('baseline', (run) => run.cosmosPerRequest),
       },
       cpuUsPerRequest: {
-        endpoint: pooled('endpoint', (run) => run.cpuUsPerRequest),
-        baseline: pooled('baseline', (run) => run.cpuUsPerRequest),
+        endpoint: perRequest('endpoint', (run) => run.cpuUsPerRequest),
+        baseline: perRequest('baseline', (run) => run.cpuUsPerRequest),
       },
       failures:
         warmupFailures.get(operation.name)! +
@@ -204,12 +217,5 @@ export async function measureThroughput(
     };
   });
 }
-
-/** Requests per second over several runs taken together: all their requests over all their time. */
-function pooledRate(runs: readonly SideRun[]): number {
-  return runs.reduce((n, run) => n + run.requests, 0) / runs.reduce((t, run) => t + run.seconds, 0);
-}
-
-const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 export const failuresOf = (r: LoadResult) => r.non2xx + r.errors + r.timeouts;

@@ -49,6 +49,14 @@ export const itemNotFound = (message: string) => new GraphError(404, 'itemNotFou
 export const quotaLimitReached = (limit: number) =>
   new GraphError(409, 'quotaLimitReached', `The user already has the maximum of ${limit} profile phones.`);
 
+/** The same code as the count quota: the user's data, not the request, is what is too large (docs/design.md). */
+export const documentLimitReached = (limitBytes: number) =>
+  new GraphError(
+    409,
+    'quotaLimitReached',
+    `The change would make this user's stored data larger than its limit of ${limitBytes} bytes. Remove items or shorten values, then retry.`,
+  );
+
 export const payloadTooLarge = (limitBytes: number) =>
   new GraphError(413, 'requestEntityTooLarge', `The request body exceeds the limit of ${limitBytes} bytes.`);
 

@@ -77,7 +77,7 @@ export const ERROR_STATUSES: ErrorStatus[] = [
   { errors: [itemNotFound('')], when: 'No item with that id exists for this user.', appliesTo: hasPathKey },
   {
     errors: [conflict(''), quotaLimitReached(0)],
-    when: 'The change collides with an existing item, or the user already has the maximum number of items.',
+    when: "The change collides with an existing item, the user already has the maximum number of items, or the change would make the user's stored data larger than its limit.",
     appliesTo: readsBody,
   },
   { errors: [payloadTooLarge(0)], when: 'Body over the configured limit.', appliesTo: readsBody },

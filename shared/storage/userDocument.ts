@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Container } from '@azure/cosmos';
 import { serviceNotAvailable } from '../http/graphErrors';
+import { checkDocumentSize } from './documentLimit';
 import { isAmbiguousWriteFailure, storageFailure, storageStatus, withinDeadline } from './cosmos';
 
 /**
@@ -24,9 +25,11 @@ const RECENT_WRITES_KEPT = 16;
 
 /** The per-user documents of one container, holding the item list under `field`. */
 export class UserDocuments<Items extends string, Item> {
+  /** `maxDocumentBytes`: the bound on a user's document (documentLimit.ts); none where the items are few and small. */
   constructor(
     private readonly container: Container,
     private readonly field: Items,
+    private readonly maxDocumentBytes?: number,
   ) {}
 
   /** One point read. A user without a document has no items. */
@@ -37,8 +40,9 @@ export class UserDocuments<Items extends string, Item> {
   /**
    * Reads the user's items, lets `decide` choose the new list, and writes it only if nobody wrote in
    * between (If-Match on the etag, or create for a first document); otherwise reads and decides again.
-   * `decide` may throw a GraphError: nothing is written then. A write whose answer is lost is settled by
-   * reading back whether its write id landed, so a retry or clean-up can never undo another request.
+   * `decide` may throw a GraphError, and a next document past `maxDocumentBytes` is refused: nothing is
+   * written then. A write whose answer is lost is settled by reading back whether its write id landed,
+   * so a retry or clean-up can never undo another request.
    */
   async update<Answer>(userId: string, decide: (items: Item[]) => Decision<Item, Answer>): Promise<Answer> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
@@ -52,6 +56,8 @@ export class UserDocuments<Items extends string, Item> {
         recentWrites: [writeId, ...(current?.recentWrites ?? [])].slice(0, RECENT_WRITES_KEPT),
         [this.field]: decision.items,
       };
+      if (this.maxDocumentBytes !== undefined)
+        checkDocumentSize(next, { next: decision.items, stored: current?.[this.field] ?? [] }, this.maxDocumentBytes);
       try {
         if (current) {
           await withinDeadline((deadline) =>
