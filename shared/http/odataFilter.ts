@@ -48,6 +48,34 @@ export const MAX_FILTER_LENGTH = 1_000;
 /** Parentheses and `not`s inside each other. */
 export const MAX_FILTER_DEPTH = 10;
 
+/** What a filter over these properties may say, for the API description. */
+export function describeFilter(spec: FilterSpec<string>): string {
+  const declared = Object.entries<FilterableProperty>(spec);
+  const names = (keep: (property: FilterableProperty) => boolean) =>
+    declared.filter(([, property]) => keep(property)).map(([name]) => name);
+  const enums = declared.flatMap(([name, property]) =>
+    property.kind === 'string' ? [] : [`${name} (${property.type})`],
+  );
+  const nullable = names((property) => property.nullable);
+  const flags = names((property) => property.kind === 'flags');
+  const strings = names((property) => property.kind === 'string');
+  return [
+    `OData filter on ${Object.keys(spec).join(', ')}.`,
+    "`eq` and `ne` compare a property with a literal: a string in single quotes (`''` inside for a quote)" +
+      (nullable.length > 0 ? `, or \`null\` (${nullable.join(', ')}).` : '.'),
+    enums.length > 0
+      ? `Enum members are written in single quotes, optionally after their type name: ${enums.join(', ')}.`
+      : '',
+    flags.length > 0
+      ? `On flags (${flags.join(', ')}), \`eq\` compares the set of members and \`has\` is true when every member named is set.`
+      : '',
+    strings.length > 0 ? `\`startswith(property,'text')\` on ${strings.join(', ')}.` : '',
+    `Combine with \`and\`, \`or\`, \`not\` and parentheses; at most ${MAX_FILTER_LENGTH} characters, nested at most ${MAX_FILTER_DEPTH} deep.`,
+  ]
+    .filter((sentence) => sentence !== '')
+    .join(' ');
+}
+
 export type ParsedFilter<Property extends string> = { filter: Filter<Property> } | { error: string };
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { matchesFilter, parseFilter, type Filter, type FilterSpec } from './odataFilter';
+import { describeFilter, matchesFilter, parseFilter, type Filter, type FilterSpec } from './odataFilter';
 
 /**
  * The list options of a collection: which properties `$select`, `$orderby` and `$filter` may name, and
@@ -98,7 +98,8 @@ export function listQueryOptions<Property extends string, Filterable extends Pro
           ctx.addIssue({ code: 'custom', message: parsed.error });
           return z.NEVER;
         })
-        .optional(),
+        .optional()
+        .meta({ description: describeFilter(spec.filterable) }),
       $skip: z
         .string()
         .regex(/^\d{1,4}$/, `must be a whole number from 0 to ${spec.maxSkip}.`)
