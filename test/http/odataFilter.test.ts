@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { listProfilePhones } from '../../functions/profilePhones';
 import { matchesFilter, MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, type Filter } from '../../shared/http/odataFilter';
 import type { ListQuery } from '../../shared/http/odataQuery';
+import { phoneType } from '../../shared/models/itemPhone';
 
 /**
  * `$filter` of the profile-phone list, through the list descriptor's own query schema: what each text
@@ -194,18 +195,8 @@ describe('what a refused filter is told: the part it could not take, and where',
 
 // ---- property-based: the evaluator against a plain reference predicate ----
 
-const PHONE_TYPES = [
-  'home',
-  'business',
-  'mobile',
-  'other',
-  'assistant',
-  'homeFax',
-  'businessFax',
-  'otherFax',
-  'pager',
-  'radio',
-];
+const PHONE_TYPES = phoneType.options;
+/** microsoft.graph.allowedAudiences, in declaration order (the order stored values keep). */
 const AUDIENCES = ['me', 'family', 'contacts', 'groupMembers', 'organization', 'federatedOrganizations', 'everyone'];
 
 interface Phone {
