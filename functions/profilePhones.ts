@@ -5,12 +5,14 @@ import { listQueryOptions, pageOf } from '../shared/http/odataQuery';
 import { defineOperation, type UserRoutes } from '../shared/http/operation';
 import { collection, created, noContent, ok } from '../shared/http/results';
 import { identitySetOf } from '../shared/models/identitySet';
+import { allowedAudiences } from '../shared/models/itemFacet';
 import {
   createItemPhoneBody,
   ITEM_PHONE_PROPERTIES,
   itemPhoneFromBody,
   itemPhoneResource,
   patchItemPhone,
+  phoneType,
   updateItemPhoneBody,
   type ItemPhone,
 } from '../shared/models/itemPhone';
@@ -37,13 +39,26 @@ export const listProfilePhones = defineOperation({
   query: listQueryOptions({
     selectable: ITEM_PHONE_PROPERTIES,
     orderable: ['createdDateTime', 'lastModifiedDateTime', 'displayName', 'type', 'number'] as const,
+    filterable: {
+      type: { kind: 'enum', type: 'microsoft.graph.phoneType', members: phoneType, nullable: true },
+      displayName: { kind: 'string', nullable: true },
+      number: { kind: 'string', nullable: false },
+      allowedAudiences: {
+        kind: 'flags',
+        type: 'microsoft.graph.allowedAudiences',
+        members: allowedAudiences,
+        nullable: false,
+      },
+    },
     defaultTop: 100,
     maxTop: 999,
+    // The largest MAX_PROFILE_PHONES_PER_USER the configuration accepts.
+    maxSkip: 250,
   }),
   response: { status: 200, schema: itemPhoneResource, collection: true },
   async run({ userId, query, services }) {
     const page = pageOf(await store(services).read(userId), query);
-    return collection(page.items, page.skipToken);
+    return collection(page.items, page.skipToken, page.count);
   },
 });
 

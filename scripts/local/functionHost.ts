@@ -94,7 +94,7 @@ export async function invokeFunction({
     headers: headersOf(request),
     ...(body.byteLength > 0 ? { body: { bytes: body } } : {}),
     params,
-    query: Object.fromEntries(url.searchParams),
+    query: hostQueryOf(url.searchParams),
   });
   const context = new InvocationContext({
     functionName: fn.name,
@@ -162,6 +162,22 @@ function plainAnswer(result: unknown): LocalAnswer | undefined {
 
 /** No lone surrogate (which the UTF-8 round trip through a Response would replace); ES2024, in Node 20 and 22. */
 const isWellFormed = (text: string) => (text as string & { isWellFormed(): boolean }).isWellFormed();
+
+/**
+ * `query` as the Functions host fills it: from ASP.NET Core's query collection, whose names compare
+ * ignoring case and whose repeated values are joined with commas (`$top=1&$TOP=2` is `{"$top": "1,2"}`,
+ * under the first spelling). The query as sent stays in the URL.
+ */
+function hostQueryOf(search: URLSearchParams): Record<string, string> {
+  const byName = new Map<string, { name: string; values: string[] }>();
+  for (const [name, value] of search) {
+    const key = name.toUpperCase();
+    const entry = byName.get(key);
+    if (entry) entry.values.push(value);
+    else byName.set(key, { name, values: [value] });
+  }
+  return Object.fromEntries([...byName.values()].map(({ name, values }) => [name, values.join(',')]));
+}
 
 /** Repeated headers are joined with ", " as the host does (so two Authorization headers stay visible). */
 function headersOf(request: IncomingMessage): Record<string, string> {

@@ -1,11 +1,18 @@
 import { z } from 'zod';
+import { describeFilter, matchesFilter, parseFilter, type Filter, type FilterSpec } from './odataFilter';
 
-/** The list options of a collection: which properties `$select` and `$orderby` may name, and paging bounds. */
-export interface ListOptionsSpec<Property extends string> {
+/**
+ * The list options of a collection: which properties `$select`, `$orderby` and `$filter` may name, and
+ * paging bounds.
+ */
+export interface ListOptionsSpec<Property extends string, Filterable extends Property = Property> {
   selectable: readonly Property[];
   orderable: readonly Property[];
+  filterable: FilterSpec<Filterable>;
   defaultTop: number;
   maxTop: number;
+  /** The largest `$skip`: past the most items a collection can hold, a page could only be empty. */
+  maxSkip: number;
 }
 
 export interface OrderBy<Property extends string> {
@@ -17,6 +24,12 @@ export interface ListQuery<Property extends string> {
   top: number;
   select?: Property[];
   orderBy: OrderBy<Property>;
+  /** Only the items it holds for are listed (and counted). */
+  filter?: Filter;
+  /** Matching items passed over before the first page; a page after a skip token skips none. */
+  skip: number;
+  /** Whether the answer carries `@odata.count`: how many items match, on every page. */
+  count: boolean;
   /** The sort key of the last item already returned. */
   after?: SortKey;
 }
@@ -35,7 +48,9 @@ const sortKeySchema = z
  * the last item returned, so following nextLinks returns every item once even while items are added
  * or removed between pages. A token that does not decode, or that belongs to another `$orderby`, is a 400.
  */
-export function listQueryOptions<Property extends string>(spec: ListOptionsSpec<Property>) {
+export function listQueryOptions<Property extends string, Filterable extends Property>(
+  spec: ListOptionsSpec<Property, Filterable>,
+) {
   return z
     .strictObject({
       $top: z
@@ -77,12 +92,32 @@ export function listQueryOptions<Property extends string>(spec: ListOptionsSpec<
       $skiptoken: z.string().max(4_096).optional(),
       $filter: z
         .string()
-        .refine(() => false, 'is not supported on this collection.')
+        .transform((text, ctx): Filter => {
+          const parsed = parseFilter(text, spec.filterable);
+          if ('filter' in parsed) return parsed.filter;
+          ctx.addIssue({ code: 'custom', message: parsed.error });
+          return z.NEVER;
+        })
+        .optional()
+        .meta({ description: describeFilter(spec.filterable) }),
+      $skip: z
+        .string()
+        .regex(/^\d{1,4}$/, `must be a whole number from 0 to ${spec.maxSkip}.`)
+        .transform(Number)
+        .refine((skip) => skip <= spec.maxSkip, `must be a whole number from 0 to ${spec.maxSkip}.`)
         .optional(),
+      $count: z.enum(['true', 'false'], { error: 'must be true or false.' }).optional(),
     })
     .transform((options, ctx): ListQuery<Property> => {
       const orderBy = options.$orderby ?? { descending: false };
-      const query: ListQuery<Property> = { top: options.$top ?? spec.defaultTop, select: options.$select, orderBy };
+      const query: ListQuery<Property> = {
+        top: options.$top ?? spec.defaultTop,
+        select: options.$select,
+        orderBy,
+        filter: options.$filter,
+        skip: options.$skip ?? 0,
+        count: options.$count === 'true',
+      };
       if (options.$skiptoken === undefined) return query;
       const after = decodeSkipToken(options.$skiptoken, orderBy);
       if (!after) {
@@ -133,14 +168,18 @@ function compareKeys(a: SortKey, b: SortKey): number {
 type Listable = { id: string; createdDateTime: string };
 
 /**
- * One page of a collection: sorted by the `$orderby` property (if any), then `createdDateTime`, then
- * `id`; the items after the skip token; at most `$top`; only the `$select`ed properties; and, while
- * more remain, the skip token of the next page.
+ * One page of a collection: the items `$filter` holds for, sorted by the `$orderby` property (if any),
+ * then `createdDateTime`, then `id`; the items after the skip token, or else after the first `$skip`;
+ * at most `$top`; only the `$select`ed properties; while more remain, the skip token of the next page;
+ * and with `$count`, how many items match.
  */
 export function pageOf<Item extends Listable, Property extends string>(
-  items: readonly Item[],
+  all: readonly Item[],
   query: ListQuery<Property>,
-): { items: Record<string, unknown>[]; skipToken?: string } {
+): { items: Record<string, unknown>[]; skipToken?: string; count?: number } {
+  const filter = query.filter;
+  const items = filter ? all.filter((item) => matchesFilter(filter, item)) : all;
+  const count = query.count ? items.length : undefined;
   const direction = query.orderBy.descending ? -1 : 1;
   const keyOf = (item: Item): SortKey => {
     const tail = [item.createdDateTime, item.id];
@@ -152,10 +191,11 @@ export function pageOf<Item extends Listable, Property extends string>(
     .map((item) => ({ item, key: keyOf(item) }))
     .sort((a, b) => direction * compareKeys(a.key, b.key))
     .filter(({ key }) => !query.after || direction * compareKeys(key, query.after) > 0);
-  const page = sorted.slice(0, query.top);
+  const start = query.after ? 0 : query.skip;
+  const page = sorted.slice(start, start + query.top);
   const selected = page.map(({ item }) => (query.select ? pick(item, query.select) : item));
-  if (sorted.length <= query.top) return { items: selected };
-  return { items: selected, skipToken: encodeSkipToken(page.at(-1)!.key, query.orderBy) };
+  if (sorted.length <= start + query.top) return { items: selected, count };
+  return { items: selected, skipToken: encodeSkipToken(page.at(-1)!.key, query.orderBy), count };
 }
 
 function pick(item: Record<string, unknown>, properties: readonly string[]): Record<string, unknown> {

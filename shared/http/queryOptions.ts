@@ -13,29 +13,30 @@ export function parseQueryOptions<Schema extends z.ZodType>(
 ): z.output<Schema> {
   const options: Record<string, string> = {};
   const details: GraphErrorDetail[] = [];
-  for (const [name, value] of request.query.entries()) {
-    if (!name.startsWith('$')) continue;
-    if (Object.hasOwn(options, name))
-      details.push({
-        code: 'invalidQueryOption',
-        target: name,
-        message: `The query option '${name}' is given more than once.`,
-      });
+  /** One detail per option: a repeated one is named as repeated, whatever its values. */
+  const report = (detail: GraphErrorDetail) => {
+    if (!details.some((reported) => reported.target === detail.target)) details.push(detail);
+  };
+  for (const [name, value] of systemQueryOptionsOf(request.url)) {
+    if (Object.hasOwn(options, name)) {
+      report(repeated(name));
+      continue;
+    }
     options[name] = value;
   }
   if (schema === undefined) {
-    for (const name of Object.keys(options)) details.push(unsupported(name));
+    for (const name of Object.keys(options)) report(unsupported(name));
     if (details.length === 0) return {} as z.output<Schema>;
     throw invalidQueryOptions(details);
   }
   const result = schema.safeParse(options);
-  if (result.success && details.length === 0) return result.data as z.output<Schema>;
+  if (result.success && details.length === 0) return result.data;
   for (const issue of result.error?.issues ?? []) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) details.push(unsupported(key));
+      for (const key of issue.keys) report(unsupported(key));
     } else {
       const name = String(issue.path[0] ?? '(query)');
-      details.push({
+      report({
         code: 'invalidQueryOption',
         target: name,
         message: `The query option '${name}' ${issue.message}`,
@@ -45,6 +46,30 @@ export function parseQueryOptions<Schema extends z.ZodType>(
   throw invalidQueryOptions(details);
 }
 
+/**
+ * The `$` parameters as the request's URL spells them, each occurrence. `request.query` cannot tell a
+ * repeated option: the Functions host builds it from ASP.NET Core's query collection, which merges
+ * every occurrence of a name (compared ignoring case) into one value joined with commas, so
+ * `$select=id&$select=number` arrives as the valid `$select=id,number`. The URL it passes keeps the
+ * query as sent.
+ */
+function systemQueryOptionsOf(url: string): Array<[string, string]> {
+  const start = url.indexOf('?');
+  if (start < 0) return [];
+  const end = url.indexOf('#', start);
+  const found: Array<[string, string]> = [];
+  for (const entry of new URLSearchParams(url.slice(start + 1, end < 0 ? undefined : end)))
+    if (entry[0].startsWith('$')) found.push(entry);
+  return found;
+}
+
+const repeated = (name: string): GraphErrorDetail => ({
+  code: 'invalidQueryOption',
+  target: name,
+  message: `The query option '${name}' is given more than once.`,
+});
+
+/** The one wording for an option an operation does not support, whatever its value. */
 const unsupported = (name: string): GraphErrorDetail => ({
   code: 'invalidQueryOption',
   target: name,

@@ -11,16 +11,17 @@ type Resource = { id: string } & Record<string, unknown>;
 export type OperationResult =
   | { kind: 'created'; resource: Resource }
   | { kind: 'ok'; resource: Record<string, unknown> }
-  | { kind: 'collection'; items: Record<string, unknown>[]; skipToken?: string }
+  | { kind: 'collection'; items: Record<string, unknown>[]; skipToken?: string; count?: number }
   | { kind: 'noContent' };
 
 export const created = (resource: Resource): OperationResult => ({ kind: 'created', resource });
 export const ok = (resource: Record<string, unknown>): OperationResult => ({ kind: 'ok', resource });
-/** A page of a collection; `skipToken` (opaque) continues it in `@odata.nextLink`. */
-export const collection = (items: Record<string, unknown>[], skipToken?: string): OperationResult => ({
+/** A page of a collection; `skipToken` (opaque) continues it in `@odata.nextLink`; `count` is `@odata.count`. */
+export const collection = (items: Record<string, unknown>[], skipToken?: string, count?: number): OperationResult => ({
   kind: 'collection',
   items,
   skipToken,
+  count,
 });
 export const noContent = (): OperationResult => ({ kind: 'noContent' });
 
@@ -83,6 +84,7 @@ export function render(result: OperationResult, links: Links, ids: RequestIds): 
       };
     case 'collection': {
       const page: Record<string, unknown> = { '@odata.context': contextOf(links, false) };
+      if (result.count !== undefined) page['@odata.count'] = result.count;
       if (result.skipToken !== undefined) page['@odata.nextLink'] = nextLinkOf(links, result.skipToken);
       page.value = result.items;
       return { status: 200, headers: odataHeaders(ids), body: JSON.stringify(page) };

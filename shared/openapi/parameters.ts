@@ -49,6 +49,11 @@ const QUERY_OPTION_DESCRIPTIONS: Record<string, (facts: OptionFacts) => string> 
     'Ties, and a request without `$orderby`, are ordered by createdDateTime and then id.',
   $skiptoken: () =>
     'Opaque continuation token: follow `@odata.nextLink` rather than building it. It is only valid with the `$orderby` of the request that issued it.',
+  $skip: ({ range }) =>
+    `Matching items to pass over before the first page${range ? `: a whole number from ${range.minimum} to ${range.maximum}` : ''}. ` +
+    'A nextLink continues after its page and skips no more.',
+  $count: () =>
+    '`true` adds `@odata.count`: how many items match (the whole collection, or those `$filter` keeps), on every page.',
 };
 
 function optionFacts(field: z.ZodType, resourceProperties: readonly string[]): OptionFacts {

@@ -117,7 +117,12 @@ export function successResponse(
     // With `$select` an item holds only the selected properties, so none is required.
     const selectable = query.parameters.some(({ name }) => name === '$select');
     const item = selectable && schema instanceof z.ZodObject ? schema.partial() : schema;
-    const ref = components.add(`${type ?? operation.name}CollectionResponse`, collectionBody(item), 'output');
+    const countable = query.parameters.some(({ name }) => name === '$count');
+    const ref = components.add(
+      `${type ?? operation.name}CollectionResponse`,
+      collectionBody(item, countable),
+      'output',
+    );
     return [
       String(status),
       {

@@ -34,10 +34,22 @@ export function entityBody(resource: z.ZodType): z.ZodType {
   return resource instanceof z.ZodObject ? z.object({ '@odata.context': odataContext, ...resource.shape }) : resource;
 }
 
-/** A page of a collection: `@odata.context`, `@odata.nextLink` while more remain, and the items in `value`. */
-export function collectionBody(item: z.ZodType): z.ZodType {
+/**
+ * A page of a collection: `@odata.context`, `@odata.count` when the operation takes `$count` and it was
+ * asked for, `@odata.nextLink` while more remain, and the items in `value`.
+ */
+export function collectionBody(item: z.ZodType, countable: boolean): z.ZodType {
   return z.object({
     '@odata.context': odataContext,
+    ...(countable
+      ? {
+          '@odata.count': z
+            .int()
+            .min(0)
+            .meta({ description: 'With `$count=true`: how many items match, on every page.' })
+            .optional(),
+        }
+      : {}),
     '@odata.nextLink': z
       .string()
       .meta({ description: 'URL of the next page (the same request with `$skiptoken`); absent on the last page.' })

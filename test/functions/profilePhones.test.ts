@@ -79,6 +79,21 @@ async function seed(
   return ids;
 }
 
+interface ListPage {
+  '@odata.count'?: number;
+  '@odata.nextLink'?: string;
+  value: Array<Record<string, unknown> & { id?: string }>;
+}
+interface ErrorBody {
+  error: { message: string; details: unknown[] };
+}
+const pageOf = (result: Invocation): ListPage => {
+  expect(result.status).toBe(200);
+  return result.body as ListPage;
+};
+const listPage = async (target: Target, token: string, query: Record<string, string>) =>
+  pageOf(await list(target, token, query));
+
 /** Follows nextLinks to the end; returns every page's items. */
 async function allPages(
   target: Target,
@@ -365,8 +380,13 @@ describe('list query options', () => {
     [{ $orderby: 'allowedAudiences' }, '$orderby'],
     [{ $orderby: 'number sideways' }, '$orderby'],
     [{ $expand: 'source' }, '$expand'],
-    [{ $filter: "type eq 'home'" }, '$filter'],
-    [{ $count: 'true' }, '$count'],
+    [{ $filter: "type gt 'home'" }, '$filter'],
+    [{ $filter: "type eq 'homer'" }, '$filter'],
+    [{ $filter: 'x'.repeat(1_001) }, '$filter'],
+    [{ $count: 'yes' }, '$count'],
+    [{ $skip: '-1' }, '$skip'],
+    [{ $skip: '251' }, '$skip'],
+    [{ $search: 'desk' }, '$search'],
     [{ $skiptoken: 'garbage!!' }, '$skiptoken'],
     [{ $skiptoken: Buffer.from(JSON.stringify({ o: ' asc', k: [{}, 1] })).toString('base64url') }, '$skiptoken'],
   ])('%j is a 400 that names %s', async (query, option) => {
@@ -375,6 +395,146 @@ describe('list query options', () => {
     expect(result.status).toBe(400);
     expect(result.body.error.code).toBe('badRequest');
     expect(result.body.error.details.map((detail: { target: string }) => detail.target)).toContain(option);
+  });
+
+  test('a refused $filter is told the part it could not take and where, in the one wording of a bad option', async () => {
+    const owner = await self();
+    const result = await list(on(owner), owner.token, { $filter: "number eq '1' and colour eq 'red'", $top: '5' });
+    expect(result.status).toBe(400);
+    const { error } = result.body as ErrorBody;
+    expect(error.message).toBe(
+      "The query option '$filter' could not take 'colour' at character 19: the properties a filter can name are type, displayName, number, allowedAudiences.",
+    );
+    expect(error.details).toEqual([{ code: 'invalidQueryOption', target: '$filter', message: error.message }]);
+    const refused = await list(on(owner), owner.token, { $expand: 'source' });
+    expect((refused.body as ErrorBody).error.message).toBe(
+      "The query option '$expand' is not supported by this operation.",
+    );
+  });
+
+  test('$filter, $skip and $count: only matching items, the first $skip of them passed over, @odata.count counting every match', async () => {
+    const owner = await self();
+    const made: Array<Record<string, string>> = [];
+    for (const [index, type] of ['home', 'mobile', 'home', 'pager', 'home', 'mobile', 'home'].entries()) {
+      const body = {
+        number: `+1 425 555 01${index}0`,
+        type,
+        displayName: index % 2 ? `Desk ${index}` : `Home ${index}`,
+      };
+      const result = await create(on(owner), owner.token, {
+        ...body,
+        allowedAudiences: index < 3 ? 'me,family' : 'me',
+      });
+      expect(result.status).toBe(201);
+      made.push(result.body as Record<string, string>);
+    }
+    const idsWhere = (keep: (phone: Record<string, string>) => boolean) => made.filter(keep).map((phone) => phone.id);
+    const ids = async (query: Record<string, string>) => {
+      const result = await list(on(owner), owner.token, query);
+      expect(result.status).toBe(200);
+      return pageOf(result).value.map((item) => item.id);
+    };
+
+    expect(await ids({ $filter: "type eq 'home'" })).toEqual(idsWhere((phone) => phone.type === 'home'));
+    expect(await ids({ $filter: "type ne 'home' and not startswith(displayName,'Home')" })).toEqual(
+      idsWhere((phone) => phone.type !== 'home' && !phone.displayName!.startsWith('Home')),
+    );
+    expect(
+      await ids({ $filter: "(type eq 'pager' or type eq 'mobile') and startswith(number,'+1 425 555 015')" }),
+    ).toEqual(idsWhere((phone) => phone.number === '+1 425 555 0150'));
+    expect(await ids({ $filter: "allowedAudiences has 'family'" })).toEqual(made.slice(0, 3).map((phone) => phone.id));
+    expect(await ids({ $filter: "allowedAudiences eq 'me'" })).toEqual(made.slice(3).map((phone) => phone.id));
+    expect(await ids({ $filter: 'displayName eq null' })).toEqual([]);
+
+    const counted = await listPage(on(owner), owner.token, {
+      $filter: "type eq 'home'",
+      $count: 'true',
+      $skip: '1',
+      $top: '2',
+      $orderby: 'number desc',
+      $select: 'number',
+    });
+    expect(Object.keys(counted)).toEqual(['@odata.context', '@odata.count', '@odata.nextLink', 'value']);
+    expect(counted['@odata.count']).toBe(4);
+    expect(counted.value).toEqual([{ number: '+1 425 555 0140' }, { number: '+1 425 555 0120' }]);
+    const next = new URL(counted['@odata.nextLink']!);
+    expect(next.searchParams.get('$filter')).toBe("type eq 'home'");
+    const last = await listPage(on(owner), owner.token, Object.fromEntries(next.searchParams));
+    // The skip token continues after the page; $skip applies to the first page only.
+    expect(last).toMatchObject({ '@odata.count': 4, value: [{ number: '+1 425 555 0100' }] });
+    expect(last['@odata.nextLink']).toBeUndefined();
+
+    const skippedAll = await listPage(on(owner), owner.token, { $skip: '250', $count: 'true' });
+    expect(skippedAll).toMatchObject({ '@odata.count': 7, value: [] });
+    expect((await listPage(on(owner), owner.token, { $count: 'false' }))['@odata.count']).toBeUndefined();
+  });
+
+  test('paging with $filter, $skip and $count while other items are created and deleted between pages returns every lasting match exactly once', async () => {
+    const owner = await self();
+    // Lasting: Phone 000..011, home when the index is even. Doomed ones match too (type home).
+    const lasting: string[] = [];
+    for (let index = 0; index < 12; index += 1) {
+      const result = await create(on(owner), owner.token, {
+        number: `+1 425 555 ${1000 + index}`,
+        displayName: `Phone ${String(index).padStart(3, '0')}`,
+        type: index % 2 === 0 ? 'home' : 'business',
+      });
+      lasting.push((result.body as { id: string }).id);
+    }
+    const doomed: string[] = [];
+    for (let index = 0; index < 6; index += 1) {
+      const result = await create(on(owner), owner.token, {
+        number: `555 ${2000 + index}`,
+        type: 'home',
+        displayName: 'Doomed',
+      });
+      doomed.push((result.body as { id: string }).id);
+    }
+    const filter =
+      "type eq 'home' and (startswith(displayName,'Phone') or displayName eq 'Doomed' or displayName eq 'Added')";
+    const counts: Array<number | undefined> = [];
+    const pages: ListPage['value'][] = [];
+    let next: Record<string, string> | undefined = {
+      $filter: filter,
+      $top: '2',
+      $count: 'true',
+      $skip: '1',
+      $orderby: 'number',
+    };
+    for (let page = 0; next; page += 1) {
+      const result = await listPage(on(owner), owner.token, next);
+      counts.push(result['@odata.count']);
+      pages.push(result.value);
+      const link = result['@odata.nextLink'];
+      next = link ? Object.fromEntries(new URL(link).searchParams) : undefined;
+      if (!next) break;
+      expect(next.$filter).toBe(filter);
+      await Promise.all([
+        page < doomed.length
+          ? byId('delete', on(owner), owner.token, doomed[page]!).then((deleted) => expect(deleted.status).toBe(204))
+          : Promise.resolve(),
+        create(on(owner), owner.token, { number: `555 ${3000 + page}`, type: 'home', displayName: 'Added' }),
+        create(on(owner), owner.token, {
+          number: `+1 425 555 ${4000 + page}`,
+          type: 'business',
+          displayName: 'Phone x',
+        }),
+      ]);
+    }
+    const items = pages.flat();
+    const seen = items.map((item) => item.id);
+    expect(new Set(seen).size).toBe(seen.length);
+    for (const item of items) expect(item.type).toBe('home');
+    // Ordered by number: '+1 425 555 1000' is the first match, passed over by $skip=1; every other lasting match once.
+    const lastingMatches = lasting.filter((_id, index) => index % 2 === 0);
+    expect(seen).not.toContain(lastingMatches[0]);
+    for (const id of lastingMatches.slice(1)) expect(seen.filter((item) => item === id)).toHaveLength(1);
+    const numbers = items.map((item) => String(item.number));
+    expect([...numbers].sort()).toEqual(numbers);
+    // Each page counts the matches of its moment: 6 lasting and 6 doomed at first; before page k, k
+    // added and (up to 6) k doomed deleted.
+    expect(counts).toEqual(counts.map((_count, page) => 12 + page - Math.min(page, doomed.length)));
+    expect(counts.length).toBeGreaterThan(doomed.length);
   });
 
   test('a skip token issued for one $orderby is refused for another', async () => {

@@ -360,14 +360,15 @@ describe('registrations', () => {
     },
   );
 
-  it('documents $top, $select, $orderby and $skiptoken where the query schema has them, and lists $filter as not supported', () => {
+  it('documents $top, $select, $orderby, $skiptoken, $filter, $skip and $count where the query schema has them', () => {
     const withOptions = expectations.filter(({ registration }) => queryObject(registration.operation));
     expect(withOptions.length).toBeGreaterThan(0);
     for (const expectation of withOptions) {
       const keys = Object.keys(queryObject(expectation.registration.operation)!.shape);
       const operation = at(expectation.path, expectation.method);
       const byName = Object.fromEntries(operation.parameters.map((parameter: Json) => [parameter.name, parameter]));
-      for (const name of ['$top', '$select', '$orderby', '$skiptoken'].filter((option) => keys.includes(option))) {
+      const documented = ['$top', '$select', '$orderby', '$skiptoken', '$filter', '$skip', '$count'];
+      for (const name of documented.filter((option) => keys.includes(option))) {
         expect(byName[name]).toMatchObject({
           in: 'query',
           required: false,
@@ -376,10 +377,14 @@ describe('registrations', () => {
         });
       }
       if (keys.includes('$top')) expect(byName.$top.description).toMatch(/from 1 to \d+/);
-      if (keys.includes('$filter')) {
-        expect(byName.$filter).toBeUndefined();
-        expect(operation.description).toMatch(/Not supported \(400\): .*\$filter/);
-      }
+      if (keys.includes('$skip'))
+        expect(byName.$skip).toMatchObject({ description: expect.stringMatching(/from 0 to \d+/) as unknown });
+      if (keys.includes('$count')) expect(byName.$count).toMatchObject({ schema: { enum: ['true', 'false'] } });
+      if (keys.includes('$filter'))
+        expect(byName.$filter).toMatchObject({
+          description: expect.stringMatching(/has.*startswith.*and.*or.*not/) as unknown,
+        });
+      expect(operation.description).not.toMatch(/Not supported/);
     }
     const lists = expectations.filter(
       ({ registration }) => registration.operation.response.collection && registration.operation.query,
@@ -415,7 +420,13 @@ describe('registrations', () => {
       expect(Object.keys(body.properties)[0]).toBe('@odata.context');
       expect(body.required).toContain('@odata.context');
       if (descriptor.response.collection) {
-        expect(Object.keys(body.properties)).toEqual(['@odata.context', '@odata.nextLink', 'value']);
+        const counted = queryObject(descriptor)?.shape.$count !== undefined;
+        expect(Object.keys(body.properties)).toEqual([
+          '@odata.context',
+          ...(counted ? ['@odata.count'] : []),
+          '@odata.nextLink',
+          'value',
+        ]);
         expect(body.required).toEqual(['@odata.context', 'value']);
         expect(body.properties.value.type).toBe('array');
       }
