@@ -15,7 +15,7 @@ export interface BaselineServer {
 }
 
 /** Where an operation's baseline is served: `/beta/{operation}/users/{userId}/{the operation's path}`. */
-export const baselinePathPrefix = (operation: string) => `/${ROUTE_PREFIX}/${operation}`;
+export const baselinePathPrefix = (operation: string) => `/beta/${operation}`;
 
 /**
  * The storage-only server: each operation's baseline (baselines.ts) registered as an HTTP function
@@ -41,7 +41,7 @@ export async function startStorageOnlyServer(
         ...(answer.body === undefined ? {} : { body: JSON.stringify(answer.body) }),
       };
     };
-    const path = `${operation.name}/users/{userId}/${operation.path}`;
+    const path = `beta/${operation.name}/users/{userId}/${operation.path}`;
     return [
       {
         name: `${operation.name}StorageOnly`,

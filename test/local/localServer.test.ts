@@ -182,9 +182,11 @@ describe('routing like the Functions host', () => {
     expect(body.error.innerError['request-id']).toBe(response.headers.get('request-id'));
   });
 
-  test('unknown routes → 404; the route prefix comes from host.json (no /v1.0)', async () => {
+  test('unknown routes → 404; phone methods are served under /v1.0 too', async () => {
+    const v1 = await post('/v1.0/users/x/authentication/phoneMethods', undefined, {});
+    expect(v1.status).toBe(401);
     for (const path of [
-      '/v1.0/users/x/authentication/phoneMethods',
+      '/v2.0/users/x/authentication/phoneMethods',
       '/beta/users/x/authentication',
       '/beta/users/x/authentication/phoneMethods/a/b/c',
     ]) {
