@@ -10,6 +10,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { operations } from '../../functions/operations';
 import { registrationsOf } from '../../shared/http/pipeline';
+import { UNMATCHED_ROUTE_FUNCTION } from '../../shared/http/unmatchedRoute';
+import { compareOrdinalIgnoreCase } from '../../scripts/local/functionHost';
 import { loadLikeTheWorker, type Registered } from '../support/worker';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -41,7 +43,7 @@ describe('loading package.json main like the Functions worker', () => {
 
   it('registers exactly one function per operation, version and route (users/{userId} and me), named as the descriptors say', () => {
     expect(registered.functions.map((fn) => fn.name).sort()).toEqual(
-      expected.map((registration) => registration.name).sort(),
+      [...expected.map((registration) => registration.name), UNMATCHED_ROUTE_FUNCTION].sort(),
     );
     const versions = operations.reduce((sum, operation) => sum + Object.keys(operation.versions).length, 0);
     expect(expected.length).toBe(2 * versions);
@@ -70,6 +72,24 @@ describe('loading package.json main like the Functions worker', () => {
     expect(routes).toContain('beta/me/authentication/phoneMethods');
     expect(routes).toContain('v1.0/me/authentication/phoneMethods/{id}/enableSmsSignIn');
     expect(routes.filter((route) => route.startsWith('v1.0/') && route.includes('profile'))).toEqual([]);
+  });
+
+  it('registers the catch-all for every other path under /beta/ and /v1.0/, every method, named to come last in the host route order', () => {
+    expect(triggerOf(UNMATCHED_ROUTE_FUNCTION)).toEqual(
+      expect.objectContaining({
+        type: 'httpTrigger',
+        authLevel: 'anonymous',
+        route: '{version:regex(^(beta|v1\\.0)$)}/{*path}',
+      }),
+    );
+    expect(triggerOf(UNMATCHED_ROUTE_FUNCTION)?.methods).toEqual(
+      expect.arrayContaining(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+    );
+    // The host maps routes in the order of function names compared with OrdinalIgnoreCase and takes
+    // the first that matches: every operation's function must come before the catch-all.
+    const ordered = registered.functions.map((fn) => fn.name).sort(compareOrdinalIgnoreCase);
+    expect(ordered.at(-1)).toBe(UNMATCHED_ROUTE_FUNCTION);
+    expect(compareOrdinalIgnoreCase('listPhoneMethodsV1', UNMATCHED_ROUTE_FUNCTION)).toBe(-1);
   });
 
   it('registers the appStart hook that validates configuration when the worker starts', () => {
