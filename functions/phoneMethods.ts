@@ -67,21 +67,34 @@ const RETRY = Symbol('retry');
 const tooManyChanges = () =>
   serviceNotAvailable('The phone method changed repeatedly during the request. Retry the request.', 1);
 
+type ReadInput = OperationInput<unknown, unknown, unknown>;
+type MethodInput = OperationInput<{ id: string }, unknown, unknown>;
+
+/** The user's phone methods as reads present them, in Graph's order; `/authentication/methods` lists them too. */
+export async function listUserPhoneMethods({ userId, services }: ReadInput) {
+  const methods = await phoneMethodStore(services.containers).read(userId);
+  const ordered: PhoneAuthenticationMethod[] = [];
+  for (const type of PHONE_TYPE_ORDER) {
+    const method = methods.find((candidate) => candidate.phoneType === type);
+    if (method) ordered.push(presentPhoneMethod(method, services.config.smsSignInEnabled));
+  }
+  return collection(ordered);
+}
+
+/** One of the user's phone methods as reads present it; `/authentication/methods/{id}` gets it too. */
+export async function getUserPhoneMethod({ userId, params, services }: MethodInput) {
+  const method = byId(await phoneMethodStore(services.containers).read(userId), params.id);
+  if (!method) throw notFound();
+  return ok(presentPhoneMethod(method, services.config.smsSignInEnabled));
+}
+
 export const listPhoneMethods = phoneMethods.collection({
   name: 'listPhoneMethods',
   summary: "List a user's phone authentication methods",
   method: 'GET',
   permission: 'phoneMethodsRead',
   response: { status: 200, schema: phoneAuthenticationMethodResource, collection: true },
-  async run({ userId, services }) {
-    const methods = await phoneMethodStore(services.containers).read(userId);
-    const ordered: PhoneAuthenticationMethod[] = [];
-    for (const type of PHONE_TYPE_ORDER) {
-      const method = methods.find((candidate) => candidate.phoneType === type);
-      if (method) ordered.push(presentPhoneMethod(method, services.config.smsSignInEnabled));
-    }
-    return collection(ordered);
-  },
+  run: listUserPhoneMethods,
 });
 
 export const getPhoneMethod = phoneMethods.item({
@@ -90,11 +103,7 @@ export const getPhoneMethod = phoneMethods.item({
   method: 'GET',
   permission: 'phoneMethodsRead',
   response: { status: 200, schema: phoneAuthenticationMethodResource },
-  async run({ userId, params, services }) {
-    const method = byId(await phoneMethodStore(services.containers).read(userId), params.id);
-    if (!method) throw notFound();
-    return ok(presentPhoneMethod(method, services.config.smsSignInEnabled));
-  },
+  run: getUserPhoneMethod,
 });
 
 export const createPhoneMethod = phoneMethods.collection({
@@ -235,8 +244,6 @@ export const deletePhoneMethod = phoneMethods.item({
     return noContent();
   },
 });
-
-type MethodInput = OperationInput<{ id: string }, unknown, unknown>;
 
 /** Enables SMS sign-in on the mobile; `/authentication/methods/{id}/enableSmsSignIn` runs it too. */
 export async function enableMobileSmsSignIn({ userId, params, services }: MethodInput) {

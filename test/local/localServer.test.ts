@@ -190,7 +190,7 @@ describe('routing like the Functions host', () => {
       ['/v1.0/users/x/profile/phones', 'profile'],
       ['/v1.0/me/profile/phones/1', 'profile'],
       ['/v1.0/user/x/authentication/phoneMethods', 'user'],
-      ['/v1.0/users/x/authentication/phoneMethods/a/b', 'b'],
+      ['/v1.0/users/x/authentication/methods/a/enableSmsSignIn', 'enableSmsSignIn'],
       ['/beta/groups', 'groups'],
       ['/beta/users/a%20b/friends', 'friends'],
     ]) {
