@@ -1,4 +1,5 @@
 import { badRequest, conflict, itemNotFound, serviceNotAvailable, type GraphError } from '../shared/http/graphErrors';
+import { maskPhoneNumber, readsMaskedNumbers } from '../shared/auth/maskedNumbers';
 import type { OperationInput } from '../shared/http/operation';
 import { resource } from '../shared/http/resource';
 import { collection, created, noContent, ok } from '../shared/http/results';
@@ -70,22 +71,30 @@ const tooManyChanges = () =>
 type ReadInput = OperationInput<unknown, unknown, unknown>;
 type MethodInput = OperationInput<{ id: string }, unknown, unknown>;
 
+/** A stored method as a read presents it to this caller: SMS state by the policy, the number masked where Graph masks it. */
+function presentFor({ caller, userId, services }: ReadInput, method: PhoneAuthenticationMethod) {
+  const presented = presentPhoneMethod(method, services.config.smsSignInEnabled);
+  return readsMaskedNumbers(caller, userId)
+    ? { ...presented, phoneNumber: maskPhoneNumber(presented.phoneNumber) }
+    : presented;
+}
+
 /** The user's phone methods as reads present them, in Graph's order; `/authentication/methods` lists them too. */
-export async function listUserPhoneMethods({ userId, services }: ReadInput) {
-  const methods = await phoneMethodStore(services.containers).read(userId);
+export async function listUserPhoneMethods(input: ReadInput) {
+  const methods = await phoneMethodStore(input.services.containers).read(input.userId);
   const ordered: PhoneAuthenticationMethod[] = [];
   for (const type of PHONE_TYPE_ORDER) {
     const method = methods.find((candidate) => candidate.phoneType === type);
-    if (method) ordered.push(presentPhoneMethod(method, services.config.smsSignInEnabled));
+    if (method) ordered.push(presentFor(input, method));
   }
   return collection(ordered);
 }
 
 /** One of the user's phone methods as reads present it; `/authentication/methods/{id}` gets it too. */
-export async function getUserPhoneMethod({ userId, params, services }: MethodInput) {
-  const method = byId(await phoneMethodStore(services.containers).read(userId), params.id);
+export async function getUserPhoneMethod(input: MethodInput) {
+  const method = byId(await phoneMethodStore(input.services.containers).read(input.userId), input.params.id);
   if (!method) throw notFound();
-  return ok(presentPhoneMethod(method, services.config.smsSignInEnabled));
+  return ok(presentFor(input, method));
 }
 
 export const listPhoneMethods = phoneMethods.collection({
