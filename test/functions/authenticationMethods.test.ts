@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { GLOBAL_READER } from '../../shared/auth/permissions';
 import { FUNCTION_NAME_SUFFIX, API_VERSIONS, type ApiVersion } from '../../shared/http/versions';
-import { ALTERNATE_MOBILE_ID, AUTHENTICATION_ADMINISTRATOR, MOBILE_ID, OFFICE_ID } from '../support/constants';
+import {
+  ALTERNATE_MOBILE_ID,
+  AUTHENTICATION_ADMINISTRATOR,
+  MOBILE_ID,
+  OFFICE_ID,
+  PRIVILEGED_AUTHENTICATION_ADMINISTRATOR,
+} from '../support/constants';
 import { loadServiceWith } from '../support/isolated';
 import { invoke, type Invocation } from '../support/invoke';
 import { ensureClaimsContainer, phoneMethodsApi, randomNumber, storedMethods } from '../support/phoneMethods';
@@ -57,7 +63,8 @@ const body = <T>(result: Invocation) => result.body as T;
 /** A user with a mobile and an office phone method, created through phoneMethods. */
 async function userWithMethods() {
   const userId = randomUUID();
-  const token = await userToken();
+  // A Privileged Authentication Administrator reads numbers whole (maskedNumbers.test.ts covers the mask).
+  const token = await userToken({ wids: [PRIVILEGED_AUTHENTICATION_ADMINISTRATOR] });
   const numbers = { mobile: randomNumber(), office: randomNumber() };
   for (const phoneType of ['office', 'mobile'] as const) {
     const created = await phoneMethods.create(userId, { token, body: { phoneNumber: numbers[phoneType], phoneType } });

@@ -5,7 +5,12 @@ import '@microsoft/msgraph-sdk-users';
 import type { PhoneAuthenticationMethod } from '@microsoft/msgraph-sdk/models/index.js';
 import type { ODataError } from '@microsoft/msgraph-sdk/models/oDataErrors/index.js';
 import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../scripts/localServer';
-import { ALTERNATE_MOBILE_ID, MOBILE_ID, OFFICE_ID } from '../support/constants';
+import {
+  ALTERNATE_MOBILE_ID,
+  MOBILE_ID,
+  OFFICE_ID,
+  PRIVILEGED_AUTHENTICATION_ADMINISTRATOR,
+} from '../support/constants';
 import { ensureClaimsContainer, randomNumber, storedClaim, storedMethods } from '../support/phoneMethods';
 
 /**
@@ -62,7 +67,13 @@ test("the SDK's default base URL is Graph's /v1.0: the client below calls this s
 
 test('list, get, patch, delete, disableSmsSignIn and enableSmsSignIn through the v1 SDK', async () => {
   const userId = randomUUID();
-  const client = graphClient(await server.devIssuer!.mint({ scp: 'UserAuthenticationMethod.ReadWrite.All' }));
+  // A Privileged Authentication Administrator reads numbers whole (an Authentication Administrator alone reads them masked).
+  const client = graphClient(
+    await server.devIssuer!.mint({
+      scp: 'UserAuthenticationMethod.ReadWrite.All',
+      wids: [PRIVILEGED_AUTHENTICATION_ADMINISTRATOR],
+    }),
+  );
   const phoneMethods = client.users.byUserId(userId).authentication.phoneMethods;
   const [mobile, alternate, office] = [randomNumber(), randomNumber(), randomNumber()];
   for (const [phoneNumber, phoneType] of [
