@@ -2,6 +2,12 @@
 import { app } from '@azure/functions';
 import { getConfig } from '../shared/config';
 import { handle, registrationsOf } from '../shared/http/pipeline';
+import {
+  UNMATCHED_ROUTE,
+  UNMATCHED_ROUTE_FUNCTION,
+  UNMATCHED_ROUTE_METHODS,
+  unmatchedRouteHandler,
+} from '../shared/http/unmatchedRoute';
 import { createServices, type OwnedServices } from '../shared/services';
 import { operations } from './operations';
 
@@ -24,7 +30,8 @@ app.hook.appStart(() => {
   processServices();
 });
 
-for (const registration of registrationsOf(operations)) {
+const registrations = registrationsOf(operations);
+for (const registration of registrations) {
   app.http(registration.name, {
     methods: [registration.operation.method],
     // The JWT is verified in code (shared/auth); the Functions key is not part of Graph's API.
@@ -33,3 +40,12 @@ for (const registration of registrationsOf(operations)) {
     handler: handle(registration, processServices),
   });
 }
+
+// Any other path under /beta/ or /v1.0/ gets Graph's error body (400 naming the segment, or 405),
+// never the host's bare 404. Its name sorts last: the host tries routes in the order of function names.
+app.http(UNMATCHED_ROUTE_FUNCTION, {
+  methods: UNMATCHED_ROUTE_METHODS,
+  authLevel: 'anonymous',
+  route: UNMATCHED_ROUTE,
+  handler: unmatchedRouteHandler(registrations),
+});

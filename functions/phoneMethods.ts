@@ -1,6 +1,7 @@
-import { z } from 'zod';
 import { badRequest, conflict, itemNotFound, serviceNotAvailable, type GraphError } from '../shared/http/graphErrors';
-import { defineOperation, type UserRoutes } from '../shared/http/operation';
+import { maskPhoneNumber, readsMaskedNumbers } from '../shared/auth/maskedNumbers';
+import type { OperationInput } from '../shared/http/operation';
+import { resource } from '../shared/http/resource';
 import { collection, created, noContent, ok } from '../shared/http/results';
 import {
   createPhoneMethodBody,
@@ -27,9 +28,13 @@ import { phoneMethodStore, phoneMethodStores } from '../shared/storage/phoneMeth
  * `smsSignInNumbers` first (see shared/storage/smsSignInNumbers.ts for the protocol and why it holds).
  */
 
-const users: UserRoutes = { collections: ['users'] };
-const collectionPath = 'authentication/phoneMethods';
-const methodId = z.object({ id: z.string() });
+/** Phone methods exist in beta and v1.0, with the same answers (update, delete and the SMS actions 204). */
+const phoneMethods = resource({
+  users: { collections: ['users'] },
+  collectionPath: 'authentication/phoneMethods',
+  idParam: 'id',
+  versions: ['beta', 'v1.0'],
+});
 const MOBILE_ID = PHONE_METHOD_IDS.mobile;
 /** An operation whose premise (the mobile's number or state) changed under it starts over this often. */
 const MAX_ROUNDS = 5;
@@ -63,50 +68,57 @@ const RETRY = Symbol('retry');
 const tooManyChanges = () =>
   serviceNotAvailable('The phone method changed repeatedly during the request. Retry the request.', 1);
 
-export const listPhoneMethods = defineOperation({
+type ReadInput = OperationInput<unknown, unknown, unknown>;
+type MethodInput = OperationInput<{ id: string }, unknown, unknown>;
+
+/** A stored method as a read presents it to this caller: SMS state by the policy, the number masked where Graph masks it. */
+function presentFor({ caller, userId, services }: ReadInput, method: PhoneAuthenticationMethod) {
+  const presented = presentPhoneMethod(method, services.config.smsSignInEnabled);
+  return readsMaskedNumbers(caller, userId)
+    ? { ...presented, phoneNumber: maskPhoneNumber(presented.phoneNumber) }
+    : presented;
+}
+
+/** The user's phone methods as reads present them, in Graph's order; `/authentication/methods` lists them too. */
+export async function listUserPhoneMethods(input: ReadInput) {
+  const methods = await phoneMethodStore(input.services.containers).read(input.userId);
+  const ordered: PhoneAuthenticationMethod[] = [];
+  for (const type of PHONE_TYPE_ORDER) {
+    const method = methods.find((candidate) => candidate.phoneType === type);
+    if (method) ordered.push(presentFor(input, method));
+  }
+  return collection(ordered);
+}
+
+/** One of the user's phone methods as reads present it; `/authentication/methods/{id}` gets it too. */
+export async function getUserPhoneMethod(input: MethodInput) {
+  const method = byId(await phoneMethodStore(input.services.containers).read(input.userId), input.params.id);
+  if (!method) throw notFound();
+  return ok(presentFor(input, method));
+}
+
+export const listPhoneMethods = phoneMethods.collection({
   name: 'listPhoneMethods',
   summary: "List a user's phone authentication methods",
   method: 'GET',
-  users,
-  collectionPath,
-  path: collectionPath,
   permission: 'phoneMethodsRead',
   response: { status: 200, schema: phoneAuthenticationMethodResource, collection: true },
-  async run({ userId, services }) {
-    const methods = await phoneMethodStore(services.containers).read(userId);
-    const ordered: PhoneAuthenticationMethod[] = [];
-    for (const type of PHONE_TYPE_ORDER) {
-      const method = methods.find((candidate) => candidate.phoneType === type);
-      if (method) ordered.push(presentPhoneMethod(method, services.config.smsSignInEnabled));
-    }
-    return collection(ordered);
-  },
+  run: listUserPhoneMethods,
 });
 
-export const getPhoneMethod = defineOperation({
+export const getPhoneMethod = phoneMethods.item({
   name: 'getPhoneMethod',
   summary: 'Get one phone authentication method',
   method: 'GET',
-  users,
-  collectionPath,
-  path: `${collectionPath}/{id}`,
   permission: 'phoneMethodsRead',
-  params: methodId,
   response: { status: 200, schema: phoneAuthenticationMethodResource },
-  async run({ userId, params, services }) {
-    const method = byId(await phoneMethodStore(services.containers).read(userId), params.id);
-    if (!method) throw notFound();
-    return ok(presentPhoneMethod(method, services.config.smsSignInEnabled));
-  },
+  run: getUserPhoneMethod,
 });
 
-export const createPhoneMethod = defineOperation({
+export const createPhoneMethod = phoneMethods.collection({
   name: 'createPhoneMethod',
   summary: 'Add a phone authentication method',
   method: 'POST',
-  users,
-  collectionPath,
-  path: collectionPath,
   permission: 'phoneMethodsWrite',
   body: createPhoneMethodBody,
   response: { status: 201, schema: phoneAuthenticationMethodResource },
@@ -142,15 +154,11 @@ export const createPhoneMethod = defineOperation({
   },
 });
 
-export const updatePhoneMethod = defineOperation({
+export const updatePhoneMethod = phoneMethods.item({
   name: 'updatePhoneMethod',
   summary: "Update a phone authentication method's number (to change its type, add the new type and delete the old)",
   method: 'PATCH',
-  users,
-  collectionPath,
-  path: `${collectionPath}/{id}`,
   permission: 'phoneMethodsWrite',
-  params: methodId,
   body: updatePhoneMethodBody,
   response: { status: 204 },
   async run({ userId, params, body, services }) {
@@ -222,15 +230,11 @@ export const updatePhoneMethod = defineOperation({
   },
 });
 
-export const deletePhoneMethod = defineOperation({
+export const deletePhoneMethod = phoneMethods.item({
   name: 'deletePhoneMethod',
   summary: 'Delete a phone authentication method',
   method: 'DELETE',
-  users,
-  collectionPath,
-  path: `${collectionPath}/{id}`,
   permission: 'phoneMethodsDelete',
-  params: methodId,
   response: { status: 204 },
   async run({ userId, params, services }) {
     const { methods: store, numbers } = stores(services);
@@ -250,44 +254,34 @@ export const deletePhoneMethod = defineOperation({
   },
 });
 
-export const enableSmsSignIn = defineOperation({
-  name: 'enableSmsSignIn',
-  summary: 'Enable SMS sign-in on the mobile phone method',
-  method: 'POST',
-  users,
-  collectionPath,
-  path: `${collectionPath}/{id}/enableSmsSignIn`,
-  permission: 'smsSignIn',
-  params: methodId,
-  response: { status: 204 },
-  async run({ userId, params, services }) {
-    if (!services.config.smsSignInEnabled) {
-      throw badRequest('SMS sign-in is not allowed by the authentication methods policy of this tenant.');
-    }
-    smsOnlyOnMobile(params.id);
-    const { methods: store, numbers } = stores(services);
-    for (let round = 1; round <= MAX_ROUNDS; round += 1) {
-      const mobile = mobileOf(await store.read(userId));
-      if (!mobile) throw notFound();
-      if (mobile.smsSignInState === 'ready') return noContent();
-      const phoneNumber = mobile.phoneNumber;
-      const outcome = await numbers.withClaim(userId, phoneNumber, (claim) =>
-        store.update<SmsSignInState | typeof RETRY>(userId, (methods) => {
-          const current = mobileOf(methods);
-          if (!current) throw notFound();
-          if (!sameNumber(current.phoneNumber, phoneNumber)) return { answer: RETRY };
-          const state = numbers.stateFor(claim);
-          if (current.smsSignInState === state) return { answer: state };
-          return { items: replaceMethod(methods, { ...current, smsSignInState: state }), answer: state };
-        }),
-      );
-      if (outcome === RETRY) continue;
-      if (outcome !== 'ready') throw numberNotUnique();
-      return noContent();
-    }
-    throw tooManyChanges();
-  },
-});
+/** Enables SMS sign-in on the mobile; `/authentication/methods/{id}/enableSmsSignIn` runs it too. */
+export async function enableMobileSmsSignIn({ userId, params, services }: MethodInput) {
+  if (!services.config.smsSignInEnabled) {
+    throw badRequest('SMS sign-in is not allowed by the authentication methods policy of this tenant.');
+  }
+  smsOnlyOnMobile(params.id);
+  const { methods: store, numbers } = stores(services);
+  for (let round = 1; round <= MAX_ROUNDS; round += 1) {
+    const mobile = mobileOf(await store.read(userId));
+    if (!mobile) throw notFound();
+    if (mobile.smsSignInState === 'ready') return noContent();
+    const phoneNumber = mobile.phoneNumber;
+    const outcome = await numbers.withClaim(userId, phoneNumber, (claim) =>
+      store.update<SmsSignInState | typeof RETRY>(userId, (methods) => {
+        const current = mobileOf(methods);
+        if (!current) throw notFound();
+        if (!sameNumber(current.phoneNumber, phoneNumber)) return { answer: RETRY };
+        const state = numbers.stateFor(claim);
+        if (current.smsSignInState === state) return { answer: state };
+        return { items: replaceMethod(methods, { ...current, smsSignInState: state }), answer: state };
+      }),
+    );
+    if (outcome === RETRY) continue;
+    if (outcome !== 'ready') throw numberNotUnique();
+    return noContent();
+  }
+  throw tooManyChanges();
+}
 
 function numberNotUnique(): GraphError {
   return badRequest('The phone number is already enabled for SMS sign-in by another user.', [
@@ -299,28 +293,34 @@ function numberNotUnique(): GraphError {
   ]);
 }
 
-export const disableSmsSignIn = defineOperation({
+/** Disables SMS sign-in on the mobile; `/authentication/methods/{id}/disableSmsSignIn` runs it too. */
+export async function disableMobileSmsSignIn({ userId, params, services }: MethodInput) {
+  smsOnlyOnMobile(params.id);
+  const { methods: store, numbers } = stores(services);
+  const mobile = await store.update(userId, (methods) => {
+    const current = mobileOf(methods);
+    if (!current) throw notFound();
+    if (current.smsSignInState === 'notEnabled') return { answer: current };
+    return { items: replaceMethod(methods, { ...current, smsSignInState: 'notEnabled' }), answer: current };
+  });
+  await numbers.settle(userId, mobile.phoneNumber);
+  return noContent();
+}
+
+export const enableSmsSignIn = phoneMethods.action('enableSmsSignIn', {
+  name: 'enableSmsSignIn',
+  summary: 'Enable SMS sign-in on the mobile phone method',
+  permission: 'smsSignIn',
+  response: { status: 204 },
+  run: enableMobileSmsSignIn,
+});
+
+export const disableSmsSignIn = phoneMethods.action('disableSmsSignIn', {
   name: 'disableSmsSignIn',
   summary: 'Disable SMS sign-in on the mobile phone method',
-  method: 'POST',
-  users,
-  collectionPath,
-  path: `${collectionPath}/{id}/disableSmsSignIn`,
   permission: 'smsSignIn',
-  params: methodId,
   response: { status: 204 },
-  async run({ userId, params, services }) {
-    smsOnlyOnMobile(params.id);
-    const { methods: store, numbers } = stores(services);
-    const mobile = await store.update(userId, (methods) => {
-      const current = mobileOf(methods);
-      if (!current) throw notFound();
-      if (current.smsSignInState === 'notEnabled') return { answer: current };
-      return { items: replaceMethod(methods, { ...current, smsSignInState: 'notEnabled' }), answer: current };
-    });
-    await numbers.settle(userId, mobile.phoneNumber);
-    return noContent();
-  },
+  run: disableMobileSmsSignIn,
 });
 
 export const phoneMethodOperations = [

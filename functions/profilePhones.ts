@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { itemNotFound, quotaLimitReached } from '../shared/http/graphErrors';
 import { listQueryOptions, pageOf } from '../shared/http/odataQuery';
-import { defineOperation, type UserRoutes } from '../shared/http/operation';
+import { resource } from '../shared/http/resource';
 import { collection, created, noContent, ok } from '../shared/http/results';
 import { identitySetOf } from '../shared/models/identitySet';
 import { allowedAudiences } from '../shared/models/itemFacet';
@@ -19,22 +18,25 @@ import {
 import type { Services } from '../shared/services';
 import { profilePhoneStore } from '../shared/storage/profilePhones';
 
-/** Graph and its SDKs send `/users/{userId}/...`; some clients write `/user/{userId}/...`: both are served. */
-const users: UserRoutes = { collections: ['users', 'user'] };
-const collectionPath = 'profile/phones';
-const phoneId = z.object({ id: z.string() });
+/**
+ * Profile phones exist in beta only (Graph v1.0 has no `profile`). Graph and its SDKs send
+ * `/users/{userId}/...`; some clients write `/user/{userId}/...`: both are served.
+ */
+const profilePhones = resource({
+  users: { collections: ['users', 'user'] },
+  collectionPath: 'profile/phones',
+  idParam: 'id',
+  versions: ['beta'],
+});
 
 const notFound = () => itemNotFound('The profile phone does not exist for this user.');
 const findPhone = (phones: readonly ItemPhone[], id: string) => phones.find((phone) => phone.id === id.toLowerCase());
 const store = (services: Services) => profilePhoneStore(services.containers, services.config.maxProfilePhonesPerUser);
 
-export const listProfilePhones = defineOperation({
+export const listProfilePhones = profilePhones.collection({
   name: 'listProfilePhones',
   summary: "List a user's profile phones",
   method: 'GET',
-  users,
-  collectionPath,
-  path: collectionPath,
   permission: 'profilePhonesRead',
   query: listQueryOptions({
     selectable: ITEM_PHONE_PROPERTIES,
@@ -62,15 +64,11 @@ export const listProfilePhones = defineOperation({
   },
 });
 
-export const getProfilePhone = defineOperation({
+export const getProfilePhone = profilePhones.item({
   name: 'getProfilePhone',
   summary: 'Get one profile phone',
   method: 'GET',
-  users,
-  collectionPath,
-  path: `${collectionPath}/{id}`,
   permission: 'profilePhonesRead',
-  params: phoneId,
   response: { status: 200, schema: itemPhoneResource },
   async run({ userId, params, services }) {
     const phone = findPhone(await store(services).read(userId), params.id);
@@ -79,13 +77,10 @@ export const getProfilePhone = defineOperation({
   },
 });
 
-export const createProfilePhone = defineOperation({
+export const createProfilePhone = profilePhones.collection({
   name: 'createProfilePhone',
   summary: "Add a phone to a user's profile",
   method: 'POST',
-  users,
-  collectionPath,
-  path: collectionPath,
   permission: 'profilePhonesWrite',
   body: createItemPhoneBody,
   response: { status: 201, schema: itemPhoneResource },
@@ -108,15 +103,11 @@ export const createProfilePhone = defineOperation({
   },
 });
 
-export const updateProfilePhone = defineOperation({
+export const updateProfilePhone = profilePhones.item({
   name: 'updateProfilePhone',
   summary: 'Update a profile phone (the properties sent change, the others keep their values)',
   method: 'PATCH',
-  users,
-  collectionPath,
-  path: `${collectionPath}/{id}`,
   permission: 'profilePhonesWrite',
-  params: phoneId,
   body: updateItemPhoneBody,
   response: { status: 200, schema: itemPhoneResource },
   async run({ userId, caller, params, body, now, services }) {
@@ -131,15 +122,11 @@ export const updateProfilePhone = defineOperation({
   },
 });
 
-export const deleteProfilePhone = defineOperation({
+export const deleteProfilePhone = profilePhones.item({
   name: 'deleteProfilePhone',
   summary: 'Delete a profile phone',
   method: 'DELETE',
-  users,
-  collectionPath,
-  path: `${collectionPath}/{id}`,
   permission: 'profilePhonesWrite',
-  params: phoneId,
   response: { status: 204 },
   async run({ userId, params, services }) {
     await store(services).update(userId, (phones) => {

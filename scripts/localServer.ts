@@ -1,7 +1,6 @@
 import type { Server as HttpsServer } from 'node:https';
 import { AppStartContext } from '@azure/functions';
 import { ConfigError, getConfig, isLoopbackHost } from '../shared/config';
-import { ROUTE_PREFIX } from '../shared/http/graphResponses';
 import { ensureStorage } from '../shared/storage/bootstrap';
 import { createCosmosClient } from '../shared/storage/cosmos';
 import { createDevIssuer, DEFAULT_DEV_AUDIENCE, type DevIssuer } from './devIssuer';
@@ -51,7 +50,7 @@ export interface LocalServerOptions {
 export interface LocalServer {
   /** e.g. http://127.0.0.1:7071 */
   url: string;
-  /** The Graph-style base URL, e.g. http://127.0.0.1:7071/beta */
+  /** The Graph-style base URL of the beta version, e.g. http://127.0.0.1:7071/beta (`${url}/v1.0` for v1.0) */
   baseUrl: string;
   /** The function names served, from their registrations. */
   functions: string[];
@@ -142,7 +141,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       }
     }
     ready = true;
-    const baseUrl = `${url}/${ROUTE_PREFIX}`;
+    const baseUrl = `${url}/beta`;
     const banner = await bannerFor({
       url,
       baseUrl,

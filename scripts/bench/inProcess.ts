@@ -6,7 +6,8 @@ import type { Operation } from '../../shared/http/operation';
 import type { Registration } from '../../shared/http/pipeline';
 import { handle } from '../../shared/http/pipeline';
 import type { OwnedServices } from '../../shared/services';
-import { compileRoute, matchRoute } from '../routes';
+import { ROUTE_PREFIX } from '../../shared/http/graphResponses';
+import { compileRoute, matchRoute } from '../../shared/http/routeTemplates';
 import { FIXTURES, prepareUsers } from './fixtures';
 import { cryptoFloor, jsonZodFloor, joseFloor, kidOf } from './floors';
 import { percentile } from './stats';
@@ -84,7 +85,7 @@ async function prepare(registration: Registration, services: OwnedServices, toke
     operation: { ...operation, run: async (input) => (kept ??= await operation.run(input)) },
   };
   const url = `${BASE}/beta/users/${userId}/${request.path}`;
-  const params = matchRoute(compileRoute('beta', registration.route), new URL(url).pathname);
+  const params = matchRoute(compileRoute(ROUTE_PREFIX, registration.route), new URL(url).pathname);
   if (!params) throw new Error(`${registration.name}: the fixture's path does not match ${registration.route}`);
   const bodyText = request.body ? JSON.stringify(request.body) : undefined;
   const headers: Record<string, string> = {

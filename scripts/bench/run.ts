@@ -113,7 +113,9 @@ async function main(outFile: string): Promise<void> {
     );
 
     log('in-process stages and floors');
-    const registrations = registrationsOf(operations).filter((r) => !r.me && FIXTURES[r.operation.name]);
+    const registrations = registrationsOf(operations).filter(
+      (r) => r.version === 'beta' && !r.me && FIXTURES[r.operation.name],
+    );
     const stages: StageTimes[] = [];
     for (let round = 0; round < SETTINGS.rounds; round += 1) {
       const fresh = await mintTokens(issuer, SETTINGS.misses);

@@ -5,7 +5,7 @@ import type { Services } from '../../shared/services';
 import type { RegisteredFunction } from '../local/functionHost';
 import { closeServer, createLocalHttpServer, listen } from '../local/httpServer';
 import { routeListener } from '../local/router';
-import { compileRoute } from '../routes';
+import { compileRoute } from '../../shared/http/routeTemplates';
 import { BASELINES } from './baselines';
 
 /** A baseline server: its origin and how to stop it. */
@@ -15,7 +15,7 @@ export interface BaselineServer {
 }
 
 /** Where an operation's baseline is served: `/beta/{operation}/users/{userId}/{the operation's path}`. */
-export const baselinePathPrefix = (operation: string) => `/${ROUTE_PREFIX}/${operation}`;
+export const baselinePathPrefix = (operation: string) => `/beta/${operation}`;
 
 /**
  * The storage-only server: each operation's baseline (baselines.ts) registered as an HTTP function
@@ -41,7 +41,7 @@ export async function startStorageOnlyServer(
         ...(answer.body === undefined ? {} : { body: JSON.stringify(answer.body) }),
       };
     };
-    const path = `${operation.name}/users/{userId}/${operation.path}`;
+    const path = `beta/${operation.name}/users/{userId}/${operation.path}`;
     return [
       {
         name: `${operation.name}StorageOnly`,

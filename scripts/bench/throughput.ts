@@ -1,4 +1,3 @@
-import { ROUTE_PREFIX } from '../../shared/http/graphResponses';
 import type { Operation } from '../../shared/http/operation';
 import type { Services } from '../../shared/services';
 import type { CosmosProbe } from './cosmosProbe';
@@ -89,7 +88,7 @@ async function requestsFor(
   const prepared = fixture.consumes
     ? await prepareUsers(fixture, containers, count + 2 * ctx.settings.connections)
     : await ctx.pools.get(operation.name)!;
-  const prefix = side === 'endpoint' ? `/${ROUTE_PREFIX}` : baselinePathPrefix(operation.name);
+  const prefix = side === 'endpoint' ? '/beta' : baselinePathPrefix(operation.name);
   const list = prepared.map(({ userId, request }) => ({
     method: request.method,
     path: `${prefix}/users/${userId}/${request.path}`,

@@ -12,7 +12,7 @@ import {
   type HttpResponseInit,
 } from '@azure/functions';
 import { ROUTE_PREFIX } from '../../shared/http/graphResponses';
-import { compileRoute, type CompiledRoute } from '../routes';
+import { compileRoute, type CompiledRoute } from '../../shared/http/routeTemplates';
 import type { LocalAnswer } from './answers';
 
 /**
@@ -65,7 +65,15 @@ export function loadFunctions(): {
     app.http = original.http;
     app.hook.appStart = original.appStart;
   }
+  // The host tries routes in the order of their functions' names, compared without regard to case.
+  functions.sort((a, b) => compareOrdinalIgnoreCase(a.name, b.name));
   return { functions, appStartHooks, releaseProcessResources: () => entry.disposeProcessServices() };
+}
+
+/** .NET's StringComparison.OrdinalIgnoreCase: code units compared after upper-casing. */
+export function compareOrdinalIgnoreCase(a: string, b: string): number {
+  const [x, y] = [a.toUpperCase(), b.toUpperCase()];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 export interface Invocation {

@@ -2,7 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getConfig } from '../../shared/config';
 import { badRequest, GraphError } from '../../shared/http/graphErrors';
 import type { DevIssuer } from '../devIssuer';
-import { BadPathError, decodeSegment, matchRoute, type CompiledRoute } from '../routes';
+import {
+  BadPathError,
+  decodeSegment,
+  matchRoute,
+  segmentMatches,
+  type CompiledRoute,
+} from '../../shared/http/routeTemplates';
 import { json, methodNotAllowed, notFound, requestError, writeAnswer, type LocalAnswer } from './answers';
 import { isDevIssuerPath, serveDevIssuer } from './devIssuerEndpoint';
 import { invokeFunction, type RegisteredFunction } from './functionHost';
@@ -130,21 +136,17 @@ class PathSegments {
 
   mayMatch(route: CompiledRoute): boolean {
     const raw = this.raw;
-    if (raw.length > route.segments.length) return false;
+    const catchAll = route.segments.at(-1)?.kind === 'catchAll';
+    if (!catchAll && raw.length > route.segments.length) return false;
     for (const [index, segment] of route.segments.entries()) {
+      if (segment.kind === 'catchAll') return true;
       if (index >= raw.length) {
         if (segment.kind === 'parameter' && segment.optional) continue;
         return false;
       }
       const value = this.segment(index);
       if (value === null) return true;
-      if (value.length === 0) return false;
-      if (
-        segment.kind === 'literal'
-          ? value.toLowerCase() !== segment.text
-          : segment.constraint !== undefined && !segment.constraint.test(value)
-      )
-        return false;
+      if (!segmentMatches(segment, value)) return false;
     }
     return true;
   }

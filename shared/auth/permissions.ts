@@ -42,6 +42,13 @@ const PHONE_METHOD_READ = [
   ...PHONE_METHOD_WRITE,
   ...PHONE_METHOD_READ_ALL,
 ];
+/** `/authentication/methods`: Graph's UserAuthenticationMethod family only, not the phone-only scopes. */
+const AUTHENTICATION_METHOD_READ_ALL = ['UserAuthenticationMethod.Read.All', 'UserAuthenticationMethod.ReadWrite.All'];
+const AUTHENTICATION_METHOD_READ = [
+  'UserAuthenticationMethod.Read',
+  'UserAuthenticationMethod.ReadWrite',
+  ...AUTHENTICATION_METHOD_READ_ALL,
+];
 const PHONE_METHOD_ADMIN_WRITE: DelegatedRule = { scopes: PHONE_METHOD_WRITE, directoryRoles: ADMINISTRATORS };
 
 /** The permission table, one row per kind of operation, as data. `authorize` is its only reader. */
@@ -60,6 +67,11 @@ export const PERMISSIONS = {
     self: { scopes: PHONE_METHOD_READ },
     others: { scopes: PHONE_METHOD_READ_ALL, directoryRoles: [GLOBAL_READER, ...ADMINISTRATORS] },
     application: PHONE_METHOD_READ_ALL,
+  },
+  authenticationMethodsRead: {
+    self: { scopes: AUTHENTICATION_METHOD_READ },
+    others: { scopes: AUTHENTICATION_METHOD_READ_ALL, directoryRoles: [GLOBAL_READER, ...ADMINISTRATORS] },
+    application: AUTHENTICATION_METHOD_READ_ALL,
   },
   // Users cannot add or change phone methods of their own account through this API.
   phoneMethodsWrite: { self: null, others: PHONE_METHOD_ADMIN_WRITE, application: PHONE_METHOD_WRITE_ALL },

@@ -3,7 +3,7 @@ import host from '../../host.json';
 import type { GraphError, GraphErrorDetail } from './graphErrors';
 import { requestIdHeaders, type RequestIds } from './requestIds';
 
-/** The route prefix the Functions host serves under (host.json), which is also Graph's version segment. */
+/** The route prefix the Functions host puts before every route (host.json): empty, routes start with their version. */
 export const ROUTE_PREFIX = host.extensions.http.routePrefix;
 
 /** Sent on every response, success or error. */

@@ -3,6 +3,7 @@ import type { Caller } from '../auth/caller';
 import type { Permission } from '../auth/permissions';
 import type { Services } from '../services';
 import type { OperationResult } from './results';
+import type { ApiVersion } from './versions';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -23,6 +24,13 @@ export interface OperationInput<Params, Query, Body> {
   services: Services;
 }
 
+/** What a success answers, for OpenAPI. */
+export interface OperationResponse {
+  status: 200 | 201 | 204;
+  schema?: z.ZodType;
+  collection?: boolean;
+}
+
 /**
  * One Graph operation as data: everything registration, the pipeline, OpenAPI and the local server
  * need. Importing a descriptor registers nothing.
@@ -32,7 +40,7 @@ export interface Operation<
   Query extends z.ZodType = z.ZodType,
   Body extends z.ZodType = z.ZodType,
 > {
-  /** The function name (unique); the `/me` registration appends `Me`. */
+  /** The function name (unique); the `/me` registration appends `Me`, a version its suffix. */
   name: string;
   summary: string;
   method: HttpMethod;
@@ -48,8 +56,8 @@ export interface Operation<
   query?: Query;
   /** The JSON body; only an operation with one reads the body (and checks Content-Type and size). */
   body?: Body;
-  /** What a success answers, for OpenAPI. */
-  response: { status: 200 | 201 | 204; schema?: z.ZodType; collection?: boolean };
+  /** The versions the operation exists in, each with what a success answers there. */
+  versions: Readonly<Partial<Record<ApiVersion, OperationResponse>>>;
   run(input: OperationInput<z.output<Params>, z.output<Query>, z.output<Body>>): Promise<OperationResult>;
 }
 

@@ -7,32 +7,59 @@ import type { Services } from '../services';
 import { resolveUserKey } from '../users/resolveUserKey';
 import { GraphError, generalException } from './graphErrors';
 import { errorResponse } from './graphResponses';
-import type { Operation } from './operation';
+import type { Operation, OperationResponse } from './operation';
 import { publicOrigin } from './origin';
 import { parseQueryOptions } from './queryOptions';
 import { readJsonObject } from './requestBody';
 import { requestIdsFor } from './requestIds';
 import { render } from './results';
+import { API_VERSIONS, FUNCTION_NAME_SUFFIX, type ApiVersion } from './versions';
 
 export interface Registration {
   operation: Operation;
-  /** The function name: the operation's, with `Me` appended for the `/me` route. */
+  /** The Graph version the route is served under (its first segment). */
+  version: ApiVersion;
+  /** What a success answers in that version. */
+  response: OperationResponse;
+  /** The function name: the operation's, with `Me` appended for the `/me` route and the version's suffix. */
   name: string;
-  /** The route template below the prefix, e.g. `{collection:regex(^users?$)}/{userId}/profile/phones`. */
+  /** The route template, e.g. `beta/{collection:regex(^(users|user)$)}/{userId}/profile/phones`. */
   route: string;
   /** True for `/me/...`: the user is the signed-in caller. */
   me: boolean;
 }
 
-/** Every operation is served on `/users/{userId}/...` (and the other collections it names) and `/me/...`. */
+/**
+ * Every operation is served, in each version it exists in, on `/{version}/users/{userId}/...` (and
+ * the other collections it names) and `/{version}/me/...`.
+ */
 export function registrationsOf(operations: readonly Operation[]): Registration[] {
   return operations.flatMap((operation) => {
     const [first, ...others] = operation.users.collections;
     const collection = others.length === 0 ? first : `{collection:regex(^(${[first, ...others].join('|')})$)}`;
-    return [
-      { operation, name: operation.name, route: `${collection}/{userId}/${operation.path}`, me: false },
-      { operation, name: `${operation.name}Me`, route: `me/${operation.path}`, me: true },
-    ];
+    return API_VERSIONS.flatMap((version) => {
+      const response = operation.versions[version];
+      if (!response) return [];
+      const suffix = FUNCTION_NAME_SUFFIX[version];
+      return [
+        {
+          operation,
+          version,
+          response,
+          name: `${operation.name}${suffix}`,
+          route: `${version}/${collection}/{userId}/${operation.path}`,
+          me: false,
+        },
+        {
+          operation,
+          version,
+          response,
+          name: `${operation.name}Me${suffix}`,
+          route: `${version}/me/${operation.path}`,
+          me: true,
+        },
+      ];
+    });
   });
 }
 
@@ -41,7 +68,7 @@ export function registrationsOf(operations: readonly Operation[]): Registration[
  * query and body, run, render, log. A thrown GraphError becomes its Graph error response here and
  * nowhere else; anything unexpected becomes a bare 500 whose cause is logged by kind only.
  */
-export function handle({ operation, route, me }: Registration, services: () => Services): HttpHandler {
+export function handle({ operation, version, route, me }: Registration, services: () => Services): HttpHandler {
   // Read once per registration: the descriptors differ in shape (which schemas they have), so reading
   // them on every request in the one handler code all registrations share would be a megamorphic load.
   const { permission, collectionPath, params: paramsSchema, query: querySchema, body: bodySchema } = operation;
@@ -90,7 +117,7 @@ export function handle({ operation, route, me }: Registration, services: () => S
         now: current.now(),
         services: current,
       });
-      const links = { origin, userKey, userId, collectionPath, request };
+      const links = { origin, version, userKey, userId, collectionPath, request };
       return finish(render(result, links, ids));
     } catch (error) {
       const graphError = error instanceof GraphError ? error : generalException(error);

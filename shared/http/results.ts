@@ -1,6 +1,7 @@
 import type { HttpResponseInit } from '@azure/functions';
-import { ROUTE_PREFIX, SECURITY_HEADERS } from './graphResponses';
+import { SECURITY_HEADERS } from './graphResponses';
 import { requestIdHeaders, type RequestIds } from './requestIds';
+import type { ApiVersion } from './versions';
 
 export const ODATA_JSON =
   'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
@@ -29,6 +30,8 @@ export const noContent = (): OperationResult => ({ kind: 'noContent' });
 export interface Links {
   /** e.g. `https://phones.contoso.example` */
   origin: string;
+  /** The version of the request: links stay in it. */
+  version: ApiVersion;
   /** The user as the request named it (decoded), or the caller's object id for `/me`. */
   userKey: string;
   /** The canonical user id. */
@@ -45,7 +48,7 @@ function keyLiteral(key: string): string {
 }
 
 function contextOf(links: Links, entity: boolean): string {
-  const base = `${links.origin}/${ROUTE_PREFIX}/$metadata#users(${keyLiteral(links.userKey)})/${links.collectionPath}`;
+  const base = `${links.origin}/${links.version}/$metadata#users(${keyLiteral(links.userKey)})/${links.collectionPath}`;
   return entity ? `${base}/$entity` : base;
 }
 
@@ -69,7 +72,7 @@ export function render(result: OperationResult, links: Links, ids: RequestIds): 
     };
   switch (result.kind) {
     case 'created': {
-      const location = `${links.origin}/${ROUTE_PREFIX}/users/${encodeURIComponent(links.userId)}/${links.collectionPath}/${encodeURIComponent(result.resource.id)}`;
+      const location = `${links.origin}/${links.version}/users/${encodeURIComponent(links.userId)}/${links.collectionPath}/${encodeURIComponent(result.resource.id)}`;
       return {
         status: 201,
         headers: odataHeaders(ids, { Location: location }),

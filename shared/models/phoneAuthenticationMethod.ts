@@ -74,8 +74,9 @@ export const phoneAuthenticationMethodResource = z.object({
   '@odata.type': z.literal(`#${PHONE_AUTHENTICATION_METHOD_TYPE}`),
   ...serverProperties,
   ...clientProperties,
-  // A stored number is already normalized; the response schema checks its form, not re-parses it.
-  phoneNumber: z.string().regex(/^\+\d{1,3} \d{2,17}(x\d{1,10})?$/),
+  // A stored number is already normalized; the response schema checks its form, not re-parses it. An
+  // Authentication Administrator reads other users' numbers masked: `+1 XXXXXXXX00` (no extension).
+  phoneNumber: z.string().regex(/^\+\d{1,3} (\d{2,17}(x\d{1,10})?|X{0,15}\d{2})$/),
 });
 export type PhoneAuthenticationMethod = z.infer<typeof phoneAuthenticationMethodResource>;
 

@@ -39,7 +39,7 @@ function operationObject(registration: Registration, documented: DocumentedPath,
         }
       : {}),
     responses: Object.fromEntries([
-      successResponse(operation, components, query),
+      successResponse(operation, registration.response, components, query),
       ...errors.map((entry): [string, Json] => [
         String(statusOf(entry)),
         { $ref: `#/components/responses/${entry.errors[0].code}` },

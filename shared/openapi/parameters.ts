@@ -86,7 +86,7 @@ function refusesEverything(field: z.ZodType, resourceProperties: readonly string
 
 /** The item properties a list or entity answers, for probing what the query options accept. */
 function resourcePropertiesOf(operation: Operation): string[] {
-  const resource = operation.response.schema;
+  const resource = Object.values(operation.versions).find((response) => response.schema)?.schema;
   return resource instanceof z.ZodObject ? Object.keys(resource.shape).filter((name) => !name.startsWith('@')) : [];
 }
 

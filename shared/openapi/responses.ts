@@ -13,7 +13,7 @@ import {
   unsupportedMediaType,
   type GraphError,
 } from '../http/graphErrors';
-import type { Operation } from '../http/operation';
+import type { Operation, OperationResponse } from '../http/operation';
 import { requestIdHeaders } from '../http/requestIds';
 import { unique, type Json } from './json';
 import type { QueryDocumentation } from './parameters';
@@ -102,12 +102,14 @@ export function errorResponses(): Json {
   );
 }
 
+/** The success response of an operation in one version (`response` is what it answers there). */
 export function successResponse(
   operation: Operation,
+  response: OperationResponse,
   components: Components,
   query: QueryDocumentation,
 ): [string, Json] {
-  const { status, schema, collection } = operation.response;
+  const { status, schema, collection } = response;
   const odataHeaders = ['OData-Version', ...REQUEST_ID_HEADERS];
   if (status === 204 || !schema) {
     return [String(status), { description: 'Success, no content.', headers: headerObjects(REQUEST_ID_HEADERS) }];

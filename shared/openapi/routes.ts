@@ -18,8 +18,11 @@ const ALTERNATION = /^regex\(\^\(([\w|]+)\)\$\)$/;
  * Other constraints are dropped (`{id:guid}` is `{id}`).
  */
 export function documentedPaths(route: string): DocumentedPath[] {
-  let paths: DocumentedPath[] = [{ path: `/${ROUTE_PREFIX}`, alternates: [] }];
-  for (const segment of route.split('/')) {
+  let paths: DocumentedPath[] = [{ path: '', alternates: [] }];
+  for (const segment of [ROUTE_PREFIX, route]
+    .filter((part) => part.length > 0)
+    .join('/')
+    .split('/')) {
     const template = TEMPLATE_SEGMENT.exec(segment);
     const constraint = template?.[2];
     const alternation = constraint ? ALTERNATION.exec(constraint) : null;

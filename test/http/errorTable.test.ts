@@ -355,7 +355,7 @@ describe('the request log', () => {
       tenantId: TEST_TENANT_ID,
       callerObjectId: oid,
       targetUserId: oid,
-      route: '{collection:regex(^(users|user)$)}/{userId}/profile/phones',
+      route: 'beta/{collection:regex(^(users|user)$)}/{userId}/profile/phones',
     });
     expect(typeof entry.durationMs).toBe('number');
     for (const secret of ['555 0177', '5550177', 'Secret Name', 'Private line', token, token.split('.')[1]!]) {

@@ -173,35 +173,60 @@ describe('routing like the Functions host', () => {
     expect(response.headers.get('location')).toContain(`/beta/users/${oid}/profile/phones/`);
   });
 
-  test('the regex constraint is honoured: /beta/people/... is not a route (404 Graph error)', async () => {
+  test("the regex constraint is honoured: /beta/people/... is not a route (Graph's 400 naming 'people')", async () => {
     const response = await post(`/beta/people/${randomUUID()}/profile/phones`, undefined, {});
-    expect(response.status).toBe(404);
+    expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toBe('application/json');
     const body = await bodyOf(response);
-    expect(body.error).toMatchObject({ code: 'ResourceNotFound' });
+    expect(body.error).toMatchObject({ code: 'BadRequest', message: "Resource not found for the segment 'people'." });
     expect(body.error.innerError['request-id']).toBe(response.headers.get('request-id'));
   });
 
-  test('unknown routes → 404; the route prefix comes from host.json (no /v1.0)', async () => {
-    for (const path of [
-      '/v1.0/users/x/authentication/phoneMethods',
-      '/beta/users/x/authentication',
-      '/beta/users/x/authentication/phoneMethods/a/b/c',
+  test("under /beta/ and /v1.0/, an unknown path is Graph's 400 naming the first segment that matched nothing", async () => {
+    for (const [path, segment] of [
+      ['/beta/users/x/authentication', 'authentication'],
+      ['/beta/users/x/authentication/phoneMethods/a/b/c', 'b'],
+      ['/beta/users/x/authentication/fido2Methods', 'fido2Methods'],
+      ['/v1.0/users/x/profile/phones', 'profile'],
+      ['/v1.0/me/profile/phones/1', 'profile'],
+      ['/v1.0/user/x/authentication/phoneMethods', 'user'],
+      ['/v1.0/users/x/authentication/methods/a/enableSmsSignIn', 'enableSmsSignIn'],
+      ['/beta/groups', 'groups'],
+      ['/beta/users/a%20b/friends', 'friends'],
     ]) {
+      const response = await post(path!, undefined, {});
+      expect([path, response.status]).toEqual([path, 400]);
+      expect([path, (await bodyOf(response)).error]).toEqual([
+        path,
+        expect.objectContaining({ code: 'BadRequest', message: `Resource not found for the segment '${segment}'.` }),
+      ]);
+    }
+  });
+
+  test('outside /beta/ and /v1.0/ no function serves a path: 404', async () => {
+    for (const path of ['/v2.0/users/x/authentication/phoneMethods', '/api/beta/users/x/profile/phones', '/']) {
       const response = await post(path, undefined, {});
       expect([path, response.status]).toEqual([path, 404]);
       expect((await bodyOf(response)).error.code).toBe('ResourceNotFound');
     }
   });
 
-  test('a wrong method on a known route → 405 Graph error with Allow naming the methods it has', async () => {
-    const response = await fetch(`${server.url}/beta/users/${randomUUID()}/authentication/phoneMethods`, {
-      method: 'PUT',
-    });
-    expect(response.status).toBe(405);
-    expect(response.headers.get('allow')?.split(/,\s*/).sort()).toEqual(['GET', 'POST']);
-    expect((await bodyOf(response)).error).toMatchObject({ code: 'MethodNotAllowed' });
-  });
+  test.each(['beta', 'v1.0'])(
+    'a wrong method on a known %s route → 405 Graph error with Allow naming the methods it has',
+    async (version) => {
+      const response = await fetch(`${server.url}/${version}/users/${randomUUID()}/authentication/phoneMethods`, {
+        method: 'PUT',
+      });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')?.split(/,\s*/).sort()).toEqual(['GET', 'POST']);
+      expect((await bodyOf(response)).error).toMatchObject({
+        code: 'BadRequest',
+        message: 'Specified HTTP method is not allowed for the request target.',
+      });
+      const item = await fetch(`${server.url}/${version}/me/authentication/phoneMethods/x/enableSmsSignIn`);
+      expect([item.status, item.headers.get('allow')]).toEqual([405, 'POST']);
+    },
+  );
 
   test('the handler sees the real headers: no token → 401 with WWW-Authenticate; two Authorization headers → 401', async () => {
     const path = `/beta/users/${randomUUID()}/authentication/phoneMethods`;

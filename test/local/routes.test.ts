@@ -1,7 +1,7 @@
 import { operations } from '../../functions/operations';
 import { registrationsOf } from '../../shared/http/pipeline';
 import { ROUTE_PREFIX } from '../../shared/http/graphResponses';
-import { BadPathError, compileRoute, decodeSegment, matchRoute } from '../../scripts/routes';
+import { BadPathError, compileRoute, decodeSegment, matchRoute } from '../../shared/http/routeTemplates';
 
 /** The local server's route matching follows ASP.NET Core routing, as the Functions host does. */
 describe('route templates', () => {
@@ -9,12 +9,15 @@ describe('route templates', () => {
     ROUTE_PREFIX,
     registrationsOf(operations).find((r) => r.name === 'createProfilePhone')!.route,
   );
-  const methods = compileRoute(ROUTE_PREFIX, 'users/{userId}/authentication/phoneMethods');
+  const methods = compileRoute(
+    ROUTE_PREFIX,
+    registrationsOf(operations).find((r) => r.name === 'createPhoneMethod')!.route,
+  );
 
-  test('the prefix comes from host.json and is part of the template', () => {
-    expect(ROUTE_PREFIX).toBe('beta');
+  test("the prefix comes from host.json (empty: the version is the route's first segment) and is part of the template", () => {
+    expect(ROUTE_PREFIX).toBe('');
     expect(methods.template).toBe('beta/users/{userId}/authentication/phoneMethods');
-    expect(compileRoute('', 'a/{b}').template).toBe('a/{b}');
+    expect(compileRoute('api', 'a/{b}').template).toBe('api/a/{b}');
   });
 
   test('literals compare case-insensitively; parameters capture one decoded segment; one trailing slash is ignored', () => {

@@ -5,13 +5,19 @@ import '@microsoft/msgraph-sdk-users';
 import type { PhoneAuthenticationMethod } from '@microsoft/msgraph-sdk/models/index.js';
 import type { ODataError } from '@microsoft/msgraph-sdk/models/oDataErrors/index.js';
 import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../scripts/localServer';
-import { ALTERNATE_MOBILE_ID, MOBILE_ID, OFFICE_ID } from '../support/constants';
+import {
+  ALTERNATE_MOBILE_ID,
+  MOBILE_ID,
+  OFFICE_ID,
+  PRIVILEGED_AUTHENTICATION_ADMINISTRATOR,
+} from '../support/constants';
 import { ensureClaimsContainer, randomNumber, storedClaim, storedMethods } from '../support/phoneMethods';
 
 /**
- * Microsoft's Graph v1 SDK as a real client of the phone method operations on the local server, with
- * a base URL ending in /beta and SMS sign-in allowed by the tenant policy. Storage is the test run's
- * Cosmos-compatible server, so every answer is checked against the stored document too.
+ * Microsoft's Graph v1.0 SDK as a real client of the phone method operations on the local server, at
+ * the SDK's own default base URL (`https://graph.microsoft.com/v1.0`) with only the origin changed,
+ * and SMS sign-in allowed by the tenant policy. Storage is the test run's Cosmos-compatible server, so
+ * every answer is checked against the stored document too.
  */
 
 let server: LocalServer;
@@ -35,9 +41,13 @@ function graphClient(token: string): GraphServiceClient {
     },
   };
   const adapter = new GraphRequestAdapter(provider);
-  adapter.baseUrl = server.baseUrl;
-  return createGraphServiceClient(adapter);
+  const client = createGraphServiceClient(adapter);
+  adapter.baseUrl = withOurOrigin(adapter.baseUrl);
+  return client;
 }
+
+/** The SDK's default base URL with only the origin replaced by the local server's. */
+const withOurOrigin = (sdkDefault: string) => `${server.url}${new URL(sdkDefault).pathname}`;
 
 async function rejection(promise: Promise<unknown>): Promise<ODataError> {
   return promise.then(
@@ -48,13 +58,22 @@ async function rejection(promise: Promise<unknown>): Promise<ODataError> {
   );
 }
 
-test('the base URL ends in /beta', () => {
-  expect(server.baseUrl).toMatch(/\/beta$/);
+test("the SDK's default base URL is Graph's /v1.0: the client below calls this service's /v1.0", () => {
+  const adapter = new GraphRequestAdapter({ authenticateRequest: async () => undefined });
+  createGraphServiceClient(adapter);
+  expect(adapter.baseUrl).toBe('https://graph.microsoft.com/v1.0');
+  expect(withOurOrigin(adapter.baseUrl)).toBe(`${server.url}/v1.0`);
 });
 
 test('list, get, patch, delete, disableSmsSignIn and enableSmsSignIn through the v1 SDK', async () => {
   const userId = randomUUID();
-  const client = graphClient(await server.devIssuer!.mint({ scp: 'UserAuthenticationMethod.ReadWrite.All' }));
+  // A Privileged Authentication Administrator reads numbers whole (an Authentication Administrator alone reads them masked).
+  const client = graphClient(
+    await server.devIssuer!.mint({
+      scp: 'UserAuthenticationMethod.ReadWrite.All',
+      wids: [PRIVILEGED_AUTHENTICATION_ADMINISTRATOR],
+    }),
+  );
   const phoneMethods = client.users.byUserId(userId).authentication.phoneMethods;
   const [mobile, alternate, office] = [randomNumber(), randomNumber(), randomNumber()];
   for (const [phoneNumber, phoneType] of [
@@ -66,6 +85,10 @@ test('list, get, patch, delete, disableSmsSignIn and enableSmsSignIn through the
   }
 
   const listed = await phoneMethods.get();
+  // The answer came from /v1.0: its context names that version.
+  expect(listed?.additionalData?.['@odata.context']).toBe(
+    `${server.url}/v1.0/$metadata#users('${userId}')/authentication/phoneMethods`,
+  );
   expect(listed?.value?.map((method) => (method as PhoneAuthenticationMethod).id)).toEqual([
     MOBILE_ID,
     ALTERNATE_MOBILE_ID,

@@ -11,6 +11,7 @@ import { loadServiceWith, type IsolatedService } from '../support/isolated';
 import { checkNumberInvariants, claimId, randomNumber, storedClaim, storedMethods } from '../support/phoneMethods';
 import { testService } from '../support/service';
 import { storedItems, testContainer } from '../support/storage';
+import { PRIVILEGED_AUTHENTICATION_ADMINISTRATOR } from '../support/constants';
 import { userToken } from '../support/tokens';
 
 /**
@@ -24,7 +25,11 @@ afterAll(() => smsOn.dispose());
 
 let token: string;
 beforeAll(async () => {
-  token = await userToken({ scp: 'User.ReadWrite.All UserAuthenticationMethod.ReadWrite.All' });
+  // A Privileged Authentication Administrator reads numbers whole (an Authentication Administrator alone reads them masked).
+  token = await userToken({
+    scp: 'User.ReadWrite.All UserAuthenticationMethod.ReadWrite.All',
+    wids: [PRIVILEGED_AUTHENTICATION_ADMINISTRATOR],
+  });
 });
 
 const run = (service: IsolatedService, users: string[], options: { dryRun?: boolean } = {}) =>

@@ -66,10 +66,11 @@ const documented = Object.entries(document.paths as Json).flatMap(([path, item])
  */
 function expectedPaths(route: string): Array<{ path: string; main: boolean }> {
   const alternation = /\{\w+:regex\(\^\(([\w|]+)\)\$\)\}/.exec(route);
-  if (!alternation) return [{ path: `/${ROUTE_PREFIX}/${route}`, main: true }];
+  const full = `${ROUTE_PREFIX ? `/${ROUTE_PREFIX}` : ''}/${route}`;
+  if (!alternation) return [{ path: full, main: true }];
   return alternation[1]!
     .split('|')
-    .map((word, index) => ({ path: `/${ROUTE_PREFIX}/${route.replace(alternation[0], word)}`, main: index === 0 }));
+    .map((word, index) => ({ path: full.replace(alternation[0], word), main: index === 0 }));
 }
 
 const expectations = registrations.flatMap((registration) =>
@@ -299,7 +300,8 @@ describe('OpenAPI 3.1 structure', () => {
 
 describe('registrations', () => {
   it('every registered route is documented once, with its method and operation id, and nothing else is', () => {
-    expect(registrations.length).toBe(operations.length * 2);
+    const versions = operations.reduce((sum, operation) => sum + Object.keys(operation.versions).length, 0);
+    expect(registrations.length).toBe(versions * 2);
     expect(documented).toHaveLength(expectations.length);
     for (const expectation of expectations) {
       const operation = at(expectation.path, expectation.method);
@@ -317,22 +319,27 @@ describe('registrations', () => {
     }
   });
 
-  it('profile phones are served on /users, /user and /me; phone methods on /users and /me', () => {
+  it('profile phones are served on /users, /user and /me in beta only; phone methods on /users and /me in beta and v1.0', () => {
     const paths = Object.keys(document.paths);
+    expect(ROUTE_PREFIX).toBe('');
     expect(paths).toEqual(
       expect.arrayContaining([
-        `/${ROUTE_PREFIX}/users/{userId}/profile/phones`,
-        `/${ROUTE_PREFIX}/user/{userId}/profile/phones`,
-        `/${ROUTE_PREFIX}/me/profile/phones`,
+        '/beta/users/{userId}/profile/phones',
+        '/beta/user/{userId}/profile/phones',
+        '/beta/me/profile/phones',
       ]),
     );
-    expect(paths).toEqual(
-      expect.arrayContaining([
-        `/${ROUTE_PREFIX}/users/{userId}/authentication/phoneMethods`,
-        `/${ROUTE_PREFIX}/me/authentication/phoneMethods`,
-      ]),
-    );
-    expect(paths).not.toContain(`/${ROUTE_PREFIX}/user/{userId}/authentication/phoneMethods`);
+    for (const version of ['beta', 'v1.0'])
+      expect(paths).toEqual(
+        expect.arrayContaining([
+          `/${version}/users/{userId}/authentication/phoneMethods`,
+          `/${version}/users/{userId}/authentication/phoneMethods/{id}`,
+          `/${version}/me/authentication/phoneMethods`,
+        ]),
+      );
+    expect(paths).not.toContain('/beta/user/{userId}/authentication/phoneMethods');
+    expect(paths.filter((path) => path.startsWith('/v1.0/') && path.includes('/profile/'))).toEqual([]);
+    expect(paths.every((path) => path.startsWith('/beta/') || path.startsWith('/v1.0/'))).toBe(true);
   });
 
   it.each(expectations.map((expectation) => [label(expectation), expectation] as const))(
@@ -387,7 +394,7 @@ describe('registrations', () => {
       expect(operation.description).not.toMatch(/Not supported/);
     }
     const lists = expectations.filter(
-      ({ registration }) => registration.operation.response.collection && registration.operation.query,
+      ({ registration }) => registration.response.collection && registration.operation.query,
     );
     expect(lists.map(({ registration }) => registration.operation.name)).toContain('listProfilePhones');
   });
@@ -396,9 +403,10 @@ describe('registrations', () => {
     '%s: responses',
     (_label, expectation) => {
       const descriptor = expectation.registration.operation;
+      const response = expectation.registration.response;
       const responses: Json = at(expectation.path, expectation.method).responses;
       const statuses = Object.keys(responses);
-      const success = String(descriptor.response.status);
+      const success = String(response.status);
       const hasKey = /\{\w+\}/.test(descriptor.path);
       const hasBody = descriptor.body !== undefined;
       expect(statuses).toEqual([
@@ -414,12 +422,12 @@ describe('registrations', () => {
       ]);
       const ok = responses[success];
       expect(Object.keys(ok.headers)).toEqual(expect.arrayContaining(['request-id', 'client-request-id']));
-      if (descriptor.response.status === 204) return expect(ok.content).toBeUndefined();
-      if (descriptor.response.status === 201) expect(Object.keys(ok.headers)).toContain('Location');
+      if (response.status === 204) return expect(ok.content).toBeUndefined();
+      if (response.status === 201) expect(Object.keys(ok.headers)).toContain('Location');
       const body = resolve(ok.content['application/json'].schema);
       expect(Object.keys(body.properties)[0]).toBe('@odata.context');
       expect(body.required).toContain('@odata.context');
-      if (descriptor.response.collection) {
+      if (response.collection) {
         const counted = queryObject(descriptor)?.shape.$count !== undefined;
         expect(Object.keys(body.properties)).toEqual([
           '@odata.context',
@@ -469,7 +477,7 @@ describe('schemas', () => {
   it.each(expectations.map((expectation) => [label(expectation), expectation] as const))(
     '%s: the success body is the zod resource schema',
     (_label, expectation) => {
-      const { response } = expectation.registration.operation;
+      const { response } = expectation.registration;
       if (!response.schema) return;
       const content = inline(
         at(expectation.path, expectation.method).responses[String(response.status)].content['application/json'].schema,
@@ -497,8 +505,9 @@ describe('schemas', () => {
       (property.anyOf ?? [property]).flatMap((branch: Json) => resolve(branch).enum ?? []);
     const body = (name: string) =>
       resolve(
-        at(`/${ROUTE_PREFIX}/users/{userId}/${operations.find((o) => o.name === name)!.path}`, 'post').requestBody
-          .content['application/json'].schema,
+        at(`/beta/users/{userId}/${operations.find((o) => o.name === name)!.path}`, 'post').requestBody.content[
+          'application/json'
+        ].schema,
       );
     expect(enumValues(body('createPhoneMethod').properties.phoneType)).toEqual(authenticationPhoneType.options);
     expect(enumValues(body('createPhoneMethod').properties.smsSignInState)).toEqual(
@@ -508,7 +517,7 @@ describe('schemas', () => {
   });
 
   it('shares nested Graph types as components', () => {
-    const create = at(`/${ROUTE_PREFIX}/users/{userId}/profile/phones`, 'post');
+    const create = at('/beta/users/{userId}/profile/phones', 'post');
     const createdBy = resolve(create.requestBody.content['application/json'].schema).properties.createdBy;
     expect(createdBy.anyOf).toContainEqual({ $ref: '#/components/schemas/microsoft.graph.identitySet' });
     expect(Object.keys(resolve({ $ref: '#/components/schemas/microsoft.graph.identitySet' }).properties)).toEqual(

@@ -10,6 +10,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { operations } from '../../functions/operations';
 import { registrationsOf } from '../../shared/http/pipeline';
+import { UNMATCHED_ROUTE_FUNCTION } from '../../shared/http/unmatchedRoute';
+import { compareOrdinalIgnoreCase } from '../../scripts/local/functionHost';
 import { loadLikeTheWorker, type Registered } from '../support/worker';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -39,11 +41,15 @@ describe('loading package.json main like the Functions worker', () => {
 
   const expected = registrationsOf(operations);
 
-  it('registers exactly one function per operation and route (users/{userId} and me), named as the descriptors say', () => {
+  it('registers exactly one function per operation, version and route (users/{userId} and me), named as the descriptors say', () => {
     expect(registered.functions.map((fn) => fn.name).sort()).toEqual(
-      expected.map((registration) => registration.name).sort(),
+      [...expected.map((registration) => registration.name), UNMATCHED_ROUTE_FUNCTION].sort(),
     );
-    expect(expected.length).toBe(2 * operations.length);
+    const versions = operations.reduce((sum, operation) => sum + Object.keys(operation.versions).length, 0);
+    expect(expected.length).toBe(2 * versions);
+    expect(new Set(expected.map((registration) => registration.name)).size).toBe(expected.length);
+    expect(expected.filter((r) => r.version === 'v1.0').map((r) => r.name)).toContain('listPhoneMethodsV1');
+    expect(expected.filter((r) => r.version === 'v1.0').map((r) => r.name)).toContain('updatePhoneMethodMeV1');
   });
 
   it('each is an anonymous httpTrigger for exactly its method and route, with an http output', () => {
@@ -57,12 +63,33 @@ describe('loading package.json main like the Functions worker', () => {
     }
   });
 
-  it("serves /user/{userId} and Graph's /users/{userId} for profile phones, and /me for everything", () => {
+  it("serves /user/{userId} and Graph's /users/{userId} for profile phones (beta only), and /me for everything", () => {
     const routes = expected.map((registration) => registration.route);
-    expect(routes).toContain('{collection:regex(^(users|user)$)}/{userId}/profile/phones/{id}');
-    expect(routes).toContain('users/{userId}/authentication/phoneMethods');
-    expect(routes).toContain('me/profile/phones');
-    expect(routes).toContain('me/authentication/phoneMethods');
+    expect(routes).toContain('beta/{collection:regex(^(users|user)$)}/{userId}/profile/phones/{id}');
+    expect(routes).toContain('beta/users/{userId}/authentication/phoneMethods');
+    expect(routes).toContain('v1.0/users/{userId}/authentication/phoneMethods');
+    expect(routes).toContain('beta/me/profile/phones');
+    expect(routes).toContain('beta/me/authentication/phoneMethods');
+    expect(routes).toContain('v1.0/me/authentication/phoneMethods/{id}/enableSmsSignIn');
+    expect(routes.filter((route) => route.startsWith('v1.0/') && route.includes('profile'))).toEqual([]);
+  });
+
+  it('registers the catch-all for every other path under /beta/ and /v1.0/, every method, named to come last in the host route order', () => {
+    expect(triggerOf(UNMATCHED_ROUTE_FUNCTION)).toEqual(
+      expect.objectContaining({
+        type: 'httpTrigger',
+        authLevel: 'anonymous',
+        route: '{version:regex(^(beta|v1\\.0)$)}/{*path}',
+      }),
+    );
+    expect(triggerOf(UNMATCHED_ROUTE_FUNCTION)?.methods).toEqual(
+      expect.arrayContaining(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+    );
+    // The host maps routes in the order of function names compared with OrdinalIgnoreCase and takes
+    // the first that matches: every operation's function must come before the catch-all.
+    const ordered = registered.functions.map((fn) => fn.name).sort(compareOrdinalIgnoreCase);
+    expect(ordered.at(-1)).toBe(UNMATCHED_ROUTE_FUNCTION);
+    expect(compareOrdinalIgnoreCase('listPhoneMethodsV1', UNMATCHED_ROUTE_FUNCTION)).toBe(-1);
   });
 
   it('registers the appStart hook that validates configuration when the worker starts', () => {
@@ -71,9 +98,10 @@ describe('loading package.json main like the Functions worker', () => {
 });
 
 describe('host.json', () => {
-  it('serves every route under /beta', () => {
+  it('has an empty route prefix: every route starts with its version, as `npm start` serves it', () => {
     const host = JSON.parse(readFileSync(path.join(repoRoot, 'host.json'), 'utf8'));
     expect(host.version).toBe('2.0');
-    expect(host.extensions.http.routePrefix).toBe('beta');
+    expect(host.extensions.http.routePrefix).toBe('');
+    for (const { route } of registrationsOf(operations)) expect(route).toMatch(/^(beta|v1\.0)\//);
   });
 });

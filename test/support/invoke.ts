@@ -22,7 +22,9 @@ export interface InvokeOptions {
   /** A raw body string (wins over `body`). */
   rawBody?: string;
   headers?: Record<string, string>;
-  /** The path under /beta/ before `{userId}`: `users` or `user`. */
+  /** The version the request names (default beta): the handler must be that version's registration. */
+  version?: 'beta' | 'v1.0';
+  /** The path under /{version}/ before `{userId}`: `users` or `user`. */
   collection?: string;
   /** Path of the collection below the user. */
   path: string;
@@ -42,7 +44,7 @@ export async function invoke(handler: HttpHandler, options: InvokeOptions): Prom
   const user = options.me ? 'me' : `${collection}/${encodeURIComponent(options.userId)}`;
   const request = new HttpRequest({
     method: options.method ?? 'POST',
-    url: `http://localhost:7071/beta/${user}/${options.path}${search}`,
+    url: `http://localhost:7071/${options.version ?? 'beta'}/${user}/${options.path}${search}`,
     headers,
     params: { ...(options.me ? {} : { collection, userId: options.userId }), ...options.params },
     query: options.query,

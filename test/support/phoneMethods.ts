@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { HttpHandler } from '@azure/functions';
 import { operations } from '../../functions/operations';
 import { handle, registrationsOf } from '../../shared/http/pipeline';
+import { FUNCTION_NAME_SUFFIX, type ApiVersion } from '../../shared/http/versions';
 import { phoneAuthenticationMethodResource } from '../../shared/models/phoneAuthenticationMethod';
 import type { Services } from '../../shared/services';
 import { invoke, type Invocation } from './invoke';
@@ -53,16 +54,25 @@ export interface CallOptions {
   body?: unknown;
 }
 
-/** Every phone-method operation as a function, through `/users/{userId}` or `/me`. */
-export function phoneMethodsApi(handlers: Handlers) {
-  const handler = (name: string, me?: boolean): HttpHandler => handlers[me ? `${name}Me` : name]!;
+/** Every phone-method operation as a function, through `/users/{userId}` or `/me`, in one version (default beta). */
+export function phoneMethodsApi(handlers: Handlers, version: ApiVersion = 'beta') {
+  const handler = (name: string, me?: boolean): HttpHandler =>
+    handlers[`${name}${me ? 'Me' : ''}${FUNCTION_NAME_SUFFIX[version]}`]!;
   const at = (id: string) => `${PATH}/${id}`;
   return {
     list: (userId: string, o: CallOptions) =>
-      invoke(handler('listPhoneMethods', o.me), { userId, token: o.token, me: o.me, method: 'GET', path: PATH }),
+      invoke(handler('listPhoneMethods', o.me), {
+        userId,
+        version,
+        token: o.token,
+        me: o.me,
+        method: 'GET',
+        path: PATH,
+      }),
     get: (userId: string, id: string, o: CallOptions) =>
       invoke(handler('getPhoneMethod', o.me), {
         userId,
+        version,
         token: o.token,
         me: o.me,
         method: 'GET',
@@ -72,6 +82,7 @@ export function phoneMethodsApi(handlers: Handlers) {
     create: (userId: string, o: CallOptions) =>
       invoke(handler('createPhoneMethod', o.me), {
         userId,
+        version,
         token: o.token,
         me: o.me,
         method: 'POST',
@@ -81,6 +92,7 @@ export function phoneMethodsApi(handlers: Handlers) {
     update: (userId: string, id: string, o: CallOptions) =>
       invoke(handler('updatePhoneMethod', o.me), {
         userId,
+        version,
         token: o.token,
         me: o.me,
         method: 'PATCH',
@@ -91,6 +103,7 @@ export function phoneMethodsApi(handlers: Handlers) {
     remove: (userId: string, id: string, o: CallOptions) =>
       invoke(handler('deletePhoneMethod', o.me), {
         userId,
+        version,
         token: o.token,
         me: o.me,
         method: 'DELETE',
@@ -100,6 +113,7 @@ export function phoneMethodsApi(handlers: Handlers) {
     enable: (userId: string, id: string, o: CallOptions) =>
       invoke(handler('enableSmsSignIn', o.me), {
         userId,
+        version,
         token: o.token,
         me: o.me,
         method: 'POST',
@@ -109,6 +123,7 @@ export function phoneMethodsApi(handlers: Handlers) {
     disable: (userId: string, id: string, o: CallOptions) =>
       invoke(handler('disableSmsSignIn', o.me), {
         userId,
+        version,
         token: o.token,
         me: o.me,
         method: 'POST',

@@ -2,12 +2,16 @@
  * Route-template matching the way the Functions host (ASP.NET Core routing) does it, for the
  * templates this app registers: literal segments compare case-insensitively, `{name}` captures one
  * URL-decoded segment, `{name:regex(...)}` adds a case-insensitive, unanchored regex constraint (as
- * ASP.NET's RegexRouteConstraint), `{name?}` may be left out at the end. Other constraints are
- * refused when the template is compiled, so a new template cannot be served with the wrong meaning.
+ * ASP.NET's RegexRouteConstraint), `{name?}` may be left out at the end, and a last `{*name}` takes
+ * whatever is left of the path (nothing included). Other constraints are refused when the template
+ * is compiled, so a new template cannot be served with the wrong meaning. The local server routes
+ * with it, and the service's catch-all function uses it to tell which segment of a path matched nothing.
  */
 
 type Segment =
-  { kind: 'literal'; text: string } | { kind: 'parameter'; name: string; optional: boolean; constraint?: RegExp };
+  | { kind: 'literal'; text: string }
+  | { kind: 'parameter'; name: string; optional: boolean; constraint?: RegExp }
+  | { kind: 'catchAll'; name: string };
 
 export interface CompiledRoute {
   template: string;
@@ -46,9 +50,14 @@ function compileSegment(text: string, template: string): Segment {
   }
   // ASP.NET escapes braces inside a parameter by doubling them.
   const inner = text.slice(1, -1).replace(/\{\{/g, '{').replace(/\}\}/g, '}');
-  const match = /^([A-Za-z_][A-Za-z0-9_]*)(\?)?(?::(.*))?$/s.exec(inner);
+  const match = /^(\*?[A-Za-z_][A-Za-z0-9_]*)(\?)?(?::(.*))?$/s.exec(inner);
   if (!match || !text.endsWith('}')) throw new Error(`Unsupported route template '${template}': segment '${text}'`);
   const [, name, optional, constraint] = match;
+  if (name!.startsWith('*')) {
+    if (optional || constraint !== undefined)
+      throw new Error(`Unsupported route template '${template}': catch-all '${text}' with options`);
+    return { kind: 'catchAll', name: name!.slice(1) };
+  }
   if (constraint === undefined) return { kind: 'parameter', name: name!, optional: optional === '?' };
   const regex = /^regex\((.*)\)$/s.exec(constraint);
   if (!regex)
@@ -59,7 +68,10 @@ function compileSegment(text: string, template: string): Segment {
 /** Compiles `prefix/template` (the host puts host.json's routePrefix in front of every route). */
 export function compileRoute(routePrefix: string, template: string): CompiledRoute {
   const full = [routePrefix, template].filter((part) => part.length > 0).join('/');
-  return { template: full, segments: splitTemplate(full).map((segment) => compileSegment(segment, full)) };
+  const segments = splitTemplate(full).map((segment) => compileSegment(segment, full));
+  if (segments.slice(0, -1).some((segment) => segment.kind === 'catchAll'))
+    throw new Error(`Unsupported route template '${full}': a catch-all must be the last segment`);
+  return { template: full, segments };
 }
 
 /** Decodes one path segment like Kestrel: every escape except `%2F`, which stays encoded. */
@@ -74,27 +86,53 @@ export function decodeSegment(segment: string): string {
   }
 }
 
+/** The path's segments, raw: one leading and one trailing slash are ignored, as routing does. */
+export function rawSegments(pathname: string): string[] {
+  const trimmed = pathname.replace(/^\//, '').replace(/\/$/, '');
+  return trimmed.length === 0 ? [] : trimmed.split('/');
+}
+
+/** Whether one decoded path segment fits one template segment (empty segments never match). */
+export function segmentMatches(segment: Segment, value: string): boolean {
+  if (value.length === 0) return false;
+  if (segment.kind === 'literal') return value.toLowerCase() === segment.text;
+  return segment.kind === 'catchAll' || !segment.constraint || segment.constraint.test(value);
+}
+
 /** The route values when `pathname` matches the route, else undefined. */
 export function matchRoute(route: CompiledRoute, pathname: string): Record<string, string> | undefined {
-  // Routing ignores one trailing slash; empty segments elsewhere never match.
-  const trimmed = pathname.replace(/^\//, '').replace(/\/$/, '');
-  const raw = trimmed.length === 0 ? [] : trimmed.split('/');
-  if (raw.length > route.segments.length) return undefined;
+  const raw = rawSegments(pathname);
+  const last = route.segments.at(-1);
+  const catchAll = last?.kind === 'catchAll' ? last : undefined;
+  const fixed = catchAll ? route.segments.length - 1 : route.segments.length;
+  if (!catchAll && raw.length > fixed) return undefined;
   const params: Record<string, string> = {};
-  for (const [index, segment] of route.segments.entries()) {
+  for (let index = 0; index < fixed; index += 1) {
+    const segment = route.segments[index]!;
     const rawValue = raw[index];
     if (rawValue === undefined) {
       if (segment.kind === 'parameter' && segment.optional) continue;
       return undefined;
     }
     const value = decodeSegment(rawValue);
-    if (value.length === 0) return undefined;
-    if (segment.kind === 'literal') {
-      if (value.toLowerCase() !== segment.text) return undefined;
-    } else {
-      if (segment.constraint && !segment.constraint.test(value)) return undefined;
-      params[segment.name] = value;
-    }
+    if (!segmentMatches(segment, value)) return undefined;
+    if (segment.kind === 'parameter') params[segment.name] = value;
   }
+  if (catchAll) params[catchAll.name] = raw.slice(fixed).map(decodeSegment).join('/');
   return params;
+}
+
+/**
+ * How many leading segments of the decoded path the route's segments accept: the path matched the
+ * route's beginning up to there. A catch-all accepts the rest.
+ */
+export function matchedPrefixLength(route: CompiledRoute, segments: readonly string[]): number {
+  let length = 0;
+  for (const segment of route.segments) {
+    if (segment.kind === 'catchAll') return segments.length;
+    const value = segments[length];
+    if (value === undefined || !segmentMatches(segment, value)) break;
+    length += 1;
+  }
+  return length;
 }
