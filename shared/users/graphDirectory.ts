@@ -86,9 +86,14 @@ export class GraphDirectory implements Directory {
     } catch (error) {
       if (error instanceof DirectoryUnavailable) throw error;
       if (controller.signal.aborted) throw controller.signal.reason as DirectoryUnavailable;
-      throw new DirectoryUnavailable('The directory could not be reached.', DEFAULT_RETRY_AFTER_SECONDS, 'UNREACHABLE', {
-        cause: error,
-      });
+      throw new DirectoryUnavailable(
+        'The directory could not be reached.',
+        DEFAULT_RETRY_AFTER_SECONDS,
+        'UNREACHABLE',
+        {
+          cause: error,
+        },
+      );
     } finally {
       clearTimeout(timer);
     }
