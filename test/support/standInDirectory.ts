@@ -120,7 +120,15 @@ export async function startStandInDirectory(options: StandInDirectoryOptions = {
     }
     calls.push({ key, url: request.url ?? '', authorization: request.headers.authorization });
     const fault = directory.fault;
-    if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault?.delayMs) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, fault.delayMs);
+        response.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
     if (response.destroyed) return;
     if (fault?.status) {
       graphError(response, fault.status, faultCode(fault.status), faultMessage(fault.status), fault.retryAfter);
