@@ -61,9 +61,11 @@ export class AccessTokens {
   private async fetch(): Promise<string> {
     const fresh = await this.credential.getToken(this.scope, { abortSignal: AbortSignal.timeout(this.timeoutMs) });
     if (!fresh) throw new Error('The credential returned no token.');
+    // Renewed five minutes before expiry, or half-way through a token that lives less than ten.
+    const lifetime = fresh.expiresOnTimestamp - this.clock();
     const renewAt = Math.min(
       fresh.refreshAfterTimestamp ?? Number.POSITIVE_INFINITY,
-      fresh.expiresOnTimestamp - RENEW_BEFORE_EXPIRY_MS,
+      fresh.expiresOnTimestamp - Math.min(RENEW_BEFORE_EXPIRY_MS, lifetime / 2),
     );
     this.current = { token: fresh.token, renewAt, expiresAt: fresh.expiresOnTimestamp };
     return fresh.token;
