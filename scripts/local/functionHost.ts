@@ -37,6 +37,7 @@ export function loadFunctions(): {
   functions: RegisteredFunction[];
   appStartHooks: AppStartHandler[];
   releaseProcessResources: () => void;
+  provideServiceParts: (typeof import('../../functions/index'))['provideServiceParts'];
 } {
   const functions: RegisteredFunction[] = [];
   const appStartHooks: AppStartHandler[] = [];
@@ -65,7 +66,12 @@ export function loadFunctions(): {
     app.http = original.http;
     app.hook.appStart = original.appStart;
   }
-  return { functions, appStartHooks, releaseProcessResources: () => entry.disposeProcessServices() };
+  return {
+    functions,
+    appStartHooks,
+    releaseProcessResources: () => entry.disposeProcessServices(),
+    provideServiceParts: (parts) => entry.provideServiceParts(parts),
+  };
 }
 
 export interface Invocation {

@@ -82,7 +82,8 @@ test("starts with nothing installed, reads local.settings.json for unset variabl
     .split('\n')
     .find((line) => line.includes('/authentication/phoneMethods') && line.startsWith('curl '))!;
   const token = /Bearer ([\w.-]+)/.exec(curl)![1]!;
-  const target = `${url}/beta/users/${randomUUID()}/authentication/phoneMethods`;
+  const target = /'(http[^']+)'/.exec(curl)![1]!; // a sample user of the development directory, by UPN
+  expect(target).toBe(`${url}/beta/users/alex@contoso.example/authentication/phoneMethods`);
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 
   const created = await fetch(target, {

@@ -54,8 +54,11 @@ test('the base URL ends in /beta', () => {
 
 test('list, get, patch, delete, disableSmsSignIn and enableSmsSignIn through the v1 SDK', async () => {
   const userId = randomUUID();
+  const upn = `Megan.Bowen.${userId.slice(0, 8)}@contoso.example`;
+  await server.devIssuer!.mint({ oid: userId, upn }); // Megan is in the development directory
   const client = graphClient(await server.devIssuer!.mint({ scp: 'UserAuthenticationMethod.ReadWrite.All' }));
-  const phoneMethods = client.users.byUserId(userId).authentication.phoneMethods;
+  // Addressed by user principal name, as admin scripts do; stored under her object id.
+  const phoneMethods = client.users.byUserId(upn).authentication.phoneMethods;
   const [mobile, alternate, office] = [randomNumber(), randomNumber(), randomNumber()];
   for (const [phoneNumber, phoneType] of [
     [office, 'office'],
