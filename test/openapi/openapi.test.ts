@@ -394,14 +394,15 @@ describe('registrations', () => {
       const responses: Json = at(expectation.path, expectation.method).responses;
       const statuses = Object.keys(responses);
       const success = String(descriptor.response.status);
-      const hasKey = /\{\w+\}/.test(descriptor.path);
       const hasBody = descriptor.body !== undefined;
+      // Every operation names a user the directory may not have (404 Request_ResourceNotFound).
+      expect(resolve(responses['404']).description).toContain('Request_ResourceNotFound');
       expect(statuses).toEqual([
         success,
         '400',
         '401',
         '403',
-        ...(hasKey ? ['404'] : []),
+        '404',
         ...(hasBody ? ['409', '413', '415'] : []),
         '429',
         '500',
