@@ -75,7 +75,7 @@ test("grants User.ReadBasic.All on Microsoft Graph's service principal to the ap
   const assignments = `https://graph.microsoft.com/v1.0/servicePrincipals/${PRINCIPAL}/appRoleAssignments`;
   expect(calls[1]).toContain(`rest --method GET --url ${assignments}`);
   expect(calls[2]).toContain(`rest --method POST --url ${assignments}`);
-  const body = JSON.parse(/--body (\{.*\})/.exec(calls[2]!)![1]!);
+  const body = JSON.parse(/--body (\{.*\})/.exec(calls[2]!)![1]!) as Record<string, string>;
   expect(body).toEqual({ principalId: PRINCIPAL, resourceId: GRAPH_SP, appRoleId: USER_READ_BASIC_ALL });
 });
 

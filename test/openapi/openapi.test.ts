@@ -395,8 +395,6 @@ describe('registrations', () => {
       const statuses = Object.keys(responses);
       const success = String(descriptor.response.status);
       const hasBody = descriptor.body !== undefined;
-      // Every operation names a user the directory may not have (404 Request_ResourceNotFound).
-      expect(resolve(responses['404']).description).toContain('Request_ResourceNotFound');
       expect(statuses).toEqual([
         success,
         '400',
@@ -423,6 +421,8 @@ describe('registrations', () => {
       for (const status of statuses.slice(1)) {
         const response = resolve(responses[status]);
         expect(response.description).toMatch(new RegExp(`^${status} `));
+        // Every operation names a user the directory may not have.
+        if (status === '404') expect(response.description).toContain('Request_ResourceNotFound');
         expect(Object.keys(response.headers)).toEqual(expect.arrayContaining(['request-id', 'client-request-id']));
         expect(response.content['application/json'].schema).toEqual({
           $ref: '#/components/schemas/microsoft.graph.ODataErrors.ODataError',

@@ -30,7 +30,7 @@ interface Setup {
   cache: DirectoryCache;
   clock: { now: number };
   /** Directory calls for a key (any letter case). */
-  callsFor(key: string): number;
+  callsFor: (key: string) => number;
 }
 
 const setups: Setup[] = [];
@@ -86,7 +86,7 @@ test('concurrent lookups of one key share one directory call', async () => {
   const megan = stand.newUser(upn('Megan'));
   stand.fault = { delayMs: 50 };
   const answers = await Promise.all(
-    Array.from({ length: 20 }, (_, i) =>
+    Array.from({ length: 20 }, async (_, i) =>
       cache.objectIdOf(i % 2 ? megan.userPrincipalName : megan.userPrincipalName.toUpperCase()),
     ),
   );
@@ -167,9 +167,9 @@ test('a failure is not remembered, and a throttling answer keeps the process off
 });
 
 test('the token is asked once for {endpoint}/.default, as the user-assigned identity, and sent on every call', async () => {
-  const { stand, cache, clock } = await setup();
+  const { stand, cache } = await setup();
   const users = Array.from({ length: 5 }, (_, i) => stand.newUser(upn(`t${i}`)));
-  await Promise.all(users.map((user) => cache.objectIdOf(user.userPrincipalName)));
+  await Promise.all(users.map(async (user) => cache.objectIdOf(user.userPrincipalName)));
   const forStand = () => identity.requests.filter((request) => request.resource === stand.url);
   expect(forStand()).toHaveLength(1);
   expect(forStand()[0]).toMatchObject({ clientId: TEST_MANAGED_IDENTITY_CLIENT_ID, headerMatched: true });
