@@ -88,3 +88,25 @@ export async function startStandInManagedIdentity(): Promise<StandInManagedIdent
   identity.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/msi/token`;
   return identity;
 }
+
+/**
+ * For one test file: its own stand-in identity endpoint, which @azure/identity uses for every
+ * credential the file builds (the environment points at it from beforeAll to afterAll). Each test file
+ * loads its own copy of @azure/identity and MSAL, so no token cached for another file is reused.
+ */
+export function ownManagedIdentity(): () => StandInManagedIdentity {
+  let identity: StandInManagedIdentity | undefined;
+  const saved = { IDENTITY_ENDPOINT: process.env.IDENTITY_ENDPOINT, IDENTITY_HEADER: process.env.IDENTITY_HEADER };
+  beforeAll(async () => {
+    identity = await startStandInManagedIdentity();
+    Object.assign(process.env, identity.env());
+  });
+  afterAll(async () => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    await identity?.close();
+  });
+  return () => identity!;
+}

@@ -8,7 +8,7 @@ import { invoke, type Invocation } from '../support/invoke';
 import { loadServiceWith, type IsolatedService } from '../support/isolated';
 import { phoneMethodsApi, randomNumber, storedMethods } from '../support/phoneMethods';
 import { startStandInDirectory, type StandInDirectory, type StandInUser } from '../support/standInDirectory';
-import { startStandInManagedIdentity, type StandInManagedIdentity } from '../support/standInManagedIdentity';
+import { ownManagedIdentity } from '../support/standInManagedIdentity';
 import { storedItems } from '../support/storage';
 import { appToken, userToken } from '../support/tokens';
 
@@ -18,16 +18,7 @@ import { appToken, userToken } from '../support/tokens';
  * describe block has its own directory (and so its own cache and counts).
  */
 
-let identity: StandInManagedIdentity;
-const savedEnv = { IDENTITY_ENDPOINT: process.env.IDENTITY_ENDPOINT, IDENTITY_HEADER: process.env.IDENTITY_HEADER };
-beforeAll(async () => {
-  identity = await startStandInManagedIdentity();
-  Object.assign(process.env, identity.env());
-});
-afterAll(async () => {
-  Object.assign(process.env, savedEnv);
-  await identity.close();
-});
+const identity = ownManagedIdentity();
 
 /** A delegated administrator allowed every operation on other users. */
 const adminToken = () =>
@@ -215,7 +206,7 @@ describe('another user by user principal name', () => {
   });
 
   test('the token is asked for {DIRECTORY_ENDPOINT}/.default as the user-assigned identity, once, and sent on every call', () => {
-    const forDirectory = identity.requests.filter((request) => request.resource === t.directory.url);
+    const forDirectory = identity().requests.filter((request) => request.resource === t.directory.url);
     expect(forDirectory).toEqual([
       {
         resource: t.directory.url,
@@ -225,7 +216,7 @@ describe('another user by user principal name', () => {
       },
     ]);
     expect(t.directory.calls.length).toBeGreaterThan(1);
-    const issued = identity.issued.get(t.directory.url);
+    const issued = identity().issued.get(t.directory.url);
     expect(new Set(t.directory.calls.map((call) => call.authorization))).toEqual(new Set([`Bearer ${issued}`]));
   });
 
@@ -336,12 +327,12 @@ describe('a directory that cannot answer: 503 with Retry-After, nothing stored',
 
   test('the managed identity endpoint refuses a token: 503, and the directory is never called', () =>
     withUser(async (t, user) => {
-      identity.refuse = true;
+      identity().refuse = true;
       try {
         await expectUnavailable(t, user);
         expect(t.directory.calls).toEqual([]);
       } finally {
-        identity.refuse = false;
+        identity().refuse = false;
       }
     }));
 

@@ -5,7 +5,7 @@ import { directoryCredential } from '../../shared/users/directoryToken';
 import { GraphDirectory, retryAfterSeconds } from '../../shared/users/graphDirectory';
 import { TEST_MANAGED_IDENTITY_CLIENT_ID } from '../support/constants';
 import { startStandInDirectory, type StandInDirectory } from '../support/standInDirectory';
-import { startStandInManagedIdentity, type StandInManagedIdentity } from '../support/standInManagedIdentity';
+import { ownManagedIdentity } from '../support/standInManagedIdentity';
 
 /**
  * The directory cache over the real Graph client, against the stand-in directory and managed identity
@@ -13,16 +13,7 @@ import { startStandInManagedIdentity, type StandInManagedIdentity } from '../sup
  * stand-in.
  */
 
-let identity: StandInManagedIdentity;
-const savedEnv = { IDENTITY_ENDPOINT: process.env.IDENTITY_ENDPOINT, IDENTITY_HEADER: process.env.IDENTITY_HEADER };
-beforeAll(async () => {
-  identity = await startStandInManagedIdentity();
-  Object.assign(process.env, identity.env());
-});
-afterAll(async () => {
-  Object.assign(process.env, savedEnv);
-  await identity.close();
-});
+const identity = ownManagedIdentity();
 
 interface Setup {
   stand: StandInDirectory;
@@ -170,11 +161,11 @@ test('the token is asked once for {endpoint}/.default, as the user-assigned iden
   const { stand, cache } = await setup();
   const users = Array.from({ length: 5 }, (_, i) => stand.newUser(upn(`t${i}`)));
   await Promise.all(users.map(async (user) => cache.objectIdOf(user.userPrincipalName)));
-  const forStand = () => identity.requests.filter((request) => request.resource === stand.url);
+  const forStand = () => identity().requests.filter((request) => request.resource === stand.url);
   expect(forStand()).toHaveLength(1);
   expect(forStand()[0]).toMatchObject({ clientId: TEST_MANAGED_IDENTITY_CLIENT_ID, headerMatched: true });
   expect(new Set(stand.calls.map((call) => call.authorization))).toEqual(
-    new Set([`Bearer ${identity.issued.get(stand.url)}`]),
+    new Set([`Bearer ${identity().issued.get(stand.url)}`]),
   );
   expect(stand.calls.every((call) => call.url.endsWith('?$select=id,userPrincipalName'))).toBe(true);
 });
