@@ -64,9 +64,9 @@ function graphDirectoryOf(config: Config): Directory | undefined {
 
 /** One line for the start-up log: which directory resolves `{userId}`. */
 export function directoryMode(config: Config, parts: ServiceParts = {}): string {
-  if (parts.directory) return 'directory: development directory (in memory)';
+  if (parts.directory) return 'development directory (in memory)';
   if (config.directory === undefined) {
-    return "directory: off (DIRECTORY_ENDPOINT=none): object ids and the caller's own UPN only, no existence check";
+    return "off (DIRECTORY_ENDPOINT=none): object ids and the caller's own UPN only, no existence check";
   }
-  return `directory: ${config.directory.endpoint} (users cached ${config.directory.cacheSeconds} s)`;
+  return `Microsoft Graph at ${config.directory.endpoint} (found users cached ${config.directory.cacheSeconds} s)`;
 }

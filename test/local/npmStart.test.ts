@@ -75,6 +75,8 @@ test("starts with nothing installed, reads local.settings.json for unset variabl
   expect(output).toContain('storage: embedded Cosmos-compatible server');
   expect(output).toContain('(audience api://from-local-settings)');
   expect(output).not.toContain('WARNING');
+  // The start-up log names the directory: with no settings, the development directory.
+  expect(output).toContain('{"event":"start","directory":"development directory (in memory)"}');
 
   const url = /^graph-phones local server on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(output)![1]!;
   const curl = output

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { operations } from '../../functions/operations';
 import { registrationsOf } from '../../shared/http/pipeline';
+import { parseConfig } from '../../shared/config';
+import { directoryMode } from '../../shared/services';
 import { GraphDirectory } from '../../shared/users/graphDirectory';
 import { directoryCredential } from '../../shared/users/directoryToken';
 import { MOBILE_ID, TEST_MANAGED_IDENTITY_CLIENT_ID } from '../support/constants';
@@ -356,9 +358,29 @@ describe('DIRECTORY_ENDPOINT=none: the second release (object ids and your own U
   const service = loadServiceWith({ DIRECTORY_ENDPOINT: 'none' });
   afterAll(() => service.dispose());
 
-  test('services have no directory', () => {
+  test('services have no directory, and the start-up line says so', () => {
     expect(service.services.directory).toBeUndefined();
     expect(service.services.config.directory).toBeUndefined();
+    expect(directoryMode(service.services.config)).toBe(
+      "off (DIRECTORY_ENDPOINT=none): object ids and the caller's own UPN only, no existence check",
+    );
+    expect(directoryMode(parseConfig({ ...process.env, DIRECTORY_ENDPOINT: 'https://graph.microsoft.us' }))).toBe(
+      'Microsoft Graph at https://graph.microsoft.us (found users cached 300 s)',
+    );
+  });
+
+  test('a bad DIRECTORY_ENDPOINT or DIRECTORY_CACHE_SECONDS stops the start, naming the variable', () => {
+    expect(() => parseConfig({ ...process.env, DIRECTORY_ENDPOINT: 'http://graph.example.com' })).toThrow(
+      /DIRECTORY_ENDPOINT: must be an https URL/,
+    );
+    expect(() => parseConfig({ ...process.env, DIRECTORY_ENDPOINT: 'https://graph.microsoft.com/v1.0' })).toThrow(
+      /DIRECTORY_ENDPOINT: must be an origin/,
+    );
+    expect(() => parseConfig({ ...process.env, DIRECTORY_CACHE_SECONDS: '0' })).toThrow(/DIRECTORY_CACHE_SECONDS/);
+    expect(() => parseConfig({ ...process.env, AZURE_CLIENT_ID: 'not-a-guid' })).toThrow(/AZURE_CLIENT_ID/);
+    expect(parseConfig({ ...process.env, DIRECTORY_ENDPOINT: '' }).directory?.endpoint).toBe(
+      'https://graph.microsoft.com',
+    );
   });
 
   test("another user's UPN is a 400 that says what the path accepts; any object id is accepted", async () => {
