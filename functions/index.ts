@@ -8,15 +8,22 @@ import {
   UNMATCHED_ROUTE_METHODS,
   unmatchedRouteHandler,
 } from '../shared/http/unmatchedRoute';
-import { createServices, type OwnedServices } from '../shared/services';
+import { createServices, directoryMode, type OwnedServices, type ServiceParts } from '../shared/services';
 import { operations } from './operations';
 
 let services: OwnedServices | undefined;
+let parts: ServiceParts = {};
 
-/** The process's services: one configuration, Cosmos client and key set, built on first use. */
+/** The process's services: one configuration, Cosmos client, key set and directory, built on first use. */
 export function processServices(): OwnedServices {
-  services ??= createServices(getConfig());
+  services ??= createServices(getConfig(), parts);
   return services;
+}
+
+/** For `npm start`: its development directory in place of Microsoft Graph. Call before the app starts. */
+export function provideServiceParts(provided: ServiceParts): void {
+  if (services) throw new Error('The services were built before their parts were provided.');
+  parts = provided;
 }
 
 /** Releases the process's Cosmos client (graceful shutdown of the local server). */
@@ -27,7 +34,8 @@ export function disposeProcessServices(): void {
 
 // A bad setting fails the app at start with the variable's name instead of failing the first request.
 app.hook.appStart(() => {
-  processServices();
+  const { config } = processServices();
+  console.info(JSON.stringify({ event: 'start', directory: directoryMode(config, parts) }));
 });
 
 const registrations = registrationsOf(operations);

@@ -70,6 +70,14 @@ param publicBaseUrl string = ''
 @description('MAX_BODY_BYTES: request body limit in bytes.')
 param maxBodyBytes int = 16384
 
+@description('DIRECTORY_ENDPOINT: Microsoft Graph, where {userId} (object id or user principal name) is resolved; `none` turns lookups off (object ids and the caller\'s own UPN only). The identity needs User.ReadBasic.All: the post-provision hook grants it.')
+param directoryEndpoint string = 'https://graph.microsoft.com'
+
+@minValue(1)
+@maxValue(86400)
+@description('DIRECTORY_CACHE_SECONDS: how long a resolved user is remembered.')
+param directoryCacheSeconds int = 300
+
 // ---- Capacity ----
 
 @allowed([
@@ -198,6 +206,8 @@ module api 'modules/functionapp.bicep' = {
     maxProfilePhonesPerUser: maxProfilePhonesPerUser
     publicBaseUrl: publicBaseUrl
     maxBodyBytes: maxBodyBytes
+    directoryEndpoint: directoryEndpoint
+    directoryCacheSeconds: directoryCacheSeconds
   }
 }
 
@@ -211,6 +221,9 @@ output SERVICE_API_URI string = api.outputs.uri
 output AZURE_COSMOS_ACCOUNT_NAME string = cosmos.outputs.accountName
 output AUTH_TENANT_ID string = effectiveTenantId
 output AUTH_AUDIENCE string = authAudience
+// For the post-provision hook (infra/hooks/grant-directory-permission.sh): whom to grant User.ReadBasic.All.
+output AZURE_APP_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output DIRECTORY_ENDPOINT string = directoryEndpoint
 output COSMOS_ENDPOINT string = cosmos.outputs.endpoint
 output COSMOS_DATABASE string = cosmos.outputs.databaseName
 output COSMOS_PHONE_METHODS_CONTAINER string = cosmos.outputs.phoneMethodsContainerName

@@ -5,6 +5,7 @@ import { ensureStorage } from '../shared/storage/bootstrap';
 import { createCosmosClient } from '../shared/storage/cosmos';
 import { createDevIssuer, DEFAULT_DEV_AUDIENCE, type DevIssuer } from './devIssuer';
 import { bannerFor } from './local/banner';
+import { devDirectoryFor } from './local/devDirectory';
 import { assertCosmosAnswers, startEmbeddedCosmos } from './local/cosmos';
 import { applyEnv, applyLocalSettings, isSet, LOCAL_SETTINGS_FILE, type LocalSettings } from './local/env';
 import { loadFunctions } from './local/functionHost';
@@ -26,7 +27,13 @@ import { firstLine, portFrom, StartupError } from './local/startupError';
 
 const AUTH_VARIABLES = ['AUTH_TENANT_ID', 'AUTH_ISSUER', 'AUTH_JWKS_URI'] as const;
 /** The variables that pick real services; with all of them unset the server needs nothing installed. */
-export const LOCAL_SERVICE_VARIABLES = ['COSMOS_ENDPOINT', 'COSMOS_KEY', ...AUTH_VARIABLES, 'AUTH_AUDIENCE'] as const;
+export const LOCAL_SERVICE_VARIABLES = [
+  'COSMOS_ENDPOINT',
+  'COSMOS_KEY',
+  ...AUTH_VARIABLES,
+  'AUTH_AUDIENCE',
+  'DIRECTORY_ENDPOINT',
+] as const;
 export { StartupError } from './local/startupError';
 export { DEFAULT_REQUEST_TIMEOUT_MS } from './local/httpServer';
 
@@ -89,7 +96,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       cleanups.push(() => closeServer(embeddedCosmos!));
     }
 
-    const { functions, appStartHooks, releaseProcessResources } = loadFunctions();
+    const { functions, appStartHooks, releaseProcessResources, provideServiceParts } = loadFunctions();
     let openApi: string | undefined;
     const routes = {
       functions,
@@ -115,6 +122,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       process.env.AUTH_JWKS_URI = routes.devIssuer.jwksUri;
     }
     const devIssuer = routes.devIssuer;
+    const devDirectory = devDirectoryFor(devIssuer);
+    if (devDirectory) provideServiceParts({ directory: devDirectory });
     // The service parses its configuration once: now, with the final environment (as at worker start).
     for (const hook of appStartHooks) await hook(new AppStartContext());
     const config = getConfig();
@@ -147,6 +156,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       baseUrl,
       functions,
       devIssuer,
+      devDirectory,
       embeddedCosmos: embeddedCosmos !== undefined,
     });
     print(banner);

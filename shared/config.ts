@@ -11,6 +11,9 @@ const commaSeparated = z
   )
   .pipe(z.array(z.string()).min(1, 'must list at least one value'));
 
+/** Microsoft Graph's global endpoint: the directory `{userId}` is resolved through by default. */
+export const DEFAULT_DIRECTORY_ENDPOINT = 'https://graph.microsoft.com';
+
 const httpsOrLoopbackUrl = z.url({ message: 'must be an absolute URL', abort: true }).refine(
   (value) => {
     if (!URL.canParse(value)) return false;
@@ -46,6 +49,16 @@ export const configSchema = z
       })
       .optional(),
     PORT: z.coerce.number().int().min(1).max(65_535).default(7071),
+    // The tenant's directory that resolves `{userId}`; `none` turns lookups off (object ids and the caller's own UPN).
+    DIRECTORY_ENDPOINT: z
+      .literal('none')
+      .or(
+        httpsOrLoopbackUrl.refine((value) => !URL.canParse(value) || isBareOrigin(new URL(value)), {
+          message: 'must be an origin such as https://graph.microsoft.com (no path), or none',
+        }),
+      )
+      .default(DEFAULT_DIRECTORY_ENDPOINT),
+    DIRECTORY_CACHE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   })
   .superRefine((env, ctx) => {
     if (!env.AUTH_TENANT_ID && !env.AUTH_ISSUER) {
@@ -55,6 +68,14 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URI'], message: 'is required when AUTH_TENANT_ID is not set' });
     }
   });
+
+/**
+ * Platform settings the service also reads. Not service variables: the platform's conventions name
+ * them (AZURE_CLIENT_ID is how @azure/identity's own credentials pick a user-assigned identity).
+ */
+const platformSchema = z.object({
+  AZURE_CLIENT_ID: z.guid("must be the user-assigned managed identity's client id (a GUID)").toLowerCase().optional(),
+});
 
 export type ConfigVariable = keyof z.input<typeof configSchema>;
 /** Every variable name the service reads (for the infra and settings consistency checks). */
@@ -83,6 +104,15 @@ export interface Config {
   publicBaseUrl?: string;
   maxBodyBytes: number;
   port: number;
+  /** Where `{userId}` is resolved; `undefined` when DIRECTORY_ENDPOINT is `none` (no lookups). */
+  directory?: {
+    /** An origin, e.g. https://graph.microsoft.com; tokens are asked for `{endpoint}/.default`. */
+    endpoint: string;
+    /** How long a found user is remembered. */
+    cacheSeconds: number;
+    /** The user-assigned managed identity's client id (AZURE_CLIENT_ID), when set. */
+    managedIdentityClientId?: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -105,8 +135,10 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     configVariableNames.map((name) => [name, env[name] === '' ? undefined : env[name]]),
   );
   const parsed = configSchema.safeParse(present);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'config')}: ${issue.message}`);
+  const platform = platformSchema.safeParse({ AZURE_CLIENT_ID: env.AZURE_CLIENT_ID || undefined });
+  if (!parsed.success || !platform.success) {
+    const issues = [...(parsed.error?.issues ?? []), ...(platform.error?.issues ?? [])];
+    const problems = issues.map((issue) => `${String(issue.path[0] ?? 'config')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
@@ -136,6 +168,14 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     publicBaseUrl: e.PUBLIC_BASE_URL === undefined ? undefined : new URL(e.PUBLIC_BASE_URL).origin,
     maxBodyBytes: e.MAX_BODY_BYTES,
     port: e.PORT,
+    directory:
+      e.DIRECTORY_ENDPOINT === 'none'
+        ? undefined
+        : {
+            endpoint: new URL(e.DIRECTORY_ENDPOINT).origin,
+            cacheSeconds: e.DIRECTORY_CACHE_SECONDS,
+            managedIdentityClientId: platform.data.AZURE_CLIENT_ID,
+          },
   };
 }
 

@@ -91,6 +91,12 @@ param publicBaseUrl string
 @description('MAX_BODY_BYTES: request body limit in bytes.')
 param maxBodyBytes int
 
+@description('DIRECTORY_ENDPOINT (Microsoft Graph, or none).')
+param directoryEndpoint string
+
+@description('DIRECTORY_CACHE_SECONDS.')
+param directoryCacheSeconds int
+
 resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
   name: storageAccountName
 }
@@ -194,6 +200,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     SMS_SIGN_IN_ENABLED: smsSignInEnabled ? 'true' : 'false'
     MAX_PROFILE_PHONES_PER_USER: string(maxProfilePhonesPerUser)
     MAX_BODY_BYTES: string(maxBodyBytes)
+    DIRECTORY_ENDPOINT: directoryEndpoint
+    DIRECTORY_CACHE_SECONDS: string(directoryCacheSeconds)
     PUBLIC_BASE_URL: effectivePublicBaseUrl
   }
 }

@@ -8,7 +8,9 @@ import { handle } from '../../shared/http/pipeline';
 import type { OwnedServices } from '../../shared/services';
 import { ROUTE_PREFIX } from '../../shared/http/graphResponses';
 import { compileRoute, matchRoute } from '../../shared/http/routeTemplates';
-import { FIXTURES, prepareUsers } from './fixtures';
+import { resolveUserKey } from '../../shared/users/resolveUserKey';
+import { registerTestUser } from '../../test/support/standInDirectory';
+import { FIXTURES, newUserId, prepareUsers } from './fixtures';
 import { cryptoFloor, jsonZodFloor, joseFloor, kidOf } from './floors';
 import { percentile } from './stats';
 
@@ -27,6 +29,8 @@ export interface Times {
 export interface StageTimes {
   /** verifier.authenticate with the token already in the cache (answered without a Promise). */
   authHit: Times;
+  /** `{userId}` resolved through the directory cache on a hit (answered without a Promise). */
+  directoryHit: Times;
   /** verifier.authenticate with a token it has never seen (fresh token per call, cache on). */
   authMiss: Times;
   jose: Times;
@@ -157,6 +161,7 @@ export async function measureStages(
   if (missVerifier.stats.verifications !== freshTokens.length || missVerifier.stats.cacheHits !== 0)
     throw new Error('a miss was answered from the cache');
   const [authMiss, joseTimes, cryptoTimes] = [summary(samples.miss), summary(samples.jose), summary(samples.crypto)];
+  const directoryHit = await timeDirectoryHit(services, hitToken, iterations);
 
   const operations: StageTimes['operations'] = [];
   for (const registration of registrations) {
@@ -171,5 +176,26 @@ export async function measureStages(
         : undefined;
     operations.push({ operation: registration.operation.name, total, ...(jsonZod ? { jsonZod } : {}) });
   }
-  return { authHit, authMiss, jose: joseTimes, crypto: cryptoTimes, operations };
+  return { authHit, directoryHit, authMiss, jose: joseTimes, crypto: cryptoTimes, operations };
+}
+
+/**
+ * The pipeline's user step on a cached user: `resolveUserKey` on an object id and on a user principal
+ * name in another letter case (half each), after one lookup put the user in the cache.
+ */
+async function timeDirectoryHit(services: OwnedServices, token: string, iterations: number): Promise<Times> {
+  const { directory } = services;
+  if (!directory) throw new Error('the benchmark runs with the directory on');
+  const caller = await services.verifier.authenticate(requestWith(token));
+  const userId = newUserId();
+  const upn = `Bench.${userId.slice(0, 8)}@Contoso.example`;
+  await registerTestUser({ id: userId, userPrincipalName: upn }, services.config.directory!.endpoint);
+  for (const key of [userId, upn]) await resolveUserKey({ segment: key }, caller, directory);
+  const keys = Array.from({ length: iterations }, (_, i) =>
+    i % 2 ? { segment: userId.toUpperCase() } : { segment: upn.toLowerCase() },
+  );
+  return timeSync(keys, (target) => {
+    if (resolveUserKey(target, caller, directory) instanceof Promise)
+      throw new Error('a cached user was not answered from the cache');
+  });
 }

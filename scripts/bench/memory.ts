@@ -2,7 +2,7 @@ import type { Services } from '../../shared/services';
 import { FIXTURES, prepareUsers } from './fixtures';
 import type { LoadRequest } from './load';
 import type { LoadRunner } from './loadChild';
-import { failuresOf } from './throughput';
+import { failuresOf, resolveUsers } from './throughput';
 
 /**
  * Memory of the measured process (service and storage-only server; storage has a process of its
@@ -57,7 +57,9 @@ export async function measureMemory(
 ): Promise<MemoryResult> {
   const mix: LoadRequest[] = [];
   for (const name of SOAK_OPERATIONS) {
-    for (const { userId, request } of await prepareUsers(FIXTURES[name]!, services.containers, 20)) {
+    const users = await prepareUsers(FIXTURES[name]!, services.containers, 20);
+    await resolveUsers(services, users);
+    for (const { userId, request } of users) {
       mix.push({
         method: request.method,
         path: `/beta/users/${userId}/${request.path}`,

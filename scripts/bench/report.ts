@@ -23,7 +23,14 @@ export interface RunResult {
   memory: MemoryResult;
   /** Bytes to and from Cosmos per request as a user's profile phones grow (cosmosBytes.ts). */
   cosmosBytes: CosmosBytesRow[];
-  counters: { keySetFetches: number; cosmosClients: number; cosmosRequests: number };
+  counters: {
+    keySetFetches: number;
+    cosmosClients: number;
+    cosmosRequests: number;
+    /** Calls the stand-in Microsoft Graph directory received, and the distinct users they named. */
+    directoryCalls: number;
+    directoryUsers: number;
+  };
   coldStart: ColdStart;
   imports: ImportTimes;
   package: PackageResult;
@@ -41,6 +48,7 @@ export const THROUGHPUT_GATES: RatioGates = { geometricMean: 0.9, eachOperation:
 
 export const TARGETS = {
   authHitP50Us: 10,
+  directoryHitP50Us: 2,
   pipelineHitP50Us: 50,
   missVsJose: 1.5,
   heapGrowth: 1.1,
@@ -50,6 +58,7 @@ export const TARGETS = {
 /** Medians over rounds of one stage's p50 (µs), with the spread. */
 export interface StageSummary {
   authHit: Spread;
+  directoryHit: Spread;
   authMiss: Spread;
   jose: Spread;
   crypto: Spread;
@@ -60,6 +69,7 @@ export function summarizeStages(rounds: readonly StageTimes[]): StageSummary {
   const p50 = (pick: (s: StageTimes) => Times | undefined) => spread(rounds.map((s) => pick(s)?.p50Us ?? Number.NaN));
   return {
     authHit: p50((s) => s.authHit),
+    directoryHit: p50((s) => s.directoryHit),
     authMiss: p50((s) => s.authMiss),
     jose: p50((s) => s.jose),
     crypto: p50((s) => s.crypto),
@@ -102,6 +112,18 @@ export function evaluate(r: RunResult): Target[] {
       s.authHit.median,
       `<= ${TARGETS.authHitP50Us}`,
       s.authHit.median <= TARGETS.authHitP50Us,
+    ),
+    target(
+      'user from the directory cache, p50 (us)',
+      s.directoryHit.median,
+      `<= ${TARGETS.directoryHitP50Us}`,
+      s.directoryHit.median <= TARGETS.directoryHitP50Us,
+    ),
+    target(
+      'directory calls per user (whole run, one cache lifetime)',
+      r.counters.directoryCalls / Math.max(1, r.counters.directoryUsers),
+      '= 1',
+      r.counters.directoryCalls === r.counters.directoryUsers,
     ),
     ...s.operations.map((o) =>
       target(
@@ -195,6 +217,7 @@ export function renderRun(r: RunResult, targets: readonly Target[]): string {
     us(s.authHit),
     `${times(s.authHit, s.crypto)} crypto, ${times(s.authHit, s.jose)} jose`,
   ]);
+  rows.push(['user from the directory cache (object id or UPN)', us(s.directoryHit), 'no Promise, no call']);
   rows.push([
     'authentication, miss',
     us(s.authMiss),
@@ -223,6 +246,11 @@ export function renderRun(r: RunResult, targets: readonly Target[]): string {
     'key-set fetches / Cosmos clients (whole run)',
     `${r.counters.keySetFetches} / ${r.counters.cosmosClients}`,
     `${r.counters.cosmosRequests} Cosmos requests seen`,
+  ]);
+  rows.push([
+    'directory calls / users resolved (whole run)',
+    `${r.counters.directoryCalls} / ${r.counters.directoryUsers}`,
+    'stand-in Microsoft Graph on loopback, real ManagedIdentityCredential',
   ]);
   rows.push([
     'cold start: spawn to first 201',

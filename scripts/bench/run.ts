@@ -21,6 +21,8 @@ import { startStorageProcess } from './storage';
 import { measureColdStart, measureImports } from './startup';
 import { measureThroughput } from './throughput';
 import { createdOnce, mintTokens } from './tokens';
+import { startStandInDirectory } from '../../test/support/standInDirectory';
+import { startStandInManagedIdentity } from '../../test/support/standInManagedIdentity';
 
 /**
  * One benchmark run on the Node that runs this file (index.ts starts it with --expose-gc, once per
@@ -62,19 +64,28 @@ async function main(outFile: string): Promise<void> {
 
   // None of the service's variables from the shell: storage is the benchmark's own process, the issuer the development one; SMS sign-in on, so the SMS actions do their real work.
   // PUBLIC_BASE_URL set, as infra/ always sets it: links are built from it, not from each request's URL.
+  // Users are resolved through a stand-in Microsoft Graph on loopback (every object id is a user), with
+  // the real ManagedIdentityCredential against a stand-in App Service identity endpoint: the directory
+  // is on, as in Azure, and its calls are counted.
   const storage = await startStorageProcess();
   // Before the first Cosmos request, so that it sees every socket from its first byte (cosmosProbe.ts).
   const probe = CosmosProbe.forEndpoint(storage.endpoint);
+  const directory = await startStandInDirectory({ everyObjectIdExists: true });
+  const identity = await startStandInManagedIdentity();
   const env = {
     ...Object.fromEntries(configVariableNames.map((name) => [name, undefined])),
     COSMOS_ENDPOINT: storage.endpoint,
     COSMOS_KEY: storage.key,
     SMS_SIGN_IN_ENABLED: 'true',
     PUBLIC_BASE_URL: BENCH_PUBLIC_BASE_URL,
+    DIRECTORY_ENDPOINT: directory.url,
+    ...identity.env(),
   };
-  const server = await startLocalServer({ port: 0, quiet: true, env }).catch((error: unknown) => {
+  const server = await startLocalServer({ port: 0, quiet: true, env }).catch(async (error: unknown) => {
     probe.close();
     storage.stop();
+    await directory.close();
+    await identity.close();
     throw error;
   });
   // Loaded only now: the local server records the entry's registrations when it first loads it.
@@ -150,6 +161,8 @@ async function main(outFile: string): Promise<void> {
         keySetFetches: services.keySet.fetchCount,
         cosmosClients: probe.clients,
         cosmosRequests: probe.requests,
+        directoryCalls: directory.calls.length,
+        directoryUsers: new Set(directory.calls.map((call) => call.key.toLowerCase())).size,
       },
       coldStart,
       imports,
@@ -162,6 +175,8 @@ async function main(outFile: string): Promise<void> {
     await storageOnly.close();
     await server.close();
     storage.stop();
+    await directory.close();
+    await identity.close();
   }
 }
 

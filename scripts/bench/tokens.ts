@@ -31,7 +31,8 @@ export async function createdOnce(origin: string): Promise<boolean> {
   });
   if (tokenResponse.status !== 200) return false;
   const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
-  const created = await fetch(`${origin}/beta/users/${crypto.randomUUID()}/profile/phones`, {
+  // A sample user of `npm start`'s development directory, by user principal name.
+  const created = await fetch(`${origin}/beta/users/alex@contoso.example/profile/phones`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ number: '+1 206 555 0100', type: 'mobile' }),

@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { getConfig } from '../../shared/config';
+import { directoryMode } from '../../shared/services';
 import { AUTHENTICATION_ADMINISTRATOR, type DevIssuer } from '../devIssuer';
+import { SAMPLE_USERS, type DevDirectory } from './devDirectory';
 import type { RegisteredFunction } from './functionHost';
 import { DEFAULT_PORT } from './startupError';
 
@@ -9,15 +10,27 @@ export interface BannerInput {
   baseUrl: string;
   functions: RegisteredFunction[];
   devIssuer?: DevIssuer;
+  /** Present when the development directory stands in for Microsoft Graph. */
+  devDirectory?: DevDirectory;
   embeddedCosmos: boolean;
 }
 
 /** What a developer needs to make a first call: the routes and, with the dev issuer, tokens and curl lines. */
-export async function bannerFor({ url, baseUrl, functions, devIssuer, embeddedCosmos }: BannerInput): Promise<string> {
+export async function bannerFor({
+  url,
+  baseUrl,
+  functions,
+  devIssuer,
+  devDirectory,
+  embeddedCosmos,
+}: BannerInput): Promise<string> {
   const lines = [
     `graph-phones local server on ${url}`,
     `  storage: ${embeddedCosmos ? 'embedded Cosmos-compatible server (in memory, gone at exit)' : process.env.COSMOS_ENDPOINT}`,
     `  tokens:  ${devIssuer ? `development issuer ${devIssuer.issuer} (audience ${devIssuer.audience})` : `configured issuer (${getConfig().auth.issuers.join(', ')})`}`,
+    devDirectory
+      ? `  users:   development directory (in memory): ${SAMPLE_USERS.map((user) => user.userPrincipalName).join(', ')}, and every user a token is minted for`
+      : `  users:   ${directoryMode(getConfig())}`,
     `  OpenAPI: GET ${url}/openapi.json`,
     '',
     ...functions.map((fn) => `  ${fn.name}: ${fn.methods.join(',')} ${url}/${fn.route.template}`),
@@ -28,20 +41,29 @@ export async function bannerFor({ url, baseUrl, functions, devIssuer, embeddedCo
     scp: 'UserAuthenticationMethod.ReadWrite.All',
     wids: [AUTHENTICATION_ADMINISTRATOR],
   });
-  const selfOid = randomUUID();
-  const self = await devIssuer.mint({ oid: selfOid, scp: 'User.ReadWrite', wids: [] });
-  const targetUser = randomUUID();
+  const [adele, alex] = SAMPLE_USERS;
+  const self = await devIssuer.mint({
+    oid: adele!.id,
+    upn: adele!.userPrincipalName,
+    name: 'Adele Vance',
+    scp: 'User.ReadWrite',
+    wids: [],
+  });
   lines.push(
     '',
-    'Phone authentication method for another user (delegated Authentication Administrator token):',
+    `Phone authentication method for another user, by user principal name (delegated Authentication Administrator token):`,
     curlCommand(
-      `${baseUrl}/users/${targetUser}/authentication/phoneMethods`,
+      `${baseUrl}/users/${alex!.userPrincipalName}/authentication/phoneMethods`,
       admin,
       '{"phoneNumber":"+1 2065550100","phoneType":"mobile"}',
     ),
     '',
-    `Phone on your own profile (User.ReadWrite token of user ${selfOid}):`,
-    curlCommand(`${baseUrl}/users/${selfOid}/profile/phones`, self, '{"number":"+1 (425) 555-0100","type":"business"}'),
+    `Phone on your own profile (User.ReadWrite token of ${adele!.userPrincipalName}, object id ${adele!.id}):`,
+    curlCommand(
+      `${baseUrl}/users/${adele!.userPrincipalName}/profile/phones`,
+      self,
+      '{"number":"+1 (425) 555-0100","type":"business"}',
+    ),
     '',
     moreTokensLine(url),
   );

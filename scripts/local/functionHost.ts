@@ -37,6 +37,7 @@ export function loadFunctions(): {
   functions: RegisteredFunction[];
   appStartHooks: AppStartHandler[];
   releaseProcessResources: () => void;
+  provideServiceParts: (typeof import('../../functions/index'))['provideServiceParts'];
 } {
   const functions: RegisteredFunction[] = [];
   const appStartHooks: AppStartHandler[] = [];
@@ -67,7 +68,12 @@ export function loadFunctions(): {
   }
   // The host tries routes in the order of their functions' names, compared without regard to case.
   functions.sort((a, b) => compareOrdinalIgnoreCase(a.name, b.name));
-  return { functions, appStartHooks, releaseProcessResources: () => entry.disposeProcessServices() };
+  return {
+    functions,
+    appStartHooks,
+    releaseProcessResources: () => entry.disposeProcessServices(),
+    provideServiceParts: (parts) => entry.provideServiceParts(parts),
+  };
 }
 
 /** .NET's StringComparison.OrdinalIgnoreCase: code units compared after upper-casing. */

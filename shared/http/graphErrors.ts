@@ -46,6 +46,14 @@ export const conflict = (message: string) => new GraphError(409, 'conflict', mes
 
 export const itemNotFound = (message: string) => new GraphError(404, 'itemNotFound', message);
 
+/** 404 as Microsoft Graph answers a user the directory does not have; `key` is the name as the request gave it. */
+export const resourceNotFound = (key: string) =>
+  new GraphError(
+    404,
+    'Request_ResourceNotFound',
+    `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`,
+  );
+
 export const quotaLimitReached = (limit: number) =>
   new GraphError(409, 'quotaLimitReached', `The user already has the maximum of ${limit} profile phones.`);
 

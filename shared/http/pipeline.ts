@@ -4,7 +4,7 @@ import { authorize } from '../auth/permissions';
 import { describeCause, logRequest, type RequestLogEntry } from '../log';
 import { parseBody } from '../models/validation';
 import type { Services } from '../services';
-import { resolveUserKey } from '../users/resolveUserKey';
+import { presumedUserId, resolveUserKey } from '../users/resolveUserKey';
 import { GraphError, generalException } from './graphErrors';
 import { errorResponse } from './graphResponses';
 import type { Operation, OperationResponse } from './operation';
@@ -99,7 +99,13 @@ export function handle({ operation, version, route, me }: Registration, services
       log.tenantId = caller.tenantId;
       log.callerObjectId = caller.objectId;
       log.callerKind = caller.kind;
-      const { userId, userKey } = resolveUserKey(me ? { me: true } : { segment: request.params.userId ?? '' }, caller);
+      const segment = me ? { me: true as const } : { segment: request.params.userId ?? '' };
+      // Permission first, on the user the path appears to name: a token without it learns nothing of
+      // the directory (no 404-or-403 answer about who exists) and costs no directory call.
+      authorize(caller, permission, presumedUserId(segment, caller));
+      // Before anything is read or written: an unknown user is a 404, an unreachable directory a 503.
+      const target = resolveUserKey(segment, caller, current.directory);
+      const { userId, userKey } = target instanceof Promise ? await target : target;
       log.targetUserId = userId;
       authorize(caller, permission, userId);
       const origin = publicOrigin(request, current.config.publicBaseUrl);

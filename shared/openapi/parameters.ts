@@ -5,7 +5,8 @@ import { templateNames } from './routes';
 import { objectOf } from './schemas';
 
 const PATH_PARAMETER_DESCRIPTIONS: Record<string, string> = {
-  userId: "The user's object id (a GUID, any case), or the signed-in user's own user principal name.",
+  userId:
+    "Any user's object id (a GUID, any case) or user principal name (case-insensitive; a guest's #EXT# name percent-encoded), resolved through the tenant's directory.",
   id: "The item's id, as answered when it was created or listed.",
 };
 

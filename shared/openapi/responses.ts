@@ -6,6 +6,7 @@ import {
   generalException,
   invalidToken,
   itemNotFound,
+  resourceNotFound,
   payloadTooLarge,
   quotaLimitReached,
   serviceNotAvailable,
@@ -17,7 +18,6 @@ import type { Operation, OperationResponse } from '../http/operation';
 import { requestIdHeaders } from '../http/requestIds';
 import { unique, type Json } from './json';
 import type { QueryDocumentation } from './parameters';
-import { templateNames } from './routes';
 import {
   collectionBody,
   entityBody,
@@ -52,7 +52,6 @@ function headerObjects(names: string[]): Json {
   );
 }
 
-const hasPathKey = (operation: Operation) => templateNames(operation.path).length > 0;
 const readsBody = (operation: Operation) => operation.body !== undefined;
 
 interface ErrorStatus {
@@ -74,7 +73,10 @@ export const ERROR_STATUSES: ErrorStatus[] = [
     when: 'No, malformed, expired, wrongly signed, or wrong issuer/audience/tenant token.',
   },
   { errors: [accessDenied('', [])], when: 'Valid token without the permission, or not allowed on that user.' },
-  { errors: [itemNotFound('')], when: 'No item with that id exists for this user.', appliesTo: hasPathKey },
+  {
+    errors: [itemNotFound(''), resourceNotFound('')],
+    when: 'No item with that id exists for this user (itemNotFound), or the directory has no such user (Request_ResourceNotFound).',
+  },
   {
     errors: [conflict(''), quotaLimitReached(0)],
     when: "The change collides with an existing item, the user already has the maximum number of items, or the change would make the user's stored data larger than its limit.",
@@ -84,7 +86,7 @@ export const ERROR_STATUSES: ErrorStatus[] = [
   { errors: [unsupportedMediaType()], when: 'Content-Type is not JSON.', appliesTo: readsBody },
   { errors: [tooManyRequests(1)], when: 'Storage throttled past retries.' },
   { errors: [generalException()], when: 'Anything unexpected; no internals in the body.' },
-  { errors: [serviceNotAvailable('', 1)], when: 'Storage or the token key set unreachable.' },
+  { errors: [serviceNotAvailable('', 1)], when: 'Storage, the token key set or the directory unreachable.' },
 ];
 
 export const statusOf = ({ errors }: ErrorStatus) => errors[0].status;

@@ -266,11 +266,23 @@ describe('phoneMethods create permissions', () => {
     expect(await storedFor(oid)).toEqual([]);
   });
 
-  test("another user's UPN is a 400 that says what the path accepts", async () => {
-    const result = await call('someone.else@contoso.example', await userToken(), body);
-    expect(result.status).toBe(400);
-    expect(result.body.error.message).toMatch(/object id \(a GUID\)/);
-    expect(result.body.error.details[0].target).toBe('userId');
+  test("another user's UPN resolves through the directory: 201, stored under their object id", async () => {
+    const target = randomUUID();
+    await userToken({ oid: target, upn: `alex.${target.slice(0, 8)}@contoso.example` }); // Alex exists
+    const result = await call(`Alex.${target.slice(0, 8)}@Contoso.example`, await userToken(), body);
+    expect(result.status).toBe(201);
+    expect(result.headers.get('location')).toContain(`/beta/users/${target}/authentication/phoneMethods/`);
+    expect(await storedFor(target)).toHaveLength(1);
+  });
+
+  test('a UPN the directory does not have: 404 Request_ResourceNotFound naming it as given', async () => {
+    const result = await call('Nobody.Here@contoso.example', await userToken(), body);
+    expect(result.status).toBe(404);
+    expect(result.body.error).toMatchObject({
+      code: 'Request_ResourceNotFound',
+      message:
+        "Resource 'Nobody.Here@contoso.example' does not exist or one of its queried reference-property objects are not present.",
+    });
   });
 
   test.each(['UserAuthenticationMethod.ReadWrite.All', 'UserAuthMethod-Phone.ReadWrite.All'])(

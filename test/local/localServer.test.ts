@@ -98,7 +98,10 @@ describe('zero-install start', () => {
       idtyp: 'user',
     });
     expect(selfClaims).toMatchObject({ scp: 'User.ReadWrite' });
-    expect(curls[1]).toContain(`/beta/users/${selfClaims!.oid}/profile/phones`);
+    // Both curl lines name their user by user principal name: sample users of the development directory.
+    expect(banner).toContain('development directory (in memory): adele@contoso.example, alex@contoso.example');
+    expect(curls[1]).toContain(`/beta/users/${String(selfClaims!.upn)}/profile/phones`);
+    expect(curls[0]).toContain('/beta/users/alex@contoso.example/authentication/phoneMethods');
     expect(curls[0]).not.toContain(String(adminClaims!.oid));
   });
 });
@@ -126,6 +129,7 @@ async function runCurl(line: string): Promise<number> {
 describe('routing like the Functions host', () => {
   test('phoneMethods: 201 over HTTP, read back from the embedded Cosmos server', async () => {
     const userId = randomUUID();
+    await server.devIssuer!.mint({ oid: userId }); // the user is in the development directory
     const token = await server.devIssuer!.mint({ scp: 'UserAuthenticationMethod.ReadWrite.All' });
     const response = await post(
       `/beta/users/${userId}/authentication/phoneMethods`,
@@ -353,7 +357,9 @@ describe('npm run token', () => {
   test('an app-only token (--roles) is accepted by phoneMethods', async () => {
     const { stdout } = await token('--server', server.url, '--roles', 'UserAuthenticationMethod.ReadWrite.All');
     expect(decodeJwt(stdout.trim())).toMatchObject({ idtyp: 'app', roles: ['UserAuthenticationMethod.ReadWrite.All'] });
-    const response = await post(`/beta/users/${randomUUID()}/authentication/phoneMethods`, stdout.trim(), {
+    const target = randomUUID();
+    await server.devIssuer!.mint({ oid: target }); // the user is in the development directory
+    const response = await post(`/beta/users/${target}/authentication/phoneMethods`, stdout.trim(), {
       phoneNumber: PHONE,
       phoneType: 'office',
     });

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -76,13 +75,16 @@ test("starts with nothing installed, reads local.settings.json for unset variabl
   expect(output).toContain('storage: embedded Cosmos-compatible server');
   expect(output).toContain('(audience api://from-local-settings)');
   expect(output).not.toContain('WARNING');
+  // The start-up log names the directory: with no settings, the development directory.
+  expect(output).toContain('{"event":"start","directory":"development directory (in memory)"}');
 
   const url = /^graph-phones local server on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(output)![1]!;
   const curl = output
     .split('\n')
     .find((line) => line.includes('/authentication/phoneMethods') && line.startsWith('curl '))!;
   const token = /Bearer ([\w.-]+)/.exec(curl)![1]!;
-  const target = `${url}/beta/users/${randomUUID()}/authentication/phoneMethods`;
+  const target = /'(http[^']+)'/.exec(curl)![1]!; // a sample user of the development directory, by UPN
+  expect(target).toBe(`${url}/beta/users/alex@contoso.example/authentication/phoneMethods`);
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 
   const created = await fetch(target, {

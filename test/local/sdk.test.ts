@@ -70,10 +70,17 @@ async function rejection(promise: Promise<unknown>): Promise<ODataError> {
 
 describe('@microsoft/msgraph-sdk: users/{id}/authentication/phoneMethods', () => {
   const adminToken = () => server.devIssuer!.mint({ scp: 'UserAuthenticationMethod.ReadWrite.All' });
+  /** A user of the development directory (a token minted for them adds them), addressed by UPN. */
+  const newUser = async () => {
+    const oid = randomUUID();
+    const upn = `sdk-${oid.slice(0, 8)}@contoso.example`;
+    await server.devIssuer!.mint({ oid, upn });
+    return upn;
+  };
 
   test('post returns a typed PhoneAuthenticationMethod; a second post rejects with ODataError 409 conflict', async () => {
     const client = graphClient(await adminToken());
-    const phoneMethods = client.users.byUserId(randomUUID()).authentication.phoneMethods;
+    const phoneMethods = client.users.byUserId(await newUser()).authentication.phoneMethods;
 
     const created = (await phoneMethods.post({
       phoneNumber: '+1 2065550100',
@@ -93,11 +100,25 @@ describe('@microsoft/msgraph-sdk: users/{id}/authentication/phoneMethods', () =>
     expect(error.message).toContain('mobile');
   });
 
+  test('a user the directory does not have rejects with ODataError 404 Request_ResourceNotFound', async () => {
+    const client = graphClient(await adminToken());
+    const error = await rejection(
+      client.users
+        .byUserId('nobody@contoso.example')
+        .authentication.phoneMethods.post({ phoneNumber: '+1 2065550100', phoneType: 'mobile' }),
+    );
+    expect(error.responseStatusCode).toBe(404);
+    expect(error.errorEscaped?.code).toBe('Request_ResourceNotFound');
+    expect(error.message).toBe(
+      "Resource 'nobody@contoso.example' does not exist or one of its queried reference-property objects are not present.",
+    );
+  });
+
   test('a bad body rejects with ODataError 400 badRequest naming the property', async () => {
     const client = graphClient(await adminToken());
     const error = await rejection(
       client.users
-        .byUserId(randomUUID())
+        .byUserId(await newUser())
         .authentication.phoneMethods.post({ phoneNumber: 'not a number', phoneType: 'mobile' }),
     );
     expect(error.responseStatusCode).toBe(400);
@@ -136,9 +157,10 @@ describe('@microsoft/msgraph-beta-sdk models: users/{id}/profile/phones', () => 
 
   test('201 parses into an ItemPhone with number, type and createdBy; allowedAudiences goes over the wire', async () => {
     const oid = randomUUID();
-    const token = await server.devIssuer!.mint({ oid, scp: 'User.ReadWrite', wids: [], name: 'Local Developer' });
+    const upn = `Local.Developer.${oid.slice(0, 8)}@contoso.example`;
+    const token = await server.devIssuer!.mint({ oid, upn, scp: 'User.ReadWrite', wids: [], name: 'Local Developer' });
 
-    const phone = await postPhone(adapterWith(token), oid, {
+    const phone = await postPhone(adapterWith(token), upn, {
       number: '+1 (425) 555-0100',
       type: 'business',
       allowedAudiences: ['me', 'family'],

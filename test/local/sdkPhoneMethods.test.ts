@@ -67,6 +67,8 @@ test("the SDK's default base URL is Graph's /v1.0: the client below calls this s
 
 test('list, get, patch, delete, disableSmsSignIn and enableSmsSignIn through the v1 SDK', async () => {
   const userId = randomUUID();
+  const upn = `Megan.Bowen.${userId.slice(0, 8)}@contoso.example`;
+  await server.devIssuer!.mint({ oid: userId, upn }); // Megan is in the development directory
   // A Privileged Authentication Administrator reads numbers whole (an Authentication Administrator alone reads them masked).
   const client = graphClient(
     await server.devIssuer!.mint({
@@ -74,7 +76,8 @@ test('list, get, patch, delete, disableSmsSignIn and enableSmsSignIn through the
       wids: [PRIVILEGED_AUTHENTICATION_ADMINISTRATOR],
     }),
   );
-  const phoneMethods = client.users.byUserId(userId).authentication.phoneMethods;
+  // Addressed by user principal name, as admin scripts do; stored under her object id.
+  const phoneMethods = client.users.byUserId(upn).authentication.phoneMethods;
   const [mobile, alternate, office] = [randomNumber(), randomNumber(), randomNumber()];
   for (const [phoneNumber, phoneType] of [
     [office, 'office'],

@@ -65,13 +65,14 @@ function requestFor(
 describe('@microsoft/msgraph-beta-sdk models: the profile-phone lifecycle', () => {
   test('post, list (paged), get, patch and delete parse into the SDK types; errors are ODataErrors', async () => {
     const oid = randomUUID();
+    const upn = `Local.Developer.${oid.slice(0, 8)}@contoso.example`;
     const adapter = adapterFor(
-      await server.devIssuer!.mint({ oid, scp: 'User.ReadWrite', wids: [], name: 'Local Developer' }),
+      await server.devIssuer!.mint({ oid, upn, scp: 'User.ReadWrite', wids: [], name: 'Local Developer' }),
     );
 
     const ids: string[] = [];
     for (const number of ['+1 425 555 0100', '+1 425 555 0101', '+1 425 555 0102']) {
-      const post = requestFor(adapter, HttpMethod.POST, oid);
+      const post = requestFor(adapter, HttpMethod.POST, upn);
       post.setContentFromParsable(
         adapter,
         'application/json',
@@ -83,7 +84,7 @@ describe('@microsoft/msgraph-beta-sdk models: the profile-phone lifecycle', () =
     }
 
     const firstPage = await adapter.send<ItemPhoneCollectionResponse>(
-      requestFor(adapter, HttpMethod.GET, oid, undefined, { top: '2', orderby: 'number desc' }),
+      requestFor(adapter, HttpMethod.GET, upn, undefined, { top: '2', orderby: 'number desc' }),
       createItemPhoneCollectionResponseFromDiscriminatorValue,
       errorMapping,
     );
@@ -101,14 +102,14 @@ describe('@microsoft/msgraph-beta-sdk models: the profile-phone lifecycle', () =
     expect(secondPage?.odataNextLink).toBeUndefined();
 
     const got = await adapter.send<ItemPhone>(
-      requestFor(adapter, HttpMethod.GET, oid, ids[1]),
+      requestFor(adapter, HttpMethod.GET, upn, ids[1]),
       createItemPhoneFromDiscriminatorValue,
       errorMapping,
     );
     expect(got).toMatchObject({ id: ids[1], number: '+1 425 555 0101', type: 'business' });
     expect(got?.createdDateTime).toBeInstanceOf(Date);
 
-    const patch = requestFor(adapter, HttpMethod.PATCH, oid, ids[1]);
+    const patch = requestFor(adapter, HttpMethod.PATCH, upn, ids[1]);
     patch.setContentFromParsable(
       adapter,
       'application/json',
@@ -119,12 +120,12 @@ describe('@microsoft/msgraph-beta-sdk models: the profile-phone lifecycle', () =
     expect(patched).toMatchObject({ id: ids[1], number: '+1 425 555 0101', displayName: 'Reception', type: 'other' });
     expect(patched?.lastModifiedBy?.user?.id).toBe(oid);
 
-    await adapter.sendNoResponseContent(requestFor(adapter, HttpMethod.DELETE, oid, ids[0]), errorMapping);
+    await adapter.sendNoResponseContent(requestFor(adapter, HttpMethod.DELETE, upn, ids[0]), errorMapping);
     expect((await storedItems('profilePhones', oid)).map((phone) => phone.id).sort()).toEqual([ids[1], ids[2]].sort());
 
     const missing = await adapter
       .send<ItemPhone>(
-        requestFor(adapter, HttpMethod.GET, oid, ids[0]),
+        requestFor(adapter, HttpMethod.GET, upn, ids[0]),
         createItemPhoneFromDiscriminatorValue,
         errorMapping,
       )

@@ -6,3 +6,5 @@ export const PRIVILEGED_AUTHENTICATION_ADMINISTRATOR = '7be44c8a-adaf-4e2a-84d6-
 export const MOBILE_ID = '3179e48a-750b-4051-897c-87b9720928f7';
 export const ALTERNATE_MOBILE_ID = 'b6332ec1-7057-4abe-9331-3d72feddfe41';
 export const OFFICE_ID = 'e37fc753-ff3b-4958-9484-eaa9425c82bc';
+/** The client id of the app's user-assigned managed identity in the tests (AZURE_CLIENT_ID). */
+export const TEST_MANAGED_IDENTITY_CLIENT_ID = '5c1a3e2f-8b7d-4f60-9a1e-0d2c3b4a5f69';

@@ -3,7 +3,7 @@ import { operations } from '../../functions/operations';
 import type { KeySet } from '../../shared/auth/keySet';
 import { parseConfig } from '../../shared/config';
 import { handle, registrationsOf } from '../../shared/http/pipeline';
-import { createServices, type OwnedServices } from '../../shared/services';
+import { createServices, type OwnedServices, type ServiceParts } from '../../shared/services';
 import { startFaultProxy, type FaultProxy } from './faultProxy';
 
 /** Every registered function's handler by its name (`createPhoneMethod`, `listProfilePhonesMe`, ...). */
@@ -24,8 +24,11 @@ export interface IsolatedService {
  * An independent copy of the service (its own configuration, Cosmos client and key set), as a separate
  * Functions worker process would be: the test environment with some variables changed.
  */
-export function loadServiceWith(overrides: Record<string, string | undefined> = {}): IsolatedService {
-  const services = createServices(parseConfig({ ...process.env, ...overrides }));
+export function loadServiceWith(
+  overrides: Record<string, string | undefined> = {},
+  parts: ServiceParts = {},
+): IsolatedService {
+  const services = createServices(parseConfig({ ...process.env, ...overrides }), parts);
   const handlers: Handlers = Object.fromEntries(
     registrationsOf(operations).map((registration) => [registration.name, handle(registration, () => services)]),
   );

@@ -1,5 +1,6 @@
 import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT, type JWTPayload } from 'jose';
+import { registerTestUser } from './standInDirectory';
 import { AUTHENTICATION_ADMINISTRATOR, TEST_AUDIENCE, TEST_CLIENT_APP_ID, TEST_TENANT_ID } from './constants';
 
 export interface TokenOptions {
@@ -49,9 +50,16 @@ export interface UserTokenOptions {
   extra?: Record<string, unknown>;
 }
 
-/** A delegated (user) token, by default an Authentication Administrator with the phone scope. */
-export function userToken(options: UserTokenOptions = {}): Promise<string> {
+/**
+ * A delegated (user) token, by default an Authentication Administrator with the phone scope. The user
+ * (its oid and user principal name) is added to the run's stand-in directory, as Entra ID only issues
+ * tokens to users it has.
+ */
+export async function userToken(options: UserTokenOptions = {}): Promise<string> {
   const oid = options.oid ?? randomUUID();
+  const upn = options.extra?.preferred_username ?? options.upn ?? `user-${oid.slice(0, 8)}@contoso.example`;
+  if (typeof upn === 'string' && /^[0-9a-f-]{36}$/i.test(oid))
+    await registerTestUser({ id: oid, userPrincipalName: upn });
   return signToken({
     claims: {
       oid,
