@@ -90,7 +90,7 @@ test('list, get, patch, delete, disableSmsSignIn and enableSmsSignIn through the
   const listed = await phoneMethods.get();
   // The answer came from /v1.0: its context names that version.
   expect(listed?.additionalData?.['@odata.context']).toBe(
-    `${server.url}/v1.0/$metadata#users('${userId}')/authentication/phoneMethods`,
+    `${server.url}/v1.0/$metadata#users('${encodeURIComponent(upn)}')/authentication/phoneMethods`,
   );
   expect(listed?.value?.map((method) => (method as PhoneAuthenticationMethod).id)).toEqual([
     MOBILE_ID,

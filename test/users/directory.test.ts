@@ -5,7 +5,11 @@ import { parseConfig } from '../../shared/config';
 import { directoryMode } from '../../shared/services';
 import { GraphDirectory } from '../../shared/users/graphDirectory';
 import { directoryCredential } from '../../shared/users/directoryToken';
-import { MOBILE_ID, TEST_MANAGED_IDENTITY_CLIENT_ID } from '../support/constants';
+import {
+  MOBILE_ID,
+  PRIVILEGED_AUTHENTICATION_ADMINISTRATOR,
+  TEST_MANAGED_IDENTITY_CLIENT_ID,
+} from '../support/constants';
 import { invoke, type Invocation } from '../support/invoke';
 import { loadServiceWith, type IsolatedService } from '../support/isolated';
 import { phoneMethodsApi, randomNumber, storedMethods } from '../support/phoneMethods';
@@ -23,10 +27,13 @@ import { appToken, userToken } from '../support/tokens';
 const identity = ownManagedIdentity();
 
 /** A delegated administrator allowed every operation on other users. */
+// A Privileged Authentication Administrator: reads other users' numbers whole (an Authentication
+// Administrator alone reads them masked).
 const adminToken = () =>
   userToken({
     scp: 'UserAuthenticationMethod.ReadWrite.All User.ReadWrite.All',
     upn: `admin-${randomUUID()}@contoso.example`,
+    wids: [PRIVILEGED_AUTHENTICATION_ADMINISTRATOR],
   });
 
 interface Tenant {
