@@ -9,7 +9,7 @@ import { bannerFor } from './local/banner';
 import { assertCosmosAnswers, startEmbeddedCosmos } from './local/cosmos';
 import { applyEnv, applyLocalSettings, isSet, LOCAL_SETTINGS_FILE, type LocalSettings } from './local/env';
 import { loadFunctions } from './local/functionHost';
-import { closeServer, createLocalHttpServer, DEFAULT_REQUEST_TIMEOUT_MS, listen } from './local/httpServer';
+import { closeServer, createLocalHttpServer, listen, type ConnectionLimits } from './local/httpServer';
 import { routeListener } from './local/router';
 import { firstLine, portFrom, StartupError } from './local/startupError';
 
@@ -29,7 +29,7 @@ const AUTH_VARIABLES = ['AUTH_TENANT_ID', 'AUTH_ISSUER', 'AUTH_JWKS_URI'] as con
 /** The variables that pick real services; with all of them unset the server needs nothing installed. */
 export const LOCAL_SERVICE_VARIABLES = ['COSMOS_ENDPOINT', 'COSMOS_KEY', ...AUTH_VARIABLES, 'AUTH_AUDIENCE'] as const;
 export { StartupError } from './local/startupError';
-export { DEFAULT_REQUEST_TIMEOUT_MS } from './local/httpServer';
+export { DEFAULT_CONNECTION_LIMITS, DEFAULT_REQUEST_TIMEOUT_MS } from './local/httpServer';
 
 export interface LocalServerOptions {
   /** Default: PORT, else 7071. 0 picks a free port. */
@@ -42,7 +42,9 @@ export interface LocalServerOptions {
   quiet?: boolean;
   /** Where the banner and request lines go (default console.log). */
   log?: (line: string) => void;
-  /** Headers and body must arrive within this many milliseconds (default 10 s); then 408 and the connection is closed. */
+  /** Connection limits (defaults: DEFAULT_CONNECTION_LIMITS; docs/behaviour.md lists them). */
+  limits?: Partial<ConnectionLimits>;
+  /** Headers and body must arrive within this many milliseconds (the same as `limits.requestTimeoutMs`). */
   requestTimeoutMs?: number;
   /** The local.settings.json that filled in variables, so start-up errors can name it. */
   localSettings?: LocalSettings;
@@ -103,7 +105,11 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     let ready = false;
     const server = createLocalHttpServer(
       routeListener(routes, () => ready),
-      options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      {
+        ...options.limits,
+        ...(options.requestTimeoutMs !== undefined && { requestTimeoutMs: options.requestTimeoutMs }),
+      },
+      print,
     );
     const url = await listen(server, port, host);
     routes.port = Number(new URL(url).port);
