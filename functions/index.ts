@@ -1,5 +1,6 @@
 // The app's entry (package.json `main` is its bundle): loading it registers every HTTP function.
 import { app } from '@azure/functions';
+import { acceptedTenantsLine } from '../shared/auth/tenants';
 import { getConfig } from '../shared/config';
 import { handle, registrationsOf } from '../shared/http/pipeline';
 import { createServices, type OwnedServices } from '../shared/services';
@@ -20,8 +21,11 @@ export function disposeProcessServices(): void {
 }
 
 // A bad setting fails the app at start with the variable's name instead of failing the first request.
-app.hook.appStart(() => {
-  processServices();
+// The accepted tenants are named at start (in the host's log; the local server passes its own printer).
+app.hook.appStart((context) => {
+  const { config } = processServices();
+  const print = context.hookData.print;
+  (typeof print === 'function' ? (print as (line: string) => void) : console.log)(acceptedTenantsLine(config.auth));
 });
 
 for (const registration of registrationsOf(operations)) {

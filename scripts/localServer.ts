@@ -123,7 +123,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     }
     const devIssuer = routes.devIssuer;
     // The service parses its configuration once: now, with the final environment (as at worker start).
-    for (const hook of appStartHooks) await hook(new AppStartContext());
+    for (const hook of appStartHooks) await hook(new AppStartContext({ hookData: { print } }));
     const config = getConfig();
     if (
       config.cosmos.endpoint !== process.env.COSMOS_ENDPOINT ||
