@@ -26,8 +26,19 @@ import { firstLine, portFrom, StartupError } from './local/startupError';
  */
 
 const AUTH_VARIABLES = ['AUTH_TENANT_ID', 'AUTH_ISSUER', 'AUTH_JWKS_URI'] as const;
+/**
+ * `LOCAL_DEV_ISSUER=1` lets the development issuer run over configured storage (COSMOS_ENDPOINT):
+ * for a disposable emulator on loopback only, with a warning in the banner.
+ */
+export const DEV_ISSUER_OPT_IN = 'LOCAL_DEV_ISSUER';
 /** The variables that pick real services; with all of them unset the server needs nothing installed. */
-export const LOCAL_SERVICE_VARIABLES = ['COSMOS_ENDPOINT', 'COSMOS_KEY', ...AUTH_VARIABLES, 'AUTH_AUDIENCE'] as const;
+export const LOCAL_SERVICE_VARIABLES = [
+  'COSMOS_ENDPOINT',
+  'COSMOS_KEY',
+  ...AUTH_VARIABLES,
+  'AUTH_AUDIENCE',
+  DEV_ISSUER_OPT_IN,
+] as const;
 export { StartupError } from './local/startupError';
 export { DEFAULT_CONNECTION_LIMITS, DEFAULT_REQUEST_TIMEOUT_MS } from './local/httpServer';
 
@@ -87,6 +98,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     if (isSet('COSMOS_ENDPOINT')) {
       if (URL.canParse(process.env.COSMOS_ENDPOINT!))
         await assertCosmosAnswers(process.env.COSMOS_ENDPOINT!, cosmosSource);
+      if (useDevIssuer) assertDevIssuerMayUseStorage(cosmosSource);
     } else {
       embeddedCosmos = await startEmbeddedCosmos();
       cleanups.push(() => closeServer(embeddedCosmos!));
@@ -155,6 +167,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       functions,
       devIssuer,
       embeddedCosmos: embeddedCosmos !== undefined,
+      devIssuerOptIn: DEV_ISSUER_OPT_IN,
     });
     print(banner);
     return { url, baseUrl, functions: functions.map((f) => f.name), devIssuer, banner, close: cleanup };
@@ -162,6 +175,26 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     await cleanup();
     throw error;
   }
+}
+
+/**
+ * The development issuer lets any local process, under any OS user, mint an Authentication
+ * Administrator token: over configured storage it runs only when asked for by name, and only for an
+ * emulator on loopback (key-authenticated), never for an account in Azure.
+ */
+function assertDevIssuerMayUseStorage(cosmosSource: string): void {
+  const optIn = process.env[DEV_ISSUER_OPT_IN];
+  const endpoint = process.env.COSMOS_ENDPOINT!;
+  const emulator = isSet('COSMOS_KEY') && URL.canParse(endpoint) && isLoopbackHost(new URL(endpoint).hostname);
+  if (optIn === '1' && emulator) return;
+  const addAuth = `set AUTH_TENANT_ID and AUTH_AUDIENCE (or AUTH_ISSUER, AUTH_JWKS_URI and AUTH_AUDIENCE) so that tokens come from your issuer, or remove COSMOS_ENDPOINT (from ${cosmosSource}) for the embedded storage`;
+  if (optIn !== undefined && optIn !== '' && optIn !== '1')
+    throw new StartupError(`${DEV_ISSUER_OPT_IN} must be 1 or unset, got '${optIn.slice(0, 20)}'.`);
+  throw new StartupError(
+    optIn === '1'
+      ? `${DEV_ISSUER_OPT_IN}=1 is only for an emulator on loopback with COSMOS_KEY, and COSMOS_ENDPOINT (from ${cosmosSource}) is not one: ${addAuth}.`
+      : `COSMOS_ENDPOINT (from ${cosmosSource}) selects real storage, and the development issuer does not run over it: ${addAuth}. For a disposable emulator on loopback, ${DEV_ISSUER_OPT_IN}=1 runs the development issuer over it anyway.`,
+  );
 }
 
 /** The OpenAPI document (required late: a static import would register a function before the recorder is in place). */
