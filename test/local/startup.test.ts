@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -61,6 +61,20 @@ function startExpectingFailure(
     execFile(TSX, [join(ROOT, 'scripts', 'localServer.ts')], { cwd, env }, (error, stdout, stderr) =>
       resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
     );
+  });
+}
+
+/** Everything a started server printed up to the end of its banner; rejects if it exits first. */
+function untilBanner(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const check = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (output.includes('More tokens')) resolve(output);
+    };
+    child.stdout?.on('data', check);
+    child.stderr?.on('data', check);
+    child.once('exit', () => reject(new Error(`it exited before its banner: ${output.split('\n')[0]}`)));
   });
 }
 
@@ -156,16 +170,7 @@ describe('the development issuer and configured storage', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
-      let output = '';
-      await new Promise<void>((resolve, reject) => {
-        const check = (chunk: Buffer) => {
-          output += chunk.toString('utf8');
-          if (output.includes('More tokens')) resolve();
-        };
-        server.stdout.on('data', check);
-        server.stderr.on('data', check);
-        server.once('exit', () => reject(new Error(`it exited before its banner: ${output.split('\n')[0]}`)));
-      });
+      const output = await untilBanner(server);
       expect(output).toContain(
         `WARNING: LOCAL_DEV_ISSUER=1: the DEVELOPMENT ISSUER is running over CONFIGURED STORAGE (${process.env.COSMOS_ENDPOINT})`,
       );
@@ -200,18 +205,7 @@ test('kill -TERM of the npm start process frees the port (the server does not ou
   });
   npmGroup = npm.pid;
   try {
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const check = (chunk: Buffer) => {
-        output += chunk.toString('utf8');
-        if (output.includes('More tokens')) resolve();
-      };
-      npm.stdout!.on('data', check);
-      npm.stderr!.on('data', check);
-      npm.once('exit', () =>
-        reject(new Error(`npm start exited before its banner (${output.length} characters of output)`)),
-      );
-    });
+    await untilBanner(npm);
     const npmExited = new Promise((resolve) => npm.once('exit', resolve));
     npm.kill('SIGTERM');
     await npmExited;

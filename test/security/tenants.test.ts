@@ -39,6 +39,9 @@ async function tenantAUserWithMethod(service: IsolatedService): Promise<string> 
 }
 
 const errorOf = (body: unknown) => (body as { error: { code: string; message: string } }).error;
+/** A list of a new user's phone methods with the given token. */
+const listAs = (service: IsolatedService, token: string) =>
+  invoke(service.handlers.listPhoneMethods!, { userId: randomUUID(), token, method: 'GET', path: PATH });
 const adminOf = (issuer: string, tid: string) => userToken({ extra: { iss: issuer, tid } });
 
 describe('two issuers configured, one tenant', () => {
@@ -71,12 +74,7 @@ describe("a token's tid must match its issuer's tenant", () => {
     ['v2 issuer of tenant B, tid A', v2Issuer(TENANT_B), TENANT_A],
   ])('%s: 401, with both tenants accepted', async (_name, issuer, tid) => {
     const service = serviceWith({ AUTH_TENANT_ID: `${TENANT_A},${TENANT_B}`, AUTH_ISSUER: undefined });
-    const result = await invoke(service.handlers.listPhoneMethods!, {
-      userId: randomUUID(),
-      token: await adminOf(issuer, tid),
-      method: 'GET',
-      path: PATH,
-    });
+    const result = await listAs(service, await adminOf(issuer, tid));
     expect(result.status).toBe(401);
     expect(errorOf(result.body).message).toContain('Invalid tenant');
   });
@@ -107,12 +105,7 @@ describe('several tenants', () => {
       [v1Issuer(TENANT_B), TENANT_B],
       [v2Issuer(TENANT_B), TENANT_B],
     ] as const) {
-      const result = await invoke(service.handlers.listPhoneMethods!, {
-        userId: randomUUID(),
-        token: await adminOf(issuer, tid),
-        method: 'GET',
-        path: PATH,
-      });
+      const result = await listAs(service, await adminOf(issuer, tid));
       expect([issuer, result.status]).toEqual([issuer, 200]);
     }
   });
@@ -141,15 +134,7 @@ describe('an explicit issuer that is not Entra (a test or development issuer)', 
 
   test('with AUTH_TENANT_ID set, tid must be one of its tenants', async () => {
     const service = serviceWith({ AUTH_TENANT_ID: TENANT_A, AUTH_ISSUER: iss });
-    const call = async (tid: string | undefined) =>
-      (
-        await invoke(service.handlers.listPhoneMethods!, {
-          userId: randomUUID(),
-          token: await adminOf(iss, tid as string),
-          method: 'GET',
-          path: PATH,
-        })
-      ).status;
+    const call = async (tid: string | undefined) => (await listAs(service, await adminOf(iss, tid as string))).status;
     expect(await call(TENANT_A)).toBe(200);
     expect(await call(TENANT_B)).toBe(401);
     expect(await call(undefined)).toBe(401);
@@ -158,12 +143,7 @@ describe('an explicit issuer that is not Entra (a test or development issuer)', 
   test('without AUTH_TENANT_ID, the tenant is not pinned and the start-up line says so', async () => {
     const service = serviceWith({ AUTH_TENANT_ID: undefined, AUTH_ISSUER: iss });
     expect(acceptedTenantsLine(service.services.config.auth)).toMatch(/^Accepted tenants: not pinned/);
-    const result = await invoke(service.handlers.listPhoneMethods!, {
-      userId: randomUUID(),
-      token: await adminOf(iss, TENANT_B),
-      method: 'GET',
-      path: PATH,
-    });
+    const result = await listAs(service, await adminOf(iss, TENANT_B));
     expect(result.status).toBe(200);
   });
 });
