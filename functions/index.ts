@@ -1,5 +1,6 @@
 // The app's entry (package.json `main` is its bundle): loading it registers every HTTP function.
 import { app } from '@azure/functions';
+import { acceptedTenantsLine } from '../shared/auth/tenants';
 import { getConfig } from '../shared/config';
 import { handle, registrationsOf } from '../shared/http/pipeline';
 import {
@@ -33,9 +34,14 @@ export function disposeProcessServices(): void {
 }
 
 // A bad setting fails the app at start with the variable's name instead of failing the first request.
-app.hook.appStart(() => {
+// The directory mode and the accepted tenants are named at start (in the host's log; the local server
+// passes its own printer).
+app.hook.appStart((context) => {
   const { config } = processServices();
-  console.info(JSON.stringify({ event: 'start', directory: directoryMode(config, parts) }));
+  const print = context.hookData.print;
+  const say = typeof print === 'function' ? (print as (line: string) => void) : console.log;
+  say(JSON.stringify({ event: 'start', directory: directoryMode(config, parts) }));
+  say(acceptedTenantsLine(config.auth));
 });
 
 const registrations = registrationsOf(operations);

@@ -9,7 +9,7 @@ import { devDirectoryFor } from './local/devDirectory';
 import { assertCosmosAnswers, startEmbeddedCosmos } from './local/cosmos';
 import { applyEnv, applyLocalSettings, isSet, LOCAL_SETTINGS_FILE, type LocalSettings } from './local/env';
 import { loadFunctions } from './local/functionHost';
-import { closeServer, createLocalHttpServer, DEFAULT_REQUEST_TIMEOUT_MS, listen } from './local/httpServer';
+import { closeServer, createLocalHttpServer, listen, type ConnectionLimits } from './local/httpServer';
 import { routeListener } from './local/router';
 import { firstLine, portFrom, StartupError } from './local/startupError';
 
@@ -26,6 +26,11 @@ import { firstLine, portFrom, StartupError } from './local/startupError';
  */
 
 const AUTH_VARIABLES = ['AUTH_TENANT_ID', 'AUTH_ISSUER', 'AUTH_JWKS_URI'] as const;
+/**
+ * `LOCAL_DEV_ISSUER=1` lets the development issuer run over configured storage (COSMOS_ENDPOINT):
+ * for a disposable emulator on loopback only, with a warning in the banner.
+ */
+export const DEV_ISSUER_OPT_IN = 'LOCAL_DEV_ISSUER';
 /** The variables that pick real services; with all of them unset the server needs nothing installed. */
 export const LOCAL_SERVICE_VARIABLES = [
   'COSMOS_ENDPOINT',
@@ -33,9 +38,10 @@ export const LOCAL_SERVICE_VARIABLES = [
   ...AUTH_VARIABLES,
   'AUTH_AUDIENCE',
   'DIRECTORY_ENDPOINT',
+  DEV_ISSUER_OPT_IN,
 ] as const;
 export { StartupError } from './local/startupError';
-export { DEFAULT_REQUEST_TIMEOUT_MS } from './local/httpServer';
+export { DEFAULT_CONNECTION_LIMITS, DEFAULT_REQUEST_TIMEOUT_MS } from './local/httpServer';
 
 export interface LocalServerOptions {
   /** Default: PORT, else 7071. 0 picks a free port. */
@@ -48,7 +54,9 @@ export interface LocalServerOptions {
   quiet?: boolean;
   /** Where the banner and request lines go (default console.log). */
   log?: (line: string) => void;
-  /** Headers and body must arrive within this many milliseconds (default 10 s); then 408 and the connection is closed. */
+  /** Connection limits (defaults: DEFAULT_CONNECTION_LIMITS; docs/behaviour.md lists them). */
+  limits?: Partial<ConnectionLimits>;
+  /** Headers and body must arrive within this many milliseconds (the same as `limits.requestTimeoutMs`). */
   requestTimeoutMs?: number;
   /** The local.settings.json that filled in variables, so start-up errors can name it. */
   localSettings?: LocalSettings;
@@ -91,6 +99,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     if (isSet('COSMOS_ENDPOINT')) {
       if (URL.canParse(process.env.COSMOS_ENDPOINT!))
         await assertCosmosAnswers(process.env.COSMOS_ENDPOINT!, cosmosSource);
+      if (useDevIssuer) assertDevIssuerMayUseStorage(cosmosSource);
     } else {
       embeddedCosmos = await startEmbeddedCosmos();
       cleanups.push(() => closeServer(embeddedCosmos!));
@@ -109,7 +118,11 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     let ready = false;
     const server = createLocalHttpServer(
       routeListener(routes, () => ready),
-      options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      {
+        ...options.limits,
+        ...(options.requestTimeoutMs !== undefined && { requestTimeoutMs: options.requestTimeoutMs }),
+      },
+      print,
     );
     const url = await listen(server, port, host);
     routes.port = Number(new URL(url).port);
@@ -125,7 +138,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     const devDirectory = devDirectoryFor(devIssuer);
     if (devDirectory) provideServiceParts({ directory: devDirectory });
     // The service parses its configuration once: now, with the final environment (as at worker start).
-    for (const hook of appStartHooks) await hook(new AppStartContext());
+    for (const hook of appStartHooks) await hook(new AppStartContext({ hookData: { print } }));
     const config = getConfig();
     if (
       config.cosmos.endpoint !== process.env.COSMOS_ENDPOINT ||
@@ -158,6 +171,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       devIssuer,
       devDirectory,
       embeddedCosmos: embeddedCosmos !== undefined,
+      devIssuerOptIn: DEV_ISSUER_OPT_IN,
     });
     print(banner);
     return { url, baseUrl, functions: functions.map((f) => f.name), devIssuer, banner, close: cleanup };
@@ -165,6 +179,26 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     await cleanup();
     throw error;
   }
+}
+
+/**
+ * The development issuer lets any local process, under any OS user, mint an Authentication
+ * Administrator token: over configured storage it runs only when asked for by name, and only for an
+ * emulator on loopback (key-authenticated), never for an account in Azure.
+ */
+function assertDevIssuerMayUseStorage(cosmosSource: string): void {
+  const optIn = process.env[DEV_ISSUER_OPT_IN];
+  const endpoint = process.env.COSMOS_ENDPOINT!;
+  const emulator = isSet('COSMOS_KEY') && URL.canParse(endpoint) && isLoopbackHost(new URL(endpoint).hostname);
+  if (optIn === '1' && emulator) return;
+  const addAuth = `set AUTH_TENANT_ID and AUTH_AUDIENCE (or AUTH_ISSUER, AUTH_JWKS_URI and AUTH_AUDIENCE) so that tokens come from your issuer, or remove COSMOS_ENDPOINT (from ${cosmosSource}) for the embedded storage`;
+  if (optIn !== undefined && optIn !== '' && optIn !== '1')
+    throw new StartupError(`${DEV_ISSUER_OPT_IN} must be 1 or unset, got '${optIn.slice(0, 20)}'.`);
+  throw new StartupError(
+    optIn === '1'
+      ? `${DEV_ISSUER_OPT_IN}=1 is only for an emulator on loopback with COSMOS_KEY, and COSMOS_ENDPOINT (from ${cosmosSource}) is not one: ${addAuth}.`
+      : `COSMOS_ENDPOINT (from ${cosmosSource}) selects real storage, and the development issuer does not run over it: ${addAuth}. For a disposable emulator on loopback, ${DEV_ISSUER_OPT_IN}=1 runs the development issuer over it anyway.`,
+  );
 }
 
 /** The OpenAPI document (required late: a static import would register a function before the recorder is in place). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { entraIssuerTenant } from './auth/tenants';
 
 /** A comma-separated list of non-empty values, e.g. `AUTH_AUDIENCE=api://x,1111-...`. */
 const commaSeparated = z
@@ -29,7 +30,10 @@ const httpsOrLoopbackUrl = z.url({ message: 'must be an absolute URL', abort: tr
  */
 export const configSchema = z
   .object({
-    AUTH_TENANT_ID: z.guid('must be the Entra tenant id (a GUID)').toLowerCase().optional(),
+    AUTH_TENANT_ID: commaSeparated
+      .pipe(z.array(z.guid('must list Entra tenant ids (GUIDs), comma separated').toLowerCase()))
+      .transform((ids) => [...new Set(ids)])
+      .optional(),
     AUTH_AUDIENCE: commaSeparated,
     AUTH_ISSUER: commaSeparated.optional(),
     AUTH_JWKS_URI: httpsOrLoopbackUrl.optional(),
@@ -83,7 +87,11 @@ export const configVariableNames = Object.keys(configSchema.shape) as ConfigVari
 
 export interface Config {
   auth: {
-    tenantId?: string;
+    /**
+     * The tenants a token's `tid` must be one of: AUTH_TENANT_ID's list, else the one tenant the Entra
+     * issuers of AUTH_ISSUER name; empty (not pinned) only when no Entra issuer is configured.
+     */
+    tenantIds: string[];
     audiences: string[];
     issuers: string[];
     jwksUri: URL;
@@ -142,17 +150,24 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
-  const tenant = e.AUTH_TENANT_ID;
+  const tenants = e.AUTH_TENANT_ID ?? [];
+  const issuers =
+    e.AUTH_ISSUER ??
+    tenants.flatMap((tenant) => [
+      `https://sts.windows.net/${tenant}/`,
+      `https://login.microsoftonline.com/${tenant}/v2.0`,
+    ]);
   const endpointHost = new URL(e.COSMOS_ENDPOINT).hostname;
   return {
     auth: {
-      tenantId: tenant,
+      tenantIds: tenants.length > 0 ? tenants : tenantsOfIssuers(issuers),
       audiences: e.AUTH_AUDIENCE,
-      issuers: e.AUTH_ISSUER ?? [
-        `https://sts.windows.net/${tenant}/`,
-        `https://login.microsoftonline.com/${tenant}/v2.0`,
-      ],
-      jwksUri: new URL(e.AUTH_JWKS_URI ?? `https://login.microsoftonline.com/${tenant}/discovery/v2.0/keys`),
+      issuers,
+      // Entra signs every tenant's tokens with the same keys; `common` serves them for several tenants.
+      jwksUri: new URL(
+        e.AUTH_JWKS_URI ??
+          `https://login.microsoftonline.com/${tenants.length === 1 ? tenants[0] : 'common'}/discovery/v2.0/keys`,
+      ),
     },
     cosmos: {
       endpoint: e.COSMOS_ENDPOINT,
@@ -177,6 +192,16 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
             managedIdentityClientId: platform.data.AZURE_CLIENT_ID,
           },
   };
+}
+
+/** Without AUTH_TENANT_ID, the tenant of the Entra issuers in AUTH_ISSUER: one at most (several must be listed). */
+function tenantsOfIssuers(issuers: string[]): string[] {
+  const tenants = [...new Set(issuers.map(entraIssuerTenant).filter((tenant) => tenant !== undefined))];
+  if (tenants.length > 1)
+    throw new ConfigError(
+      `Invalid configuration: AUTH_ISSUER names issuers of ${tenants.length} tenants (${tenants.join(', ')}): list the tenants to accept in AUTH_TENANT_ID (comma separated)`,
+    );
+  return tenants;
 }
 
 let current: Config | undefined;

@@ -76,6 +76,8 @@ async function main(outFile: string): Promise<void> {
     ...Object.fromEntries(configVariableNames.map((name) => [name, undefined])),
     COSMOS_ENDPOINT: storage.endpoint,
     COSMOS_KEY: storage.key,
+    // The benchmark's storage is a disposable emulator on loopback: the development issuer may run over it.
+    LOCAL_DEV_ISSUER: '1',
     SMS_SIGN_IN_ENABLED: 'true',
     PUBLIC_BASE_URL: BENCH_PUBLIC_BASE_URL,
     DIRECTORY_ENDPOINT: directory.url,

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { GraphError } from '../../shared/http/graphErrors';
 import { errorResponse } from '../../shared/http/graphResponses';
+import { guardAnswer } from './httpServer';
 
 /** The answers the local server writes itself, always in Graph's error format for errors. */
 
@@ -43,15 +44,17 @@ export const LINGER_MAX_BYTES = 8 * 1_048_576;
 export const LINGER_MS = 2000;
 
 /**
- * Writes an answer. With `Connection: close` (the body was not read to its end) the connection is
- * closed once the answer is out: the rest of the body is read and dropped for a bounded time and
- * size (nothing is kept), so the client, still sending, sees the answer rather than a reset.
+ * Writes an answer through its ServerResponse, which node:http sends in request order (a pipelined
+ * answer waits for the ones before it), and guards it against a client that does not read it.
+ * With `Connection: close` (the body was not read to its end) the connection is closed once the
+ * answer is out: the rest of the body is read and dropped for a bounded time and size (nothing is
+ * kept), so the client, still sending, sees the answer rather than a reset. False when nothing was
+ * written: the connection is gone, or the request already has its answer.
  */
-export function writeAnswer(response: ServerResponse, answer: LocalAnswer): void {
-  // The client went away, or the socket already got an answer from the 'clientError' handler.
-  const socket = response.socket;
-  if (!socket || socket.destroyed || !socket.writable || response.headersSent) return;
+export function writeAnswer(response: ServerResponse, answer: LocalAnswer): boolean {
   const request = response.req;
+  const socket = request.socket;
+  if (socket.destroyed || response.destroyed || response.headersSent || response.writableEnded) return false;
   const close = answer.headers.Connection === 'close';
   response.writeHead(answer.status, {
     ...answer.headers,
@@ -59,14 +62,16 @@ export function writeAnswer(response: ServerResponse, answer: LocalAnswer): void
   });
   // A string (not a Buffer) lets node:http send the head and the body in one write.
   response.end(answer.body, 'utf8', close ? () => linger(request, socket) : undefined);
+  guardAnswer(response);
+  return true;
 }
 
-function linger(request: IncomingMessage | undefined, socket: Socket): void {
+function linger(request: IncomingMessage, socket: Socket): void {
   if (socket.destroyed) return;
   const stop = () => socket.destroy();
   const timer = setTimeout(stop, LINGER_MS).unref();
   socket.once('close', () => clearTimeout(timer));
-  if (!request || request.complete) {
+  if (request.complete) {
     stop();
     return;
   }

@@ -13,6 +13,8 @@ export interface BannerInput {
   /** Present when the development directory stands in for Microsoft Graph. */
   devDirectory?: DevDirectory;
   embeddedCosmos: boolean;
+  /** The variable that let the development issuer run over configured storage (named in the warning). */
+  devIssuerOptIn: string;
 }
 
 /** What a developer needs to make a first call: the routes and, with the dev issuer, tokens and curl lines. */
@@ -23,8 +25,20 @@ export async function bannerFor({
   devIssuer,
   devDirectory,
   embeddedCosmos,
+  devIssuerOptIn,
 }: BannerInput): Promise<string> {
+  const warning =
+    devIssuer && !embeddedCosmos
+      ? [
+          '!'.repeat(100),
+          `!! WARNING: ${devIssuerOptIn}=1: the DEVELOPMENT ISSUER is running over CONFIGURED STORAGE (${process.env.COSMOS_ENDPOINT}).`,
+          '!! Any local process, under any OS user, can mint an Authentication Administrator token for it.',
+          '!! Use this only with a disposable emulator; set AUTH_* for anything else.',
+          '!'.repeat(100),
+        ]
+      : [];
   const lines = [
+    ...warning,
     `graph-phones local server on ${url}`,
     `  storage: ${embeddedCosmos ? 'embedded Cosmos-compatible server (in memory, gone at exit)' : process.env.COSMOS_ENDPOINT}`,
     `  tokens:  ${devIssuer ? `development issuer ${devIssuer.issuer} (audience ${devIssuer.audience})` : `configured issuer (${getConfig().auth.issuers.join(', ')})`}`,

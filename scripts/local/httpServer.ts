@@ -5,35 +5,117 @@ import { GraphError } from '../../shared/http/graphErrors';
 import { rawErrorAnswer } from './answers';
 import { listenProblem } from './startupError';
 
-/** The node:http server of the local server: timeouts, parse-error answers, listen and close. */
+/**
+ * The node:http server of the local server: connection limits, parse-error answers, listen and close.
+ *
+ * Answers on a connection go out in request order: every answer is written through its
+ * ServerResponse, and node:http queues a pipelined answer until the ones before it are sent. A
+ * connection that breaks one of the limits below is closed; the client sees a 408 when it was still
+ * sending its request, else the connection simply ends.
+ */
+
+export interface ConnectionLimits {
+  /** Headers and body of a request must arrive within this time; else 408 and the connection is closed. */
+  requestTimeoutMs: number;
+  /** A connection with no request in progress is closed after this long. */
+  keepAliveTimeoutMs: number;
+  /** A connection on which no byte moves either way for this long (a stuck answer) is closed. */
+  idleTimeoutMs: number;
+  /** An answer must be taken by the client within this time of being written; else the connection is closed. */
+  answerTimeoutMs: number;
+}
 
 /** Headers and body must arrive within this time (Node's own default is 300 s for the whole request). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
+export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimits> = Object.freeze({
+  requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+  keepAliveTimeoutMs: 5_000,
+  idleTimeoutMs: 60_000,
+  answerTimeoutMs: 30_000,
+});
+
+/** The answers a connection still owes, in request order: written (or being prepared) but not yet sent. */
+const owedAnswers = new WeakMap<Socket, Set<ServerResponse>>();
+/** Connections whose parse error or timeout was already handled (the parser reports each later byte again). */
+const failedConnections = new WeakSet<Socket>();
+/** The answer limit of each response's server, for guardAnswer. */
+const answerTimeouts = new WeakMap<ServerResponse, number>();
+
 export function createLocalHttpServer(
   handler: (request: IncomingMessage, response: ServerResponse) => void,
-  requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+  limits: Partial<ConnectionLimits> = {},
+  /** Receives one line for each answer the server writes without a request (parse errors, timeouts). */
+  log: (line: string) => void = () => undefined,
 ): Server {
+  const { requestTimeoutMs, keepAliveTimeoutMs, idleTimeoutMs, answerTimeoutMs } = {
+    ...DEFAULT_CONNECTION_LIMITS,
+    ...limits,
+  };
   const server = createServer(
     {
       requestTimeout: requestTimeoutMs,
       headersTimeout: requestTimeoutMs,
+      keepAliveTimeout: keepAliveTimeoutMs,
       // How often Node looks for requests past those timeouts (its default, 30 s, would dwarf them).
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(requestTimeoutMs / 4))),
     },
-    handler,
+    (request, response) => {
+      const socket = request.socket;
+      let owed = owedAnswers.get(socket);
+      if (!owed) owedAnswers.set(socket, (owed = new Set()));
+      owed.add(response);
+      answerTimeouts.set(response, answerTimeoutMs);
+      const settle = () => owed.delete(response);
+      response.once('finish', settle).once('close', settle);
+      handler(request, response);
+    },
   );
-  // Node's own answer to a slow or malformed request is a bare status line; answer in Graph's format
-  // instead (nothing has been written for such a request: it never reached the handler, or the
-  // handler is still waiting for its body), then drop the connection.
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    if (socket.writable && !socket.destroyed) {
-      socket.end(rawErrorAnswer(graphErrorFor(error)), () => socket.destroy());
-    } else {
-      socket.destroy();
-    }
-  });
+  // Without a 'timeout' listener Node destroys a socket that has been inactive this long.
+  server.timeout = idleTimeoutMs;
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) =>
+    answerClientError(error, socket, (graphError) =>
+      log(JSON.stringify({ event: 'request', status: graphError.status, errorCode: graphError.code })),
+    ),
+  );
   return server;
+}
+
+/**
+ * Node's own answer to a slow or malformed request is a bare status line; the answer here is in
+ * Graph's format, then the connection is closed. It never lands inside another request's answer:
+ * the answers owed for requests that were read whole are sent first. A request still being read
+ * when the error came (its body timed out or was malformed) has had nothing written for it, and its
+ * handler is still waiting for the body, so the error answer is that request's answer.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket, logAnswer: (error: GraphError) => void): void {
+  if (failedConnections.has(socket)) return;
+  failedConnections.add(socket);
+  if (!socket.writable || socket.destroyed) {
+    socket.destroy();
+    return;
+  }
+  const pending = [...(owedAnswers.get(socket) ?? [])].filter((response) => response.req.complete);
+  const answer = () => {
+    if (!socket.writable || socket.destroyed) return;
+    const graphError = graphErrorFor(error);
+    logAnswer(graphError);
+    socket.end(rawErrorAnswer(graphError), () => socket.destroy());
+  };
+  if (pending.length === 0) {
+    answer();
+    return;
+  }
+  let left = pending.length;
+  for (const response of pending) {
+    const done = () => {
+      left -= 1;
+      if (left === 0) answer();
+    };
+    // 'close' follows 'finish' for an answer that was sent, and comes alone for one that never will be.
+    if (response.writableFinished) done();
+    else response.once('close', () => (response.writableFinished ? done() : socket.destroy()));
+  }
 }
 
 function graphErrorFor(error: NodeJS.ErrnoException): GraphError {
@@ -45,6 +127,19 @@ function graphErrorFor(error: NodeJS.ErrnoException): GraphError {
     default:
       return new GraphError(400, 'badRequest', 'The request is not valid HTTP/1.1.');
   }
+}
+
+/**
+ * Closes the connection of an answer the client does not take in time (a slow or stalled reader),
+ * counted from when the answer was written; a pipelined answer's wait for the ones before it counts too.
+ */
+export function guardAnswer(response: ServerResponse): void {
+  const socket = response.req.socket;
+  const limit = answerTimeouts.get(response);
+  if (limit === undefined || response.writableFinished) return;
+  const timer = setTimeout(() => socket.destroy(), limit).unref();
+  const clear = () => clearTimeout(timer);
+  response.once('finish', clear).once('close', clear);
 }
 
 /** Listens and returns the server's URL; a busy port or a privileged one is a one-line StartupError. */

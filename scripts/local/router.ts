@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getConfig } from '../../shared/config';
-import { badRequest, GraphError } from '../../shared/http/graphErrors';
+import { badRequest, generalException, GraphError } from '../../shared/http/graphErrors';
+import { invalidHost, isPlainHost } from '../../shared/http/origin';
 import type { DevIssuer } from '../devIssuer';
 import {
   BadPathError,
@@ -26,39 +27,61 @@ export interface RouteContext {
 
 /**
  * The node:http request listener that answers with `route`: 503 (and the connection closed) while
- * `isReady()` is false, a bare 500 when routing fails unexpectedly, the socket destroyed when even
- * writing fails. The local server and the benchmark's storage-only server both listen with it.
+ * `isReady()` is false, the socket destroyed when even writing fails. Every answer gets one line.
+ * The local server and the benchmark's storage-only server both listen with it.
  */
 export function routeListener(routes: RouteContext, isReady: () => boolean = () => true) {
   return (request: IncomingMessage, response: ServerResponse): void => {
-    const ready = isReady();
-    const answer = ready
-      ? route(request, routes)
-      : Promise.resolve(requestError(new GraphError(503, 'serviceNotAvailable', 'The server is starting.'), request));
+    const answer = isReady() ? route(request, routes) : Promise.resolve(notReady(request, routes.print));
     answer
-      .catch(() => requestError(new GraphError(500, 'generalException', 'An unexpected error occurred.'), request))
-      .then((result) =>
-        writeAnswer(response, ready ? result : { ...result, headers: { ...result.headers, Connection: 'close' } }),
-      )
-      .catch(() => response.socket?.destroy());
+      .then((result) => {
+        if (result) writeAnswer(response, result);
+      })
+      .catch(() => request.socket.destroy());
   };
 }
 
-export async function route(request: IncomingMessage, routes: RouteContext): Promise<LocalAnswer> {
-  const method = (request.method ?? 'GET').toUpperCase();
-  // The server's own answers get a line like the handlers' (never the path: it may name a user).
+function notReady(request: IncomingMessage, print: (line: string) => void): LocalAnswer {
+  const answer = requestError(new GraphError(503, 'serviceNotAvailable', 'The server is starting.'), request);
+  printLine(print, methodOf(request), answer, 'serviceNotAvailable');
+  return { ...answer, headers: { ...answer.headers, Connection: 'close' } };
+}
+
+const methodOf = (request: IncomingMessage) => (request.method ?? 'GET').toUpperCase();
+
+/** The server's own answers get a line like the handlers' (never the path: it may name a user). */
+function printLine(print: (line: string) => void, method: string, answer: LocalAnswer, errorCode?: string): void {
+  print(JSON.stringify({ event: 'request', method, status: answer.status, ...(errorCode ? { errorCode } : {}) }));
+}
+
+/**
+ * The URL of a request as the Functions host builds it, from the Host header's authority (links are
+ * built from it) or from an absolute-form target. A Host or target that names more than a plain host
+ * (credentials, a path, query, fragment, backslash or percent-escape) is a 400.
+ */
+function requestUrl(request: IncomingMessage): URL {
+  const host = request.headers.host ?? '';
+  if (!isPlainHost(host)) throw invalidHost();
+  const target = request.url ?? '/';
+  if (!URL.canParse(target, `http://${host}`)) throw badRequest('The request URL is not valid.');
+  const url = new URL(target, `http://${host}`);
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || !isPlainHost(url.host))
+    throw invalidHost();
+  return url;
+}
+
+/**
+ * The answer to a request, logged in one line unless a function answered (the handlers log their
+ * own); undefined, and no line, when the connection closed before the request was read whole.
+ */
+export async function route(request: IncomingMessage, routes: RouteContext): Promise<LocalAnswer | undefined> {
+  const method = methodOf(request);
   const logLocal = (answer: LocalAnswer, errorCode?: string) => {
-    routes.print(
-      JSON.stringify({ event: 'request', method, status: answer.status, ...(errorCode ? { errorCode } : {}) }),
-    );
+    printLine(routes.print, method, answer, errorCode);
     return answer;
   };
   try {
-    // As the host does, the request URL carries the Host header's authority (links are built from it).
-    const base = `http://${request.headers.host ?? '127.0.0.1'}`;
-    if (!URL.canParse(request.url ?? '/', base))
-      return logLocal(requestError(badRequest('The request URL or Host header is not valid.'), request), 'badRequest');
-    const url = new URL(request.url ?? '/', base);
+    const url = requestUrl(request);
     const path = url.pathname.toLowerCase();
     if (path === '/openapi.json' && method === 'GET') return logLocal(json(200, routes.openApi()));
     const issued =
@@ -101,7 +124,9 @@ export async function route(request: IncomingMessage, routes: RouteContext): Pro
   } catch (error) {
     const graphError = error instanceof BadPathError ? badRequest(error.message) : error;
     if (graphError instanceof GraphError) return logLocal(requestError(graphError, request), graphError.code);
-    throw error;
+    if (request.socket.destroyed) return undefined;
+    const unexpected = generalException(error);
+    return logLocal(requestError(unexpected, request), unexpected.code);
   }
 }
 

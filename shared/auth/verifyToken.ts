@@ -11,6 +11,7 @@ import type { Config } from '../config';
 import { invalidToken, serviceNotAvailable } from '../http/graphErrors';
 import { callerFromClaims, type Caller } from './caller';
 import { KeySet, KeySetUnavailableError } from './keySet';
+import { tenantAccepted } from './tenants';
 import { TokenCache, type TokenCacheOptions } from './tokenCache';
 
 /** Entra tokens run to a few KiB; anything far larger is rejected before it is decoded. */
@@ -49,7 +50,7 @@ export interface CachingTokenVerifier extends TokenVerifier {
 
 /**
  * Checks the bearer token of a request: RS256 only, signed by a key of the configured key set,
- * issued by an accepted issuer for an accepted audience and (when configured) the tenant, unexpired,
+ * issued by an accepted issuer for an accepted audience, from an accepted tenant (see tenants.ts), unexpired,
  * with a GUID object id (see `callerFromClaims` for the other claims).
  *
  * A token that passes is remembered (see TokenCache): the same token string presented again gets the
@@ -106,7 +107,7 @@ export function createTokenVerifier(
     }
 
     const caller = callerFromClaims(payload);
-    if (auth.tenantId !== undefined && caller.tenantId !== auth.tenantId) {
+    if (!tenantAccepted(auth, payload.iss!, caller.tenantId)) {
       throw invalidToken('Access token validation failure. Invalid tenant.', true);
     }
     if (

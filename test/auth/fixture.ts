@@ -74,7 +74,7 @@ export async function startAuthFixture(
   const key = newTestKey(`kid-${randomUUID().slice(0, 8)}`);
   const jwks = await startJwksServer([key.publicJwk]);
   const auth: Config['auth'] = {
-    tenantId: TEST_TENANT_ID,
+    tenantIds: [TEST_TENANT_ID],
     audiences: [TEST_AUDIENCE],
     issuers: [v1Issuer(), v2Issuer()],
     jwksUri: new URL(jwks.url),

@@ -67,17 +67,18 @@ describe('issuer-signed claims that are not safe to use', () => {
     expect(caller.userPrincipalName).toBe('adele@contoso.example');
   });
 
-  test('without a configured tenant, a token without tid is accepted and a malformed tid is still refused', async () => {
+  test('a non-Entra issuer without a configured tenant: a token without tid is accepted, a malformed tid is still refused', async () => {
+    const iss = 'https://issuer.test.example/';
     const verifier = createTokenVerifier(
-      { ...fx.auth, tenantId: undefined },
+      { ...fx.auth, tenantIds: [], issuers: [iss] },
       new KeySet(fx.auth.jwksUri, { now: fx.clock.now }),
       {
         now: fx.clock.now,
       },
     );
-    const caller = await verifier.authenticate(bearer(await fx.sign({ claims: { tid: undefined } })));
+    const caller = await verifier.authenticate(bearer(await fx.sign({ claims: { iss, tid: undefined } })));
     expect(caller.tenantId).toBeUndefined();
-    const error = await refusal(verifier.authenticate(bearer(await fx.sign({ claims: { tid: ['x'] } }))));
+    const error = await refusal(verifier.authenticate(bearer(await fx.sign({ claims: { iss, tid: ['x'] } }))));
     expect(error.status).toBe(401);
   });
 });

@@ -62,3 +62,101 @@ export function chunkedBody(total: number, size = 65_536): Buffer[] {
   chunks.push(Buffer.from('0\r\n\r\n'));
   return chunks;
 }
+
+/** A raw HTTP/1.1 answer: status, headers and body text. */
+export interface RawAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The complete answers (each with a Content-Length) at the start of what a connection received, in order. */
+export function parseRawAnswers(text: string): RawAnswer[] {
+  const answers: RawAnswer[] = [];
+  let rest = Buffer.from(text, 'utf8');
+  for (;;) {
+    const split = rest.indexOf('\r\n\r\n');
+    if (split < 0) return answers;
+    const [statusLine, ...headerLines] = rest.subarray(0, split).toString('utf8').split('\r\n');
+    const headers = Object.fromEntries(
+      headerLines.map((line) => [
+        line.slice(0, line.indexOf(':')).toLowerCase(),
+        line.slice(line.indexOf(':') + 1).trim(),
+      ]),
+    );
+    const length = Number(headers['content-length'] ?? 0);
+    if (rest.byteLength < split + 4 + length) return answers;
+    answers.push({
+      status: Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine ?? '')?.[1]),
+      headers,
+      body: rest.subarray(split + 4, split + 4 + length).toString('utf8'),
+    });
+    rest = rest.subarray(split + 4 + length);
+  }
+}
+
+/** A raw connection kept open by the test: it writes when it likes and waits for what it expects. */
+export interface RawConnection {
+  write(text: string): void;
+  /** Everything received so far. */
+  received(): string;
+  answers(): RawAnswer[];
+  /** Whether the server has closed the connection. */
+  closed(): boolean;
+  /** Resolves once `condition` holds; rejects naming `what` if it does not within `boundMs` (a generous bound). */
+  until(condition: () => boolean, what: string, boundMs?: number): Promise<void>;
+  /** Stops reading (the server's writes pile up) or starts again. */
+  pause(): void;
+  resume(): void;
+  destroy(): void;
+}
+
+export function openRaw(port: number): Promise<RawConnection> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = Buffer.alloc(0);
+    let isClosed = false;
+    const waiters = new Set<() => void>();
+    const check = () => waiters.forEach((waiter) => waiter());
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      check();
+    });
+    socket.on('error', () => undefined);
+    socket.once('close', () => {
+      isClosed = true;
+      check();
+    });
+    socket.once('connect', () =>
+      resolve({
+        write: (text) => void socket.write(text),
+        received: () => received.toString('utf8'),
+        answers: () => parseRawAnswers(received.toString('utf8')),
+        closed: () => isClosed,
+        until: (condition, what, boundMs = 15_000) =>
+          new Promise<void>((done, fail) => {
+            // Checked on every byte and close, and every 20 ms for conditions on other things (log lines).
+            const waiter = () => {
+              if (!condition()) return;
+              waiters.delete(waiter);
+              clearTimeout(timer);
+              clearInterval(poll);
+              done();
+            };
+            const poll = setInterval(waiter, 20);
+            const timer = setTimeout(() => {
+              waiters.delete(waiter);
+              clearInterval(poll);
+              fail(new Error(`not seen within ${boundMs} ms: ${what}`));
+            }, boundMs);
+            waiters.add(waiter);
+            waiter();
+          }),
+        pause: () => socket.pause(),
+        resume: () => socket.resume(),
+        destroy: () => socket.destroy(),
+      }),
+    );
+    socket.once('error', reject);
+  });
+}

@@ -28,7 +28,12 @@ beforeAll(async () => {
   server = await startLocalServer({
     port: 0,
     quiet: true,
-    env: { ...Object.fromEntries(authVariables.map((name) => [name, undefined])), SMS_SIGN_IN_ENABLED: 'true' },
+    // The test run's Cosmos-compatible server is a disposable emulator on loopback: the development issuer may use it.
+    env: {
+      ...Object.fromEntries(authVariables.map((name) => [name, undefined])),
+      LOCAL_DEV_ISSUER: '1',
+      SMS_SIGN_IN_ENABLED: 'true',
+    },
   });
 });
 

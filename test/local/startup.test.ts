@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -64,6 +64,20 @@ function startExpectingFailure(
   });
 }
 
+/** Everything a started server printed up to the end of its banner; rejects if it exits first. */
+function untilBanner(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const check = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (output.includes('More tokens')) resolve(output);
+    };
+    child.stdout?.on('data', check);
+    child.stderr?.on('data', check);
+    child.once('exit', () => reject(new Error(`it exited before its banner: ${output.split('\n')[0]}`)));
+  });
+}
+
 const stderrLines = (text: string) => text.split('\n').filter((line) => line.trim() !== '');
 
 test('a busy port is one line: which port, set PORT or stop the other process', async () => {
@@ -112,6 +126,62 @@ test('a copied local.settings.json naming an emulator that does not run: one lin
   );
 });
 
+describe('the development issuer and configured storage', () => {
+  // The test run's Cosmos-compatible server: it answers, so only the issuer decides.
+  const storage = () => ({ COSMOS_ENDPOINT: process.env.COSMOS_ENDPOINT!, COSMOS_KEY: process.env.COSMOS_KEY! });
+  /** A clean environment (cleanEnv removes the service variables) with the given ones set. */
+  const envWith = async (variables: Record<string, string>) => ({
+    ...cleanEnv({ PORT: String(await freePort()) }),
+    ...variables,
+  });
+
+  test('COSMOS_ENDPOINT without AUTH_*: npm start refuses, in one line naming the settings to add', async () => {
+    for (const env of [storage(), { COSMOS_ENDPOINT: process.env.COSMOS_ENDPOINT! }]) {
+      const result = await startExpectingFailure(workDir, await envWith(env));
+      expect(result.code).toBe(1);
+      expect(result.stdout).not.toContain('Bearer');
+      const lines = stderrLines(result.stderr);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        /^COSMOS_ENDPOINT \(from environment\) selects real storage, and the development issuer does not run over it: set AUTH_TENANT_ID and AUTH_AUDIENCE/,
+      );
+      expect(lines[0]).toContain('LOCAL_DEV_ISSUER=1');
+    }
+  });
+
+  test('LOCAL_DEV_ISSUER=1 is refused for storage that is not a key-authenticated emulator on loopback, and must be 1', async () => {
+    const noKey = await startExpectingFailure(
+      workDir,
+      await envWith({ COSMOS_ENDPOINT: process.env.COSMOS_ENDPOINT!, LOCAL_DEV_ISSUER: '1' }),
+    );
+    expect(noKey.code).toBe(1);
+    expect(stderrLines(noKey.stderr)).toEqual([
+      expect.stringMatching(/^LOCAL_DEV_ISSUER=1 is only for an emulator on loopback with COSMOS_KEY/),
+    ]);
+    const yes = await startExpectingFailure(workDir, await envWith({ ...storage(), LOCAL_DEV_ISSUER: 'yes' }));
+    expect(yes.code).toBe(1);
+    expect(stderrLines(yes.stderr)).toEqual(["LOCAL_DEV_ISSUER must be 1 or unset, got 'yes'."]);
+  });
+
+  test('LOCAL_DEV_ISSUER=1 over an emulator starts, with a loud warning in the banner', async () => {
+    const server = spawn(TSX, [join(ROOT, 'scripts', 'localServer.ts')], {
+      cwd: workDir,
+      env: await envWith({ ...storage(), LOCAL_DEV_ISSUER: '1' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const output = await untilBanner(server);
+      expect(output).toContain(
+        `WARNING: LOCAL_DEV_ISSUER=1: the DEVELOPMENT ISSUER is running over CONFIGURED STORAGE (${process.env.COSMOS_ENDPOINT})`,
+      );
+      expect(output).toContain('Use this only with a disposable emulator');
+      expect(output.indexOf('WARNING')).toBeLessThan(output.indexOf('graph-phones local server on'));
+    } finally {
+      server.kill('SIGKILL');
+    }
+  });
+});
+
 /** Resolves once nothing accepts connections on the port (bounded by the test timeout). */
 async function portClosed(port: number): Promise<boolean> {
   for (;;) {
@@ -135,18 +205,7 @@ test('kill -TERM of the npm start process frees the port (the server does not ou
   });
   npmGroup = npm.pid;
   try {
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const check = (chunk: Buffer) => {
-        output += chunk.toString('utf8');
-        if (output.includes('More tokens')) resolve();
-      };
-      npm.stdout!.on('data', check);
-      npm.stderr!.on('data', check);
-      npm.once('exit', () =>
-        reject(new Error(`npm start exited before its banner (${output.length} characters of output)`)),
-      );
-    });
+    await untilBanner(npm);
     const npmExited = new Promise((resolve) => npm.once('exit', resolve));
     npm.kill('SIGTERM');
     await npmExited;
