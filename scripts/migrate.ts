@@ -33,7 +33,7 @@ import { profilePhoneStore } from '../shared/storage/profilePhones';
  */
 
 /** What one container's run did (or, in a dry run, would do). */
-export interface ContainerCounts {
+interface ContainerCounts {
   /** Users with first-release documents. */
   users: number;
   /** Items added to a user document. */
@@ -66,7 +66,7 @@ export interface MigrationReport {
   failures: Record<string, number>;
 }
 
-export interface MigrationOptions {
+interface MigrationOptions {
   dryRun?: boolean;
   /** Users migrated at once (default 4). */
   concurrency?: number;

@@ -24,7 +24,7 @@ const httpsOrLoopbackUrl = z.url({ message: 'must be an absolute URL', abort: tr
  * The environment the service reads, one key per variable (docs/behaviour.md lists them). The keys are the
  * variable names, so this object is also the list that infra and local.settings.sample.json must match.
  */
-export const configSchema = z
+const configSchema = z
   .object({
     AUTH_TENANT_ID: z.guid('must be the Entra tenant id (a GUID)').toLowerCase().optional(),
     AUTH_AUDIENCE: commaSeparated,
@@ -56,7 +56,7 @@ export const configSchema = z
     }
   });
 
-export type ConfigVariable = keyof z.input<typeof configSchema>;
+type ConfigVariable = keyof z.input<typeof configSchema>;
 /** Every variable name the service reads (for the infra and settings consistency checks). */
 export const configVariableNames = Object.keys(configSchema.shape) as ConfigVariable[];
 

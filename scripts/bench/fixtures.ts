@@ -17,7 +17,7 @@ import type { Containers } from '../../shared/storage/cosmos';
  * An operation missing here is reported by the benchmark, not skipped silently.
  */
 
-export interface BenchRequest {
+interface BenchRequest {
   method: string;
   /** Below `users/{userId}/`, e.g. `profile/phones/{id}`. */
   path: string;
@@ -32,7 +32,7 @@ export interface Fixture {
 /** Object ids unique to this process: a random first group, then a counter. */
 const RUN = randomUUID().slice(0, 8);
 let users = 0;
-export function newUserId(): string {
+function newUserId(): string {
   users += 1;
   return `${RUN}-0000-4000-8000-${users.toString(16).padStart(12, '0')}`;
 }
@@ -117,11 +117,12 @@ export const FIXTURES: Record<string, Fixture> = {
   },
   createProfilePhone: {
     consumes: true,
-    prepare: async () => ({
-      method: 'POST',
-      path: PHONES,
-      body: { number: '+1 206 555 0100', type: 'mobile', displayName: 'Desk' },
-    }),
+    prepare: () =>
+      Promise.resolve({
+        method: 'POST',
+        path: PHONES,
+        body: { number: '+1 206 555 0100', type: 'mobile', displayName: 'Desk' },
+      }),
   },
   updateProfilePhone: {
     consumes: false,
@@ -148,11 +149,12 @@ export const FIXTURES: Record<string, Fixture> = {
   },
   createPhoneMethod: {
     consumes: true,
-    prepare: async () => ({
-      method: 'POST',
-      path: METHODS,
-      body: { phoneNumber: newPhoneNumber(), phoneType: 'mobile' },
-    }),
+    prepare: () =>
+      Promise.resolve({
+        method: 'POST',
+        path: METHODS,
+        body: { phoneNumber: newPhoneNumber(), phoneType: 'mobile' },
+      }),
   },
   updatePhoneMethod: {
     consumes: true,

@@ -41,7 +41,7 @@ export function stageDeployment(target?: string): string {
 }
 
 /** Requires that a plain Node cannot satisfy: any would fail at run time without node_modules. */
-export function unresolvedRequires(source: string): string[] {
+function unresolvedRequires(source: string): string[] {
   const builtins = new Set(builtinModules);
   const names = [...source.matchAll(/\brequire\(\s*["']([^"'./][^"']*)["']\s*\)/g)].map((m) => m[1]!);
   return [...new Set(names)]

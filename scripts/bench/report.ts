@@ -33,7 +33,7 @@ export interface Target {
   met: boolean;
 }
 
-export const TARGETS = {
+const TARGETS = {
   throughputVsStorage: 0.9,
   authHitP50Us: 10,
   pipelineHitP50Us: 50,
@@ -43,7 +43,7 @@ export const TARGETS = {
 } as const;
 
 /** Medians over rounds of one stage's p50 (µs), with the spread. */
-export interface StageSummary {
+interface StageSummary {
   authHit: Spread;
   authMiss: Spread;
   jose: Spread;
@@ -51,7 +51,7 @@ export interface StageSummary {
   operations: Array<{ operation: string; total: Spread; jsonZod?: Spread }>;
 }
 
-export function summarizeStages(rounds: readonly StageTimes[]): StageSummary {
+function summarizeStages(rounds: readonly StageTimes[]): StageSummary {
   const p50 = (pick: (s: StageTimes) => Times | undefined) => spread(rounds.map((s) => pick(s)?.p50Us ?? Number.NaN));
   return {
     authHit: p50((s) => s.authHit),

@@ -74,7 +74,9 @@ async function main(outFile: string): Promise<void> {
     throw error;
   });
   // Loaded only now: the local server records the entry's registrations when it first loads it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded late, synchronously, from the same module cache the local server recorded
   const { processServices } = require('../../functions/index') as { processServices: () => OwnedServices };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
   const { operations } = require('../../functions/operations') as { operations: readonly Operation[] };
   const services = processServices();
   const probe = CosmosProbe.forEndpoint(services.config.cosmos.endpoint);

@@ -20,7 +20,7 @@ import { medianOf, spread, type Spread } from './stats';
  * round's ratio is the endpoint's requests per second over the baseline's, each side's runs pooled.
  */
 
-export interface ThroughputSettings {
+interface ThroughputSettings {
   rounds: number;
   /**
    * Cosmos requests per side and round: an operation's round gets this many requests a side divided
@@ -32,7 +32,7 @@ export interface ThroughputSettings {
   connections: number;
 }
 
-export interface SideRun extends LoadResult {
+interface SideRun extends LoadResult {
   cosmosPerRequest: number;
   /** CPU time of this (the measured) process per request, user + system, µs. */
   cpuUsPerRequest: number;
@@ -56,7 +56,7 @@ export interface OperationThroughput {
   rounds: Array<{ endpoint: SideRun[]; baseline: SideRun[]; ratio: number }>;
 }
 
-export interface Origins {
+interface Origins {
   service: string;
   storageOnly: string;
 }

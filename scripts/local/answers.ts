@@ -14,7 +14,7 @@ export function json(status: number, body: string): LocalAnswer {
 }
 
 /** The server's own error answers use the service's Graph error builder (same body and headers). */
-export function localError(error: GraphError, clientRequestIdHeader?: string | string[]): LocalAnswer {
+function localError(error: GraphError, clientRequestIdHeader?: string | string[]): LocalAnswer {
   const requestId = randomUUID();
   const given = clientRequestIdHeader;
   const clientRequestId = typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : requestId;
@@ -38,9 +38,9 @@ export function methodNotAllowed(request: IncomingMessage, method: string, allow
 }
 
 /** After an early answer (413), at most this much of the unread body is read and dropped, for at most LINGER_MS... */
-export const LINGER_MAX_BYTES = 8 * 1_048_576;
+const LINGER_MAX_BYTES = 8 * 1_048_576;
 /** ...after which the connection is destroyed. */
-export const LINGER_MS = 2000;
+const LINGER_MS = 2000;
 
 /**
  * Writes an answer. With `Connection: close` (the body was not read to its end) the connection is

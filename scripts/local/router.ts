@@ -10,7 +10,7 @@ import { readBody } from './requestBody';
 
 /** Which answer a request gets: the server's own endpoints, then the recorded functions' routes. */
 
-export interface RouteContext {
+interface RouteContext {
   functions: RegisteredFunction[];
   devIssuer?: DevIssuer;
   openApi: () => string;
@@ -38,7 +38,7 @@ export function routeListener(routes: RouteContext, isReady: () => boolean = () 
   };
 }
 
-export async function route(request: IncomingMessage, routes: RouteContext): Promise<LocalAnswer> {
+async function route(request: IncomingMessage, routes: RouteContext): Promise<LocalAnswer> {
   const method = (request.method ?? 'GET').toUpperCase();
   // The server's own answers get a line like the handlers' (never the path: it may name a user).
   const logLocal = (answer: LocalAnswer, errorCode?: string) => {

@@ -1,19 +1,19 @@
 import { z } from 'zod';
 
 /** The list options of a collection: which properties `$select` and `$orderby` may name, and paging bounds. */
-export interface ListOptionsSpec<Property extends string> {
+interface ListOptionsSpec<Property extends string> {
   selectable: readonly Property[];
   orderable: readonly Property[];
   defaultTop: number;
   maxTop: number;
 }
 
-export interface OrderBy<Property extends string> {
+interface OrderBy<Property extends string> {
   property?: Property;
   descending: boolean;
 }
 
-export interface ListQuery<Property extends string> {
+interface ListQuery<Property extends string> {
   top: number;
   select?: Property[];
   orderBy: OrderBy<Property>;

@@ -12,7 +12,7 @@ export interface UserRoutes {
   collections: readonly [string, ...string[]];
 }
 
-export interface OperationInput<Params, Query, Body> {
+interface OperationInput<Params, Query, Body> {
   /** The canonical (lower-case object id) user the operation acts on. */
   userId: string;
   caller: Caller;
@@ -57,5 +57,5 @@ export interface Operation<
 export function defineOperation<Params extends z.ZodType, Query extends z.ZodType, Body extends z.ZodType>(
   operation: Operation<Params, Query, Body>,
 ): Operation {
-  return operation as unknown as Operation;
+  return operation;
 }

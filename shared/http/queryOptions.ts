@@ -29,7 +29,7 @@ export function parseQueryOptions<Schema extends z.ZodType>(
     throw invalidQueryOptions(details);
   }
   const result = schema.safeParse(options);
-  if (result.success && details.length === 0) return result.data as z.output<Schema>;
+  if (result.success && details.length === 0) return result.data;
   for (const issue of result.error?.issues ?? []) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) details.push(unsupported(key));

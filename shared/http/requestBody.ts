@@ -32,7 +32,7 @@ export async function readJsonObject(request: HttpRequest, limitBytes: number): 
 
 async function readAtMost(request: HttpRequest, limitBytes: number): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
+  const reader = request.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {

@@ -2,8 +2,7 @@ import type { HttpResponseInit } from '@azure/functions';
 import { ROUTE_PREFIX, SECURITY_HEADERS } from './graphResponses';
 import { requestIdHeaders, type RequestIds } from './requestIds';
 
-export const ODATA_JSON =
-  'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+const ODATA_JSON = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 
 type Resource = { id: string } & Record<string, unknown>;
 
@@ -25,7 +24,7 @@ export const collection = (items: Record<string, unknown>[], skipToken?: string)
 export const noContent = (): OperationResult => ({ kind: 'noContent' });
 
 /** Where links point: the public origin and how the request named the user. */
-export interface Links {
+interface Links {
   /** e.g. `https://phones.contoso.example` */
   origin: string;
   /** The user as the request named it (decoded), or the caller's object id for `/me`. */

@@ -3,7 +3,7 @@ import type { Containers } from './cosmos';
 import { UserDocuments } from './userDocument';
 
 /** A user's profile phones: one document per user, so the quota and every change are one conditional write. */
-export type ProfilePhoneStore = UserDocuments<'phones', ItemPhone>;
+type ProfilePhoneStore = UserDocuments<'phones', ItemPhone>;
 
 export function profilePhoneStore(containers: Containers): ProfilePhoneStore {
   return new UserDocuments(containers.profilePhones, 'phones');

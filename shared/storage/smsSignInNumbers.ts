@@ -42,7 +42,7 @@ import type { PhoneMethodStore } from './phoneMethods';
 /** How long a holder counts as in progress. */
 export const SMS_CLAIM_LEASE_MS = 60_000;
 /** How long after registering a holder may still write its user's document `ready`. */
-export const SMS_CLAIM_WRITE_WINDOW_MS = SMS_CLAIM_LEASE_MS - 2 * STORAGE_OPERATION_DEADLINE_MS;
+const SMS_CLAIM_WRITE_WINDOW_MS = SMS_CLAIM_LEASE_MS - 2 * STORAGE_OPERATION_DEADLINE_MS;
 
 const MAX_ATTEMPTS = 10;
 
@@ -60,7 +60,7 @@ interface ClaimDocument {
 }
 
 /** A claim this request won: it is a holder until it settles. */
-export interface WonClaim {
+interface WonClaim {
   phoneNumber: string;
   holderId: string;
   /** When the holder registered (the service clock). */

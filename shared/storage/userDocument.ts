@@ -8,7 +8,7 @@ import { isAmbiguousWriteFailure, storageFailure, storageStatus, withinDeadline 
  * Everything one user has in a container lives in one document (id = partition key = the user id),
  * so every rule that spans a user's items is checked and written in one conditional replace.
  */
-export type UserDocument<Items extends string, Item> = {
+type UserDocument<Items extends string, Item> = {
   id: string;
   userId: string;
   /** Ids of the last few writes, newest first: tells a writer whose answer was lost whether it landed. */
@@ -16,7 +16,7 @@ export type UserDocument<Items extends string, Item> = {
 } & { [K in Items]: Item[] };
 
 /** What a decision returns: the new item list to write (or none) and the request's answer. */
-export type Decision<Item, Answer> = { items?: Item[]; answer: Answer };
+type Decision<Item, Answer> = { items?: Item[]; answer: Answer };
 
 /** Conflicting writers re-read and decide again; this many tries are ample for one user's traffic. */
 const MAX_ATTEMPTS = 25;

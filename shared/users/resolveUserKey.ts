@@ -3,7 +3,7 @@ import { badRequest } from '../http/graphErrors';
 
 const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export interface ResolvedUser {
+interface ResolvedUser {
   /** The canonical user id: the lower-case object id, which is also the partition key. */
   userId: string;
   /** How links name the user: the path segment as given, or the caller's object id for `/me`. */

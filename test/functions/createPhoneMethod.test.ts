@@ -270,7 +270,7 @@ describe('phoneMethods create permissions', () => {
     const result = await call('someone.else@contoso.example', await userToken(), body);
     expect(result.status).toBe(400);
     expect(result.body.error.message).toMatch(/object id \(a GUID\)/);
-    expect(result.body.error.details[0].target).toBe('userId');
+    expect(result.body.error.details[0]?.target).toBe('userId');
   });
 
   test.each(['UserAuthenticationMethod.ReadWrite.All', 'UserAuthMethod-Phone.ReadWrite.All'])(

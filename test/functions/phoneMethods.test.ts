@@ -2,15 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { GLOBAL_READER as GLOBAL_READER_ROLE } from '../../shared/auth/permissions';
 import { ALTERNATE_MOBILE_ID, AUTHENTICATION_ADMINISTRATOR, MOBILE_ID, OFFICE_ID } from '../support/constants';
 import { loadServiceWith } from '../support/isolated';
+import type { GraphBody } from '../support/graphBody';
 import { invoke } from '../support/invoke';
-import {
-  ensureClaimsContainer,
-  PATH,
-  phoneMethodsApi,
-  randomNumber,
-  storedMethods,
-  type PhoneMethodsApi,
-} from '../support/phoneMethods';
+import { PATH, phoneMethodsApi, randomNumber, storedMethods, type PhoneMethodsApi } from '../support/phoneMethods';
 import { testService } from '../support/service';
 import { appToken, userToken } from '../support/tokens';
 
@@ -23,7 +17,6 @@ const api = phoneMethodsApi(testService().handlers);
 const policyOn = loadServiceWith({ SMS_SIGN_IN_ENABLED: 'true' });
 const apiOn = phoneMethodsApi(policyOn.handlers);
 afterAll(() => policyOn.dispose());
-beforeAll(() => ensureClaimsContainer());
 
 const admin = () => userToken();
 
@@ -346,7 +339,7 @@ describe('permissions', () => {
 
   async function expectUnchanged(
     userId: string,
-    call: (userId: string) => Promise<{ status: number; body: any }>,
+    call: (userId: string) => Promise<{ status: number; body: GraphBody }>,
     status: number,
   ) {
     const before = await storedMethods(userId);

@@ -82,6 +82,10 @@ const describeCompiled = bicep || bicepRequired ? describe : describe.skip;
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
+/** A template value as text: an ARM expression is a string; any other value is shown as JSON. */
+const templateText = (value: Json | undefined): string =>
+  typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined');
+
 interface ArmParameter {
   type: string;
   defaultValue?: Json;
@@ -445,7 +449,7 @@ describeCompiled('infra: function app', () => {
     expect(at(app, 'properties.functionAppConfig.runtime.version')).toBe('22');
     expect(at(app, 'properties.functionAppConfig.deployment.storage.type')).toBe('blobContainer');
     expect(at(app, 'properties.functionAppConfig.scaleAndConcurrency.instanceMemoryMB')).toBeDefined();
-    const alwaysReady = String(at(app, 'properties.functionAppConfig.scaleAndConcurrency.alwaysReady'));
+    const alwaysReady = templateText(at(app, 'properties.functionAppConfig.scaleAndConcurrency.alwaysReady'));
     expect(alwaysReady).toContain("createObject('name', 'http', 'instanceCount', parameters(");
     // The always-ready count is a parameter whose default in main.bicep is 0 (scale to zero).
     const countParameter = /'instanceCount', (parameters\('\w+'\))/.exec(alwaysReady)?.[1] ?? '';
@@ -503,7 +507,7 @@ describeCompiled('infra: function app', () => {
 
   it('is tagged for the azd service `api`', () => {
     const app = site();
-    const tags = String(at(app, 'tags'));
+    const tags = templateText(at(app, 'tags'));
     const tag = /createObject\('azd-service-name', (parameters\('\w+'\)|'[^']*')\)/.exec(tags)?.[1] ?? '';
     const value = tag.startsWith("'") ? tag.slice(1, -1) : traced(app, `[${tag}]`);
     expect(value).toBe('api');
@@ -533,7 +537,7 @@ describeCompiled('infra: host storage and monitoring', () => {
     const clientId = settings.get('AzureWebJobsStorage__clientId');
     expect(traced(app, clientId)).toBe(`${identityModule()}.outputs.clientId`);
     expect(settings.get('AZURE_CLIENT_ID')).toBe(clientId);
-    const clientIdParameter = PARAMETER.exec(String(clientId))?.[1];
+    const clientIdParameter = PARAMETER.exec(templateText(clientId))?.[1];
     expect(settings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toBe(
       `[format('ClientId={0};Authorization=AAD', parameters('${clientIdParameter}'))]`,
     );
@@ -557,7 +561,7 @@ describeCompiled('infra: host storage and monitoring', () => {
   it('grants the app identity exactly Storage Blob Data Owner (storage) and Monitoring Metrics Publisher (App Insights)', () => {
     const identity = `${identityModule()}.outputs.principalId`;
     const assignments = resources('Microsoft.Authorization/roleAssignments').map((ra) => {
-      const role = withVariables(ra.template, String(at(ra, 'properties.roleDefinitionId')));
+      const role = withVariables(ra.template, templateText(at(ra, 'properties.roleDefinitionId')));
       const ids = [...new Set(role.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi) ?? [])];
       if (ids.length !== 1) throw new Error(`cannot tell the role of role assignment ${ra.resource.name}: ${role}`);
       expect(role).toMatch(/^\[subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', /);
@@ -602,7 +606,7 @@ describeCompiled('infra: Cosmos DB', () => {
     expect(at(account, 'properties.disableLocalAuth')).toBe(true);
     expect(at(account, 'properties.disableKeyBasedMetadataWriteAccess')).toBe(true);
     expect(at(account, 'properties.minimalTlsVersion')).toBe('Tls12');
-    const capabilities = String(at(account, 'properties.capabilities'));
+    const capabilities = templateText(at(account, 'properties.capabilities'));
     expect(capabilities).toContain("createObject('name', 'EnableServerless')");
     const mode = /equals\((parameters\('\w+'\)), 'serverless'\)/.exec(capabilities)?.[1] ?? '';
     expect(mainDefault(traced(account, `[${mode}]`))).toBe('serverless');
@@ -617,7 +621,7 @@ describeCompiled('infra: Cosmos DB', () => {
     const sharedPolicy = JSON.parse(fs.readFileSync(indexingPolicyFile, 'utf8')) as Json;
     const containers = resources('Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers').map((c) => {
       const nameParameter = lastParameter(c.resource.name);
-      const policy = String(at(c, 'properties.resource.indexingPolicy'));
+      const policy = templateText(at(c, 'properties.resource.indexingPolicy'));
       const policyVariable = /^\[variables\('([^']+)'\)\]$/.exec(policy)?.[1];
       return {
         name: mainDefault(traced(c, nameParameter)),
@@ -629,12 +633,12 @@ describeCompiled('infra: Cosmos DB', () => {
     });
     const expected = (name: string, keyPath: string) => ({
       name,
-      id: expect.any(String),
+      id: expect.any(String) as unknown,
       idIsName: true,
       partitionKey: { paths: [keyPath], kind: 'Hash', version: 2 },
       indexingPolicy: sharedPolicy,
     });
-    expect(containers.sort((a, b) => String(a.name).localeCompare(String(b.name)))).toEqual([
+    expect(containers.sort((a, b) => templateText(a.name).localeCompare(templateText(b.name)))).toEqual([
       expected('phoneMethods', '/userId'),
       expected('profilePhones', '/userId'),
       expected('smsSignInNumbers', '/id'),
@@ -653,7 +657,7 @@ describeCompiled('infra: Cosmos DB', () => {
     const assignments = resources('Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments');
     expect(assignments.length).toBeGreaterThanOrEqual(1);
     for (const ra of assignments) {
-      expect(String(at(ra, 'properties.roleDefinitionId'))).toMatch(
+      expect(templateText(at(ra, 'properties.roleDefinitionId'))).toMatch(
         new RegExp(
           `^\\[resourceId\\('Microsoft\\.DocumentDB/databaseAccounts/sqlRoleDefinitions', .*'${COSMOS_DATA_CONTRIBUTOR}'\\)\\]$`,
         ),
@@ -667,9 +671,9 @@ describeCompiled('infra: Cosmos DB', () => {
     expect((app[0] as Located).resource.condition).toBeUndefined();
     for (const other of assignments.filter((ra) => !app.includes(ra))) {
       // The deploying user's assignment exists only when a principal id is given, and only if asked for.
-      const principal = String(at(other, 'properties.principalId'));
+      const principal = templateText(at(other, 'properties.principalId'));
       expect(other.resource.condition).toBe(`[not(empty(${/^\[(.*)\]$/.exec(principal)?.[1] ?? ''}))]`);
-      const argument = String(traced(other, principal));
+      const argument = templateText(traced(other, principal));
       expect(argument).toMatch(
         /^(param:principalId|\[if\(parameters\('grantDeployerDataAccess'\), createObject\('value', parameters\('principalId'\)\), createObject\('value', ''\)\)\])$/,
       );
@@ -691,7 +695,7 @@ describeCompiled('infra: configuration names', () => {
     for (const name of ['AUTH_ISSUER', 'AUTH_JWKS_URI']) {
       expect({ name, default: mainDefault(traced(app, settings.get(name))) }).toEqual({ name, default: '' });
     }
-    expect(String(traced(app, settings.get('AUTH_TENANT_ID')))).toContain('tenant().tenantId');
+    expect(templateText(traced(app, settings.get('AUTH_TENANT_ID')))).toContain('tenant().tenantId');
     expect(traced(app, settings.get('AUTH_AUDIENCE'))).toBe('param:authAudience');
     expect(mainTemplate().parameters?.authAudience?.defaultValue).toBeUndefined();
   });
@@ -704,11 +708,12 @@ describeCompiled('infra: configuration names', () => {
       `${cosmosModule}.outputs.smsSignInNumbersContainerName`,
     );
     const quota =
-      /^\[string\((parameters\('\w+'\))\)\]$/.exec(String(settings.get('MAX_PROFILE_PHONES_PER_USER')))?.[1] ?? '';
+      /^\[string\((parameters\('\w+'\))\)\]$/.exec(templateText(settings.get('MAX_PROFILE_PHONES_PER_USER')))?.[1] ??
+      '';
     expect(mainDefault(traced(app, `[${quota}]`))).toBe(100);
     const appName = /^\[(.*)\]$/.exec(app.resource.name)?.[1] ?? '';
     const defaultHost = `format('https://{0}', reference(resourceId('Microsoft.Web/sites', ${appName}), '${app.resource.apiVersion}').defaultHostName)`;
-    const publicBaseUrl = String(settings.get('PUBLIC_BASE_URL'));
+    const publicBaseUrl = templateText(settings.get('PUBLIC_BASE_URL'));
     const override = /^\[if\(empty\((parameters\('\w+'\))\), (.*), (parameters\('\w+'\))\)\]$/.exec(publicBaseUrl);
     expect({ default: override?.[2], sameParameter: override?.[1] === override?.[3] }).toEqual({
       default: defaultHost,

@@ -141,8 +141,8 @@ test('kill -TERM of the npm start process frees the port (the server does not ou
         output += chunk.toString('utf8');
         if (output.includes('More tokens')) resolve();
       };
-      npm.stdout!.on('data', check);
-      npm.stderr!.on('data', check);
+      npm.stdout.on('data', check);
+      npm.stderr.on('data', check);
       npm.once('exit', () =>
         reject(new Error(`npm start exited before its banner (${output.length} characters of output)`)),
       );

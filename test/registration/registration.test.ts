@@ -72,7 +72,10 @@ describe('loading package.json main like the Functions worker', () => {
 
 describe('host.json', () => {
   it('serves every route under /beta', () => {
-    const host = JSON.parse(readFileSync(path.join(repoRoot, 'host.json'), 'utf8'));
+    const host = JSON.parse(readFileSync(path.join(repoRoot, 'host.json'), 'utf8')) as {
+      version: string;
+      extensions: { http: { routePrefix: string } };
+    };
     expect(host.version).toBe('2.0');
     expect(host.extensions.http.routePrefix).toBe('beta');
   });

@@ -30,7 +30,7 @@ export type FaultMode =
   | { kind: 'hold'; methods?: string[]; forwarded?: boolean };
 
 /** A request (or, when forwarded, its answer) the proxy holds until the test decides. */
-export interface HeldRequest {
+interface HeldRequest {
   method: string;
   path: string;
   release(outcome: 'answer' | 'drop'): void;

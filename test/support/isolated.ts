@@ -43,7 +43,7 @@ export function loadServiceWith(overrides: Record<string, string | undefined> = 
 export async function loadServiceBehindFaultProxy(): Promise<{
   proxy: FaultProxy;
   service: IsolatedService;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }> {
   const proxy = await startFaultProxy(process.env.COSMOS_ENDPOINT!);
   const service = loadServiceWith({ COSMOS_ENDPOINT: proxy.url });
