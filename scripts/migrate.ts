@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Container } from '@azure/cosmos';
 import { getConfig } from '../shared/config';
-import { GraphError } from '../shared/http/graphErrors';
+import { GraphError, migrationContended } from '../shared/http/graphErrors';
 import { ITEM_PHONE_TYPE, type ItemPhone } from '../shared/models/itemPhone';
 import {
   PHONE_AUTHENTICATION_METHOD_TYPE,
@@ -315,8 +315,7 @@ export async function migrate(services: Services, options: MigrationOptions = {}
             : await numbers.withClaim(userId, phoneNumber, (claim) => write(() => numbers.stateFor(claim)));
         }
       }
-      if (outcome === RETRY)
-        throw new GraphError(503, 'serviceNotAvailable', 'The mobile changed repeatedly during the migration.');
+      if (outcome === RETRY) throw migrationContended();
 
       methodCounts.migrated += outcome.added.length;
       methodCounts.skipped += outcome.skipped;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { GraphError } from '../../shared/http/graphErrors';
+import { methodNotAllowed as notAllowed, routeNotFound, type GraphError } from '../../shared/http/graphErrors';
 import { errorResponse } from '../../shared/http/graphResponses';
 
 /** The answers the local server writes itself, always in Graph's error format for errors. */
@@ -27,14 +27,11 @@ export function requestError(error: GraphError, request: IncomingMessage): Local
 }
 
 export function notFound(request: IncomingMessage, method: string): LocalAnswer {
-  return requestError(new GraphError(404, 'ResourceNotFound', `No function serves ${method} on this path.`), request);
+  return requestError(routeNotFound(method), request);
 }
 
 export function methodNotAllowed(request: IncomingMessage, method: string, allowed: string[]): LocalAnswer {
-  const error = new GraphError(405, 'MethodNotAllowed', `The ${method} method is not supported on this resource.`, [], {
-    Allow: [...new Set(allowed)].join(', '),
-  });
-  return requestError(error, request);
+  return requestError(notAllowed(method, allowed), request);
 }
 
 /** After an early answer (413), at most this much of the unread body is read and dropped, for at most LINGER_MS... */

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getConfig } from '../../shared/config';
-import { badRequest, GraphError } from '../../shared/http/graphErrors';
+import { badRequest, GraphError, localServerFailure, serverStarting } from '../../shared/http/graphErrors';
 import type { DevIssuer } from '../devIssuer';
 import { BadPathError, decodeSegment, matchRoute, type CompiledRoute } from '../routes';
 import { json, methodNotAllowed, notFound, requestError, writeAnswer, type LocalAnswer } from './answers';
@@ -26,11 +26,9 @@ interface RouteContext {
 export function routeListener(routes: RouteContext, isReady: () => boolean = () => true) {
   return (request: IncomingMessage, response: ServerResponse): void => {
     const ready = isReady();
-    const answer = ready
-      ? route(request, routes)
-      : Promise.resolve(requestError(new GraphError(503, 'serviceNotAvailable', 'The server is starting.'), request));
+    const answer = ready ? route(request, routes) : Promise.resolve(requestError(serverStarting(), request));
     answer
-      .catch(() => requestError(new GraphError(500, 'generalException', 'An unexpected error occurred.'), request))
+      .catch(() => requestError(localServerFailure(), request))
       .then((result) =>
         writeAnswer(response, ready ? result : { ...result, headers: { ...result.headers, Connection: 'close' } }),
       )

@@ -1,5 +1,5 @@
 import type { HttpRequest } from '@azure/functions';
-import { badRequest } from './graphErrors';
+import { DETAIL_CODE, badRequest } from './graphErrors';
 
 /** A DNS name or IPv4 address, or a bracketed IPv6 address, and an optional port: nothing else. */
 const HOST =
@@ -14,7 +14,7 @@ export function publicOrigin(request: HttpRequest, configured: string | undefine
   if (configured) return configured;
   const invalid = () =>
     badRequest('The request names an invalid host.', [
-      { code: 'invalidValue', target: 'Host', message: 'The Host header must be a plain host name.' },
+      { code: DETAIL_CODE.invalidValue, target: 'Host', message: 'The Host header must be a plain host name.' },
     ]);
   let url: URL;
   try {

@@ -1,6 +1,6 @@
 import type { HttpRequest } from '@azure/functions';
 import type { z } from 'zod';
-import { badRequest, type GraphErrorDetail } from './graphErrors';
+import { DETAIL_CODE, badRequest, type GraphErrorDetail } from './graphErrors';
 
 /**
  * Parses the request's OData system query options (`$`-prefixed; other parameters are not Graph's and
@@ -17,7 +17,7 @@ export function parseQueryOptions<Schema extends z.ZodType>(
     if (!name.startsWith('$')) continue;
     if (Object.hasOwn(options, name))
       details.push({
-        code: 'invalidQueryOption',
+        code: DETAIL_CODE.invalidQueryOption,
         target: name,
         message: `The query option '${name}' is given more than once.`,
       });
@@ -36,7 +36,7 @@ export function parseQueryOptions<Schema extends z.ZodType>(
     } else {
       const name = String(issue.path[0] ?? '(query)');
       details.push({
-        code: 'invalidQueryOption',
+        code: DETAIL_CODE.invalidQueryOption,
         target: name,
         message: `The query option '${name}' ${issue.message}`,
       });
@@ -46,7 +46,7 @@ export function parseQueryOptions<Schema extends z.ZodType>(
 }
 
 const unsupported = (name: string): GraphErrorDetail => ({
-  code: 'invalidQueryOption',
+  code: DETAIL_CODE.invalidQueryOption,
   target: name,
   message: `The query option '${name}' is not supported by this operation.`,
 });

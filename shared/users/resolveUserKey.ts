@@ -1,5 +1,5 @@
 import type { Caller } from '../auth/caller';
-import { badRequest } from '../http/graphErrors';
+import { DETAIL_CODE, badRequest } from '../http/graphErrors';
 
 const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -28,7 +28,7 @@ export function resolveUserKey(target: { me: true } | { segment: string }, calle
     "Invalid user id in the path: use the user's object id (a GUID), the signed-in user's own user principal name, or /me.",
     [
       {
-        code: 'invalidValue',
+        code: DETAIL_CODE.invalidValue,
         target: 'userId',
         message: 'The user id must be an object id (GUID) or your own user principal name.',
       },
