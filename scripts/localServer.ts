@@ -162,7 +162,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
 function loadOpenApiDocument(): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded late and synchronously, see above
   const { buildOpenApiDocument } = require('../shared/openapi') as typeof import('../shared/openapi');
-  return JSON.stringify(buildOpenApiDocument());
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
+  const { operations } = require('../functions/operations') as typeof import('../functions/operations');
+  return JSON.stringify(buildOpenApiDocument(operations));
 }
 
 /** The parent of this process at start; when it changes, the launcher (npm, its shell) is gone. */

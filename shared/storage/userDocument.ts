@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Container } from '@azure/cosmos';
 import { serviceNotAvailable } from '../http/graphErrors';
-import { isAmbiguousWriteFailure, storageFailure, storageStatus, withinDeadline } from './cosmos';
+import { conditionalWrite } from './conditionalWrite';
+import { storageFailure, storageStatus, withinDeadline } from './cosmos';
 
 /**
  * Everything one user has in a container lives in one document (id = partition key = the user id),
@@ -41,39 +42,27 @@ export class UserDocuments<Items extends string, Item> {
    * reading back whether its write id landed, so a retry or clean-up can never undo another request.
    */
   async update<Answer>(userId: string, decide: (items: Item[]) => Decision<Item, Answer>): Promise<Answer> {
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-      const current = await this.readDocument(userId);
-      const decision = decide(current?.[this.field] ?? []);
-      if (decision.items === undefined) return decision.answer;
-      const writeId = randomUUID();
-      const next = {
-        id: userId,
-        userId,
-        recentWrites: [writeId, ...(current?.recentWrites ?? [])].slice(0, RECENT_WRITES_KEPT),
-        [this.field]: decision.items,
-      };
-      try {
-        if (current) {
-          await withinDeadline((deadline) =>
-            this.container
-              .item(userId, userId)
-              .replace(next, { ...deadline, accessCondition: { type: 'IfMatch', condition: current._etag } }),
-          );
-        } else {
-          await withinDeadline((deadline) => this.container.items.create(next, deadline));
-        }
-        return decision.answer;
-      } catch (error) {
-        const status = storageStatus(error);
-        if (status === 412 || status === 409) {
-          await sleep(Math.random() * Math.min(50, 2 * attempt));
-          continue;
-        }
-        if (isAmbiguousWriteFailure(error) && (await this.landed(userId, writeId))) return decision.answer;
-        throw storageFailure(error);
-      }
-    }
-    throw serviceNotAvailable('Too many concurrent changes to this user. Retry the request.', 1);
+    return conditionalWrite<UserDocument<Items, Item>, Answer>({
+      container: this.container,
+      id: userId,
+      read: () => this.readDocument(userId),
+      decide: (current) => {
+        const decision = decide(current?.[this.field] ?? []);
+        if (decision.items === undefined) return { answer: decision.answer };
+        const next = {
+          id: userId,
+          userId,
+          recentWrites: [randomUUID(), ...(current?.recentWrites ?? [])].slice(0, RECENT_WRITES_KEPT),
+          [this.field]: decision.items,
+        } as UserDocument<Items, Item>;
+        return { write: next, answer: decision.answer };
+      },
+      retryOn: [412, 409],
+      maxAttempts: MAX_ATTEMPTS,
+      pause: (attempt) => sleep(Math.random() * Math.min(50, 2 * attempt)),
+      landed: (written) => this.landed(userId, written.recentWrites[0]!),
+      tooManyAttempts: () => serviceNotAvailable('Too many concurrent changes to this user. Retry the request.', 1),
+    });
   }
 
   private async readDocument(userId: string): Promise<(UserDocument<Items, Item> & { _etag: string }) | undefined> {

@@ -75,7 +75,7 @@ interface OpenApiDocument {
   };
 }
 
-const document = buildOpenApiDocument() as unknown as OpenApiDocument;
+const document = buildOpenApiDocument(operations) as unknown as OpenApiDocument;
 const registrations = registrationsOf(operations);
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
