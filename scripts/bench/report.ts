@@ -1,7 +1,7 @@
 import type { Placement } from './cores';
 import type { StageTimes, Times } from './inProcess';
 import type { MemoryResult } from './memory';
-import type { PackageResult } from './package';
+import type { PackageResult } from '../package';
 import type { ColdStart, ImportTimes } from './startup';
 import { spread, type Spread } from './stats';
 import type { OperationThroughput } from './throughput';

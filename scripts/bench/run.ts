@@ -13,7 +13,7 @@ import { measureStages, type StageTimes } from './inProcess';
 import { placement } from './cores';
 import { startLoadRunner } from './loadChild';
 import { measureMemory } from './memory';
-import { measurePackage } from './package';
+import { measurePackage } from '../package';
 import type { RunResult } from './report';
 import { startStorageOnlyServer } from './servers';
 import { startStorageProcess } from './storage';

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BUNDLE_FILE, ROOT } from '../bundle';
-import { stageDeployment } from './package';
+import { stageDeployment } from '../package';
 import { medianOf, rounds } from './stats';
 
 /** What the deployable entry is compared with: the four libraries every request needs, loaded alone. */

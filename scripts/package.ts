@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } 
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BUNDLE_FILE, DEPLOYMENT_FILES, ROOT } from '../bundle';
+import { BUNDLE_FILE, DEPLOYMENT_FILES, ROOT } from './bundle';
 import { zip } from './zip';
 
 export interface PackageResult {
@@ -78,10 +78,10 @@ export function measurePackage(): PackageResult {
 }
 
 if (require.main === module) {
-  // `tsx scripts/bench/package.ts <folder>`: stage the deployment package into <folder>.
+  // `tsx scripts/package.ts <folder>`: stage the deployment package into <folder>.
   const target = process.argv[2];
   if (!target) {
-    console.error('usage: tsx scripts/bench/package.ts <folder>');
+    console.error('usage: tsx scripts/package.ts <folder>');
     process.exitCode = 2;
   } else {
     const dir = stageDeployment(target);
