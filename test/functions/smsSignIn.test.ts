@@ -161,13 +161,9 @@ describe('claims left behind', () => {
     expect((await storedClaim(number))!.ownerUserId).toBe(inProgress);
 
     // The same service a lease later (its clock moved on): the holder has expired.
-    const later = loadServiceWith({ SMS_SIGN_IN_ENABLED: 'true' });
-    try {
-      later.services.now = () => new Date(Date.now() + SMS_CLAIM_LEASE_MS + 1_000);
-      expect((await phoneMethodsApi(later.handlers).enable(userId, MOBILE_ID, { token })).status).toBe(204);
-    } finally {
-      later.dispose();
-    }
+    using later = loadServiceWith({ SMS_SIGN_IN_ENABLED: 'true' });
+    later.services.now = () => new Date(Date.now() + SMS_CLAIM_LEASE_MS + 1_000);
+    expect((await phoneMethodsApi(later.handlers).enable(userId, MOBILE_ID, { token })).status).toBe(204);
     expect((await mobileOf(userId))!.smsSignInState).toBe('ready');
     expect((await storedClaim(number))!.ownerUserId).toBe(userId);
   });

@@ -271,19 +271,15 @@ test('with SMS sign-in on, a first-release ready mobile loses to a number alread
 });
 
 test('profile phones past MAX_PROFILE_PHONES_PER_USER and an alternateMobile without a mobile are migrated and reported', async () => {
-  const small = loadServiceWith({ MAX_PROFILE_PHONES_PER_USER: '2' });
-  try {
-    const userId = randomUUID();
-    const phones = [await legacyPhone(userId), await legacyPhone(userId), await legacyPhone(userId)];
-    const alternate = await legacyMethod(userId, 'alternateMobile');
-    const report = await run(small, [userId]);
-    expect(report.profilePhones).toMatchObject({ migrated: 3, usersOverQuota: 1 });
-    expect(report.phoneMethods).toMatchObject({ migrated: 1, alternateMobileWithoutMobile: 1 });
-    expect(byId((await listPhones(small, userId)).body.value)).toEqual(byId(phones));
-    expect((await listMethods(small, userId)).body.value).toEqual([presentPhoneMethod(alternate, false)]);
-  } finally {
-    small.dispose();
-  }
+  using small = loadServiceWith({ MAX_PROFILE_PHONES_PER_USER: '2' });
+  const userId = randomUUID();
+  const phones = [await legacyPhone(userId), await legacyPhone(userId), await legacyPhone(userId)];
+  const alternate = await legacyMethod(userId, 'alternateMobile');
+  const report = await run(small, [userId]);
+  expect(report.profilePhones).toMatchObject({ migrated: 3, usersOverQuota: 1 });
+  expect(report.phoneMethods).toMatchObject({ migrated: 1, alternateMobileWithoutMobile: 1 });
+  expect(byId((await listPhones(small, userId)).body.value)).toEqual(byId(phones));
+  expect((await listMethods(small, userId)).body.value).toEqual([presentPhoneMethod(alternate, false)]);
 });
 
 test('a dry run writes and deletes nothing; documents that are not first-release items are left alone', async () => {

@@ -18,6 +18,8 @@ export interface IsolatedService {
   /** The service's key set (to count fetches). */
   keySet(): KeySet;
   dispose(): void;
+  /** `using service = loadServiceWith(...)` disposes it at the end of the block. */
+  [Symbol.dispose](): void;
 }
 
 /**
@@ -36,6 +38,7 @@ export function loadServiceWith(overrides: Record<string, string | undefined> = 
     services,
     keySet: () => services.keySet,
     dispose: () => services.dispose(),
+    [Symbol.dispose]: () => services.dispose(),
   };
 }
 
@@ -44,15 +47,14 @@ export async function loadServiceBehindFaultProxy(): Promise<{
   proxy: FaultProxy;
   service: IsolatedService;
   close: () => Promise<void>;
+  /** `await using` stops both at the end of the block. */
+  [Symbol.asyncDispose]: () => Promise<void>;
 }> {
   const proxy = await startFaultProxy(process.env.COSMOS_ENDPOINT!);
   const service = loadServiceWith({ COSMOS_ENDPOINT: proxy.url });
-  return {
-    proxy,
-    service,
-    close: async () => {
-      service.dispose();
-      await proxy.close();
-    },
+  const close = async () => {
+    service.dispose();
+    await proxy.close();
   };
+  return { proxy, service, close, [Symbol.asyncDispose]: close };
 }
