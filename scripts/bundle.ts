@@ -16,11 +16,11 @@ export const DEPLOYMENT_FILES = [BUNDLE_FILE, `${BUNDLE_FILE}.map`, 'host.json',
  */
 const WORKER_PROVIDED = ['@azure/functions-core'];
 
-export interface BundleOptions {
+interface BundleOptions {
   minify?: boolean;
 }
 
-export interface BundleOutput {
+interface BundleOutput {
   file: string;
   bytes: number;
   /** Bytes of the bundle by package (`(app)` for our own code), largest first. */
@@ -72,7 +72,7 @@ const NODE_BUNDLE = {
 } satisfies BuildOptions;
 
 /** Groups the bundle's input bytes by npm package, to see what the deployment is made of. */
-export function bytesByPackage(metafile: Metafile, outfile: string): Array<{ name: string; bytes: number }> {
+function bytesByPackage(metafile: Metafile, outfile: string): Array<{ name: string; bytes: number }> {
   const output = metafile.outputs[outfile];
   const totals = new Map<string, number>();
   for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {

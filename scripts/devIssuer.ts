@@ -12,15 +12,15 @@ import { z } from 'zod';
 /** Directory role template id of Authentication Administrator (the phoneMethods delegated rule). */
 export const AUTHENTICATION_ADMINISTRATOR = 'c4e39bd9-1100-46d3-8c65-fb160da0071f';
 /** Stand-in tenant and client app of development tokens (fixed, so log lines are easy to read). */
-export const DEV_TENANT_ID = '00000000-0000-4000-8000-000000000001';
-export const DEV_CLIENT_APP_ID = '00000000-0000-4000-8000-000000000002';
+const DEV_TENANT_ID = '00000000-0000-4000-8000-000000000001';
+const DEV_CLIENT_APP_ID = '00000000-0000-4000-8000-000000000002';
 export const DEFAULT_DEV_AUDIENCE = 'api://graph-phones-local';
 export const DEV_ISSUER_PATH = '/dev-issuer';
-export const MAX_LIFETIME_SECONDS = 24 * 3600;
+const MAX_LIFETIME_SECONDS = 24 * 3600;
 
 /** Bounds of a token request, so a token (and the headers that carry it) stays small. */
 export const MAX_TOKEN_REQUEST_BYTES = 4096;
-export const TOKEN_LIMITS = { items: 20, itemLength: 128, scpLength: 1024, textLength: 256 } as const;
+const TOKEN_LIMITS = { items: 20, itemLength: 128, scpLength: 1024, textLength: 256 } as const;
 
 /** Printable text without control characters. */
 const text = (max: number) =>
@@ -41,7 +41,7 @@ const commaList = z
   );
 
 /** What a caller may ask for: the options of `npm run token` and of `POST /dev-issuer/token`. */
-export const tokenRequestSchema = z
+const tokenRequestSchema = z
   .object({
     oid: z.guid('must be a GUID').toLowerCase().optional(),
     scp: text(TOKEN_LIMITS.scpLength)

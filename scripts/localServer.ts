@@ -43,7 +43,7 @@ export const LOCAL_SERVICE_VARIABLES = [
 export { StartupError } from './local/startupError';
 export { DEFAULT_CONNECTION_LIMITS, DEFAULT_REQUEST_TIMEOUT_MS } from './local/httpServer';
 
-export interface LocalServerOptions {
+interface LocalServerOptions {
   /** Default: PORT, else 7071. 0 picks a free port. */
   port?: number;
   /** Default 127.0.0.1. The development issuer runs on loopback only. */
@@ -203,16 +203,11 @@ function assertDevIssuerMayUseStorage(cosmosSource: string): void {
 
 /** The OpenAPI document (required late: a static import would register a function before the recorder is in place). */
 function loadOpenApiDocument(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded late and synchronously, see above
   const { buildOpenApiDocument } = require('../shared/openapi') as typeof import('../shared/openapi');
-  return JSON.stringify(buildOpenApiDocument());
-}
-
-/**
- * Like `func start`: a local.settings.json in the working directory (untracked; the tracked
- * local.settings.sample.json is never read) fills in variables that are not already set.
- */
-export function loadLocalSettings(path?: string): string | undefined {
-  return applyLocalSettings(path)?.path;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
+  const { operations } = require('../functions/operations') as typeof import('../functions/operations');
+  return JSON.stringify(buildOpenApiDocument(operations));
 }
 
 /** The parent of this process at start; when it changes, the launcher (npm, its shell) is gone. */
@@ -220,13 +215,13 @@ const LAUNCHER_CHECK_MS = 1000;
 
 async function main(): Promise<void> {
   // Signals are handled from the first moment, so a stop during start-up also frees the port.
-  let server: LocalServer | undefined;
+  const running: { server?: LocalServer } = {};
   let stopping = false;
   const stop = () => {
     if (stopping) process.exit(1); // a second signal: stop now
     stopping = true;
     setTimeout(() => process.exit(1), 5000).unref();
-    (server ? server.close() : Promise.resolve()).then(
+    (running.server ? running.server.close() : Promise.resolve()).then(
       () => process.exit(0),
       () => process.exit(1),
     );
@@ -254,7 +249,7 @@ async function main(): Promise<void> {
   }
   const started = await startLocalServer({ localSettings });
   if (stopping) await started.close();
-  server = started;
+  running.server = started;
 }
 
 if (require.main === module) {

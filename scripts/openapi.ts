@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { operations } from '../functions/operations';
 import { buildOpenApiDocument } from '../shared/openapi';
 
 /**
@@ -10,7 +11,7 @@ import { buildOpenApiDocument } from '../shared/openapi';
 export const OUTPUT_FILE = path.resolve(__dirname, '..', 'openapi.json');
 
 export function renderOpenApiDocument(): string {
-  return `${JSON.stringify(buildOpenApiDocument(), null, 2)}\n`;
+  return `${JSON.stringify(buildOpenApiDocument(operations), null, 2)}\n`;
 }
 
 /** Why the committed file differs from what the descriptors give, or undefined when it is current. */

@@ -11,7 +11,7 @@ const INSTALL =
   'or see https://learn.microsoft.com/azure/azure-functions/functions-run-local), or use npm start, which needs nothing installed.';
 
 /** The installed Core Tools version, or a one-line reason it cannot be used. */
-export function coreToolsProblem(): string | undefined {
+function coreToolsProblem(): string | undefined {
   const probe = spawnSync('func', ['--version'], {
     encoding: 'utf8',
     shell: process.platform === 'win32',

@@ -23,12 +23,12 @@ const USAGE = `Usage: npm run token -- [options]
   --server <url>        local server (default http://127.0.0.1:$PORT, with PORT from the
                         environment, else local.settings.json, else 7071, as npm start)`;
 
-export class TokenCliError extends Error {
+class TokenCliError extends Error {
   override name = 'TokenCliError';
 }
 
 /** Parses the command line into the server URL and the token options. */
-export function parseTokenArgs(args: string[]): { server: URL; request: TokenRequest } | 'help' {
+function parseTokenArgs(args: string[]): { server: URL; request: TokenRequest } | 'help' {
   const { values } = parseArgs({
     args,
     strict: true,
@@ -69,7 +69,7 @@ function defaultPort(): number {
 }
 
 /** Mints a token through the server's `/dev-issuer/token`; refuses anything but a loopback server. */
-export async function requestToken(server: URL, request: TokenRequest): Promise<string> {
+async function requestToken(server: URL, request: TokenRequest): Promise<string> {
   // Development tokens are never sent to, or asked of, anything but this machine.
   if (!isLoopbackHost(server.hostname)) {
     throw new TokenCliError(

@@ -28,7 +28,7 @@ const httpsOrLoopbackUrl = z.url({ message: 'must be an absolute URL', abort: tr
  * The environment the service reads, one key per variable (docs/behaviour.md lists them). The keys are the
  * variable names, so this object is also the list that infra and local.settings.sample.json must match.
  */
-export const configSchema = z
+const configSchema = z
   .object({
     AUTH_TENANT_ID: commaSeparated
       .pipe(z.array(z.guid('must list Entra tenant ids (GUIDs), comma separated').toLowerCase()))

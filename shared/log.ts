@@ -23,7 +23,7 @@ export interface RequestLogEntry {
   targetUserId?: string;
 }
 
-export interface FailureCause {
+interface FailureCause {
   /** The error class, e.g. `ErrorResponse` (Cosmos), `TimeoutError`, `KeySetUnavailableError`. */
   type: string;
   /** The HTTP status storage answered (e.g. 403 when the data-plane role is missing). */

@@ -13,14 +13,14 @@ import { SmsSignInNumbers } from '../../shared/storage/smsSignInNumbers';
  * flags a baseline whose count differs.
  */
 
-export interface BaselineInput {
+interface BaselineInput {
   userId: string;
   /** The `{id}` path segment, when the route has one. */
   itemId?: string;
   body: Record<string, unknown>;
 }
 
-export interface BaselineAnswer {
+interface BaselineAnswer {
   status: number;
   body?: unknown;
 }

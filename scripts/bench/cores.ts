@@ -27,7 +27,7 @@ const pinning = tasksetWorks();
 
 export const placement: Placement = pinning ? 'measured process on core 0; storage and load on core 1' : 'shared cores';
 
-export type Role = 'measured' | 'helper';
+type Role = 'measured' | 'helper';
 
 /** The command and arguments that start `command args` on its role's core (unchanged without pinning). */
 export function onCore(role: Role, command: string, args: readonly string[]): [string, string[]] {

@@ -17,7 +17,7 @@ import type { Containers } from '../../shared/storage/cosmos';
  * An operation missing here is reported by the benchmark, not skipped silently.
  */
 
-export interface BenchRequest {
+interface BenchRequest {
   method: string;
   /** Below `users/{userId}/`, e.g. `profile/phones/{id}`. */
   path: string;

@@ -23,7 +23,7 @@ export function joseFloor(auth: Config['auth'], key: CryptoKey): (token: string)
 }
 
 export function cryptoFloor(key: CryptoKey): (token: string) => boolean {
-  const keyObject = KeyObject.from(key as Parameters<typeof KeyObject.from>[0]);
+  const keyObject = KeyObject.from(key);
   return (token) => {
     const dot = token.lastIndexOf('.');
     const valid = verify(

@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
-import type { CryptoKey } from 'jose';
 import { createTokenVerifier } from '../../shared/auth/verifyToken';
 import type { Operation } from '../../shared/http/operation';
 import type { Registration } from '../../shared/http/pipeline';
@@ -98,7 +97,7 @@ async function prepare(registration: Registration, services: OwnedServices, toke
   };
   const newRequest = () =>
     new HttpRequest({
-      method: request.method as 'GET',
+      method: request.method,
       url,
       headers,
       params,
@@ -114,7 +113,9 @@ async function invoke(prepared: Prepared, request: HttpRequest): Promise<void> {
   const response = (await prepared.handler(request, context(prepared.registration.name))) as HttpResponseInit;
   const status = response.status ?? 200;
   if (status < 200 || status > 299)
-    throw new Error(`${prepared.registration.name} answered ${status} in-process: ${String(response.body)}`);
+    throw new Error(
+      `${prepared.registration.name} answered ${status} in-process: ${typeof response.body === 'string' ? response.body : '(no text body)'}`,
+    );
 }
 
 /**
@@ -128,7 +129,7 @@ export async function measureStages(
   freshTokens: readonly string[],
   iterations: number,
 ): Promise<StageTimes> {
-  const key = services.keySet.currentKey(kidOf(hitToken)) as CryptoKey | undefined;
+  const key = services.keySet.currentKey(kidOf(hitToken));
   if (!key) throw new Error('the key set holds no key for the benchmark tokens');
   const jose = joseFloor(services.config.auth, key);
   const crypto = cryptoFloor(key);

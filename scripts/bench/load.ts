@@ -38,7 +38,7 @@ export interface LoadResult {
 
 const SAMPLE_INTERVAL_MS = 25;
 
-export async function runLoad(job: LoadJob): Promise<LoadResult> {
+async function runLoad(job: LoadJob): Promise<LoadResult> {
   let counter = 0;
   const started = process.hrtime.bigint();
   let lastAnswer = started;
@@ -65,7 +65,10 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
           },
         ],
       },
-      (error, result) => (error ? reject(error) : resolve(result)),
+      (error: unknown, result) =>
+        error
+          ? reject(error instanceof Error ? error : new Error('autocannon failed', { cause: error }))
+          : resolve(result),
     );
   });
   // The run's time ends at its last answer, not at the tick that reports it.

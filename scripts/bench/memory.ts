@@ -11,7 +11,7 @@ import { failuresOf, resolveUsers } from './throughput';
  * storage (reads and PATCHes of the same phones), so nothing legitimately grows with it.
  */
 
-export interface MemoryPoint {
+interface MemoryPoint {
   rssBytes: number;
   heapUsedBytes: number;
 }

@@ -1,7 +1,7 @@
 import type { Placement } from './cores';
 import type { StageTimes, Times } from './inProcess';
 import type { MemoryResult } from './memory';
-import type { PackageResult } from './package';
+import type { PackageResult } from '../package';
 import type { ColdStart, ImportTimes } from './startup';
 import { geometricMean, judgeRatios, spread, type RatioGates, type Spread } from './stats';
 import type { OperationThroughput } from './throughput';
@@ -56,7 +56,7 @@ export const TARGETS = {
 } as const;
 
 /** Medians over rounds of one stage's p50 (µs), with the spread. */
-export interface StageSummary {
+interface StageSummary {
   authHit: Spread;
   directoryHit: Spread;
   authMiss: Spread;
@@ -65,7 +65,7 @@ export interface StageSummary {
   operations: Array<{ operation: string; total: Spread; jsonZod?: Spread }>;
 }
 
-export function summarizeStages(rounds: readonly StageTimes[]): StageSummary {
+function summarizeStages(rounds: readonly StageTimes[]): StageSummary {
   const p50 = (pick: (s: StageTimes) => Times | undefined) => spread(rounds.map((s) => pick(s)?.p50Us ?? Number.NaN));
   return {
     authHit: p50((s) => s.authHit),

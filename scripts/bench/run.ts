@@ -14,7 +14,7 @@ import { measureStages, type StageTimes } from './inProcess';
 import { placement } from './cores';
 import { startLoadRunner } from './loadChild';
 import { measureMemory } from './memory';
-import { measurePackage } from './package';
+import { measurePackage } from '../package';
 import type { RunResult } from './report';
 import { startStorageOnlyServer } from './servers';
 import { startStorageProcess } from './storage';
@@ -91,10 +91,10 @@ async function main(outFile: string): Promise<void> {
     throw error;
   });
   // Loaded only now: the local server records the entry's registrations when it first loads it.
-  /* eslint-disable @typescript-eslint/no-require-imports -- a load at this point, not at the file's start */
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded late, synchronously, from the same module cache the local server recorded
   const { processServices } = require('../../functions/index') as { processServices: () => OwnedServices };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
   const { operations } = require('../../functions/operations') as { operations: readonly Operation[] };
-  /* eslint-enable @typescript-eslint/no-require-imports */
   const services = processServices();
   probe.countClientsFromHere();
   const storageOnly = await startStorageOnlyServer(services, operations);

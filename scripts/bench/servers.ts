@@ -9,7 +9,7 @@ import { compileRoute } from '../../shared/http/routeTemplates';
 import { BASELINES } from './baselines';
 
 /** A baseline server: its origin and how to stop it. */
-export interface BaselineServer {
+interface BaselineServer {
   origin: string;
   close(): Promise<void>;
 }

@@ -6,11 +6,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BUNDLE_FILE, ROOT } from '../bundle';
-import { stageDeployment } from './package';
+import { stageDeployment } from '../package';
 import { medianOf, rounds } from './stats';
 
 /** What the deployable entry is compared with: the four libraries every request needs, loaded alone. */
-export const DEPENDENCIES = ['@azure/functions', '@azure/cosmos', 'jose', 'zod'];
+const DEPENDENCIES = ['@azure/functions', '@azure/cosmos', 'jose', 'zod'];
 
 export interface ImportTimes {
   /** Median ms to require the bundle in a folder with no node_modules. */
@@ -36,11 +36,13 @@ function importMs(modules: string[], cwd: string, nodeArgs: string[] = []): numb
 export async function measureImports(count: number): Promise<ImportTimes> {
   const dir = stageDeployment();
   try {
-    const samples = await rounds(count, async () => ({
-      bundle: importMs([`./${BUNDLE_FILE}`], dir),
-      maps: importMs([`./${BUNDLE_FILE}`], dir, ['--enable-source-maps']),
-      dependencies: importMs(DEPENDENCIES, ROOT),
-    }));
+    const samples = await rounds(count, () =>
+      Promise.resolve({
+        bundle: importMs([`./${BUNDLE_FILE}`], dir),
+        maps: importMs([`./${BUNDLE_FILE}`], dir, ['--enable-source-maps']),
+        dependencies: importMs(DEPENDENCIES, ROOT),
+      }),
+    );
     return {
       bundleMs: medianOf(samples, (s) => s.bundle),
       bundleWithSourceMapsMs: medianOf(samples, (s) => s.maps),
@@ -52,7 +54,7 @@ export async function measureImports(count: number): Promise<ImportTimes> {
 }
 
 /** A free loopback port (the child must know its port before it starts, so it can be polled). */
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -4,7 +4,7 @@ import { ROOT } from '../bundle';
 import { onCore } from './cores';
 
 /** The storage process (storageChild.ts): its endpoint, a key it accepts, and how to stop it. */
-export interface StorageProcess {
+interface StorageProcess {
   endpoint: string;
   key: string;
   stop(): void;

@@ -20,7 +20,7 @@ import { pooledRate, spread, type Spread } from './stats';
  * every round pooled (all requests over all seconds); each round's ratio is kept for the spread.
  */
 
-export interface ThroughputSettings {
+interface ThroughputSettings {
   rounds: number;
   /**
    * Cosmos requests per side and round: an operation's round gets this many requests a side divided
@@ -32,7 +32,7 @@ export interface ThroughputSettings {
   connections: number;
 }
 
-export interface SideRun extends LoadResult {
+interface SideRun extends LoadResult {
   cosmosPerRequest: number;
   /** CPU time of this (the measured) process per request, user + system, µs. */
   cpuUsPerRequest: number;
@@ -59,7 +59,7 @@ export interface OperationThroughput {
   rounds: Array<{ endpoint: SideRun[]; baseline: SideRun[]; ratio: number }>;
 }
 
-export interface Origins {
+interface Origins {
   service: string;
   storageOnly: string;
 }

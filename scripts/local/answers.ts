@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { GraphError } from '../../shared/http/graphErrors';
+import { methodNotAllowed as notAllowed, routeNotFound, type GraphError } from '../../shared/http/graphErrors';
 import { errorResponse } from '../../shared/http/graphResponses';
 import { guardAnswer } from './httpServer';
 
@@ -15,7 +15,7 @@ export function json(status: number, body: string): LocalAnswer {
 }
 
 /** The server's own error answers use the service's Graph error builder (same body and headers). */
-export function localError(error: GraphError, clientRequestIdHeader?: string | string[]): LocalAnswer {
+function localError(error: GraphError, clientRequestIdHeader?: string | string[]): LocalAnswer {
   const requestId = randomUUID();
   const given = clientRequestIdHeader;
   const clientRequestId = typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : requestId;
@@ -28,20 +28,17 @@ export function requestError(error: GraphError, request: IncomingMessage): Local
 }
 
 export function notFound(request: IncomingMessage, method: string): LocalAnswer {
-  return requestError(new GraphError(404, 'ResourceNotFound', `No function serves ${method} on this path.`), request);
+  return requestError(routeNotFound(method), request);
 }
 
-export function methodNotAllowed(request: IncomingMessage, method: string, allowed: string[]): LocalAnswer {
-  const error = new GraphError(405, 'MethodNotAllowed', `The ${method} method is not supported on this resource.`, [], {
-    Allow: [...new Set(allowed)].join(', '),
-  });
-  return requestError(error, request);
+export function methodNotAllowed(request: IncomingMessage, allowed: string[]): LocalAnswer {
+  return requestError(notAllowed(allowed), request);
 }
 
 /** After an early answer (413), at most this much of the unread body is read and dropped, for at most LINGER_MS... */
-export const LINGER_MAX_BYTES = 8 * 1_048_576;
+const LINGER_MAX_BYTES = 8 * 1_048_576;
 /** ...after which the connection is destroyed. */
-export const LINGER_MS = 2000;
+const LINGER_MS = 2000;
 
 /**
  * Writes an answer through its ServerResponse, which node:http sends in request order (a pipelined

@@ -5,7 +5,7 @@ import { SAMPLE_USERS, type DevDirectory } from './devDirectory';
 import type { RegisteredFunction } from './functionHost';
 import { DEFAULT_PORT } from './startupError';
 
-export interface BannerInput {
+interface BannerInput {
   url: string;
   baseUrl: string;
   functions: RegisteredFunction[];
@@ -85,7 +85,7 @@ export async function bannerFor({
 }
 
 /** `npm run token` asks http://127.0.0.1:$PORT (else 7071); on any other address the command names the server. */
-export function moreTokensLine(url: string): string {
+function moreTokensLine(url: string): string {
   return url === `http://127.0.0.1:${DEFAULT_PORT}`
     ? 'More tokens: npm run token   (options: npm run token -- --help)'
     : `More tokens: npm run token -- --server ${url}   (options: npm run token -- --help)`;

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ZodError } from 'zod';
 import { isLoopbackHost } from '../../shared/config';
-import { badRequest, GraphError } from '../../shared/http/graphErrors';
+import { badRequest, callerRefused } from '../../shared/http/graphErrors';
 import { DEV_ISSUER_PATH, MAX_TOKEN_REQUEST_BYTES, type DevIssuer } from '../devIssuer';
 import { json, type LocalAnswer } from './answers';
 import { readBody } from './requestBody';
@@ -50,28 +50,27 @@ export async function serveDevIssuer(
 }
 
 function assertLocalCaller(request: IncomingMessage, port: number): void {
-  const refuse = (message: string) => new GraphError(403, 'accessDenied', message);
   if (!isLoopbackHost((request.socket.remoteAddress ?? '').replace(/^::ffff:/, '')))
-    throw refuse('Development tokens are issued to local callers only.');
+    throw callerRefused('Development tokens are issued to local callers only.');
   if (!isLoopbackAuthority(request.headers.host, port)) {
-    throw refuse(
+    throw callerRefused(
       `The development issuer answers only requests addressed to localhost, 127.0.0.1 or [::1] on port ${port} (Host header).`,
     );
   }
   const origin = request.headers.origin;
   if (origin !== undefined && !isLoopbackOrigin(origin))
-    throw refuse('The development issuer answers only pages served from this machine (Origin header).');
+    throw callerRefused('The development issuer answers only pages served from this machine (Origin header).');
 }
 
 /** `localhost:7071`, `127.0.0.1:7071`, `[::1]:7071`: loopback names with exactly this server's port. */
-export function isLoopbackAuthority(host: string | undefined, port: number): boolean {
+function isLoopbackAuthority(host: string | undefined, port: number): boolean {
   const match = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::(\d{1,5}))?$/i.exec(host ?? '');
   if (!match) return false;
   return (match[2] === undefined ? 80 : Number(match[2])) === port;
 }
 
 /** An http(s) origin on a loopback name (any port: a local web app may ask for a token). */
-export function isLoopbackOrigin(origin: string): boolean {
+function isLoopbackOrigin(origin: string): boolean {
   if (!URL.canParse(origin)) return false;
   const url = new URL(origin);
   return (

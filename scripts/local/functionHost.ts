@@ -52,11 +52,12 @@ export function loadFunctions(): {
   };
   app.hook.appStart = (handler: AppStartHandler) => {
     appStartHooks.push(handler);
-    return { dispose: () => undefined } as ReturnType<typeof app.hook.appStart>;
+    return { dispose: () => undefined };
   };
   let entry: typeof import('../../functions/index');
   try {
     // The same entry the Functions host loads (package.json `main` is its bundle).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the entry must load now, synchronously, after the recorder is in place (as the host loads it)
     entry = require(join(REPO_ROOT, 'functions', 'index')) as typeof import('../../functions/index');
     if (functions.length === 0)
       throw new Error(
@@ -82,7 +83,7 @@ export function compareOrdinalIgnoreCase(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-export interface Invocation {
+interface Invocation {
   request: IncomingMessage;
   url: URL;
   method: string;
@@ -119,7 +120,7 @@ export async function invokeFunction({
   const result = await fn.handler(httpRequest, context);
   const plain = result instanceof HttpResponse ? undefined : plainAnswer(result);
   if (plain) return plain;
-  const response = result instanceof HttpResponse ? result : new HttpResponse((result ?? {}) as HttpResponseInit);
+  const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => {
     headers[name] = value;
@@ -136,6 +137,7 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * or LF, and without surrounding HTTP whitespace (tab, space).
  */
 const PLAIN_HEADER_VALUE =
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this pattern classifies
   /^(?:[\x01-\x08\x0b\x0c\x0e-\x1f\x21-\xff](?:[\x01-\x09\x0b\x0c\x0e-\xff]*[\x01-\x08\x0b\x0c\x0e-\x1f\x21-\xff])?)?$/;
 
 /**

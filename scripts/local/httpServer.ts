@@ -1,7 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { GraphError } from '../../shared/http/graphErrors';
+import {
+  malformedHttpRequest,
+  requestHeadersTooLarge,
+  requestTimeout,
+  type GraphError,
+} from '../../shared/http/graphErrors';
 import { rawErrorAnswer } from './answers';
 import { listenProblem } from './startupError';
 
@@ -121,11 +126,11 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, logAnsw
 function graphErrorFor(error: NodeJS.ErrnoException): GraphError {
   switch (error.code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return new GraphError(408, 'requestTimeout', 'The request headers and body were not received in time.');
+      return requestTimeout();
     case 'HPE_HEADER_OVERFLOW':
-      return new GraphError(431, 'requestHeaderFieldsTooLarge', 'The request headers are too large.');
+      return requestHeadersTooLarge();
     default:
-      return new GraphError(400, 'badRequest', 'The request is not valid HTTP/1.1.');
+      return malformedHttpRequest();
   }
 }
 

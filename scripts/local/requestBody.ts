@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { GraphError, payloadTooLarge } from '../../shared/http/graphErrors';
+import { payloadTooLarge, withHeaders, type GraphError } from '../../shared/http/graphErrors';
 
 /**
  * Reads a request body up to `limitBytes`: 413 on a larger Content-Length before anything is read,
@@ -54,6 +54,5 @@ export function readBody(request: IncomingMessage, limitBytes: number): Promise<
 
 function tooLarge(request: IncomingMessage, limitBytes: number): GraphError {
   request.pause();
-  const error = payloadTooLarge(limitBytes);
-  return new GraphError(error.status, error.code, error.message, [], { Connection: 'close' });
+  return withHeaders(payloadTooLarge(limitBytes), { Connection: 'close' });
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getConfig } from '../../shared/config';
-import { badRequest, generalException, GraphError } from '../../shared/http/graphErrors';
+import { badRequest, generalException, GraphError, serverStarting } from '../../shared/http/graphErrors';
 import { invalidHost, isPlainHost } from '../../shared/http/origin';
 import type { DevIssuer } from '../devIssuer';
 import {
@@ -17,7 +17,7 @@ import { readBody } from './requestBody';
 
 /** Which answer a request gets: the server's own endpoints, then the recorded functions' routes. */
 
-export interface RouteContext {
+interface RouteContext {
   functions: RegisteredFunction[];
   devIssuer?: DevIssuer;
   openApi: () => string;
@@ -42,7 +42,7 @@ export function routeListener(routes: RouteContext, isReady: () => boolean = () 
 }
 
 function notReady(request: IncomingMessage, print: (line: string) => void): LocalAnswer {
-  const answer = requestError(new GraphError(503, 'serviceNotAvailable', 'The server is starting.'), request);
+  const answer = requestError(serverStarting(), request);
   printLine(print, methodOf(request), answer, 'serviceNotAvailable');
   return { ...answer, headers: { ...answer.headers, Connection: 'close' } };
 }
@@ -104,7 +104,6 @@ export async function route(request: IncomingMessage, routes: RouteContext): Pro
         others.length > 0
           ? methodNotAllowed(
               request,
-              method,
               others.flatMap((fn) => fn.methods),
             )
           : notFound(request, method);

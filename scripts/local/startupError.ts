@@ -21,8 +21,8 @@ export function portFrom(value: string | undefined, name = 'PORT'): number {
 }
 
 /** Turns the errors of `server.listen` a developer meets into one line; anything else is returned as is. */
-export function listenProblem(error: unknown, port: number, host: string): unknown {
-  const code = (error as { code?: unknown } | null)?.code;
+export function listenProblem(error: Error, port: number, host: string): Error {
+  const { code } = error as NodeJS.ErrnoException;
   if (code === 'EADDRINUSE') {
     return new StartupError(
       `Port ${port} is in use: set PORT to a free port (e.g. PORT=${port === 65_535 ? port - 1 : port + 1} npm start) or stop the other process.`,

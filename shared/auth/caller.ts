@@ -45,7 +45,7 @@ function refuseChange(): never {
 
 const refused = { value: refuseChange, enumerable: false, writable: false, configurable: false };
 /** Set.prototype with mutators that throw: `ReadonlySet` is only a compile-time promise. */
-const FROZEN_SET_PROTOTYPE: object = Object.create(Set.prototype, { add: refused, delete: refused, clear: refused });
+const FROZEN_SET_PROTOTYPE = Object.create(Set.prototype, { add: refused, delete: refused, clear: refused }) as object;
 
 /**
  * A real Set (instanceof Set, same constructor) whose add/delete/clear throw. Built as a plain Set

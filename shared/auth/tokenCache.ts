@@ -9,7 +9,7 @@ export interface TokenCacheOptions {
   maxTokenLength?: number;
 }
 
-export const TOKEN_CACHE_DEFAULTS: Readonly<Required<TokenCacheOptions>> = Object.freeze({
+const TOKEN_CACHE_DEFAULTS: Readonly<Required<TokenCacheOptions>> = Object.freeze({
   maxEntries: 1_000,
   maxLifetimeMs: 5 * 60_000,
   maxTokenLength: 8 * 1024,

@@ -15,7 +15,7 @@ import { tenantAccepted } from './tenants';
 import { TokenCache, type TokenCacheOptions } from './tokenCache';
 
 /** Entra tokens run to a few KiB; anything far larger is rejected before it is decoded. */
-export const MAX_TOKEN_LENGTH = 16 * 1024;
+const MAX_TOKEN_LENGTH = 16 * 1024;
 /** The most clock skew tolerated on `exp` and `nbf`, in seconds. */
 export const CLOCK_TOLERANCE_SECONDS = 300;
 
@@ -35,7 +35,7 @@ export interface TokenVerifierOptions {
 }
 
 /** What a verifier has done, for tests and the benchmark. */
-export interface TokenVerifierStats {
+interface TokenVerifierStats {
   /** Signature checks run (calls of jose's `jwtVerify`, a retry after a key refresh included). */
   verifications: number;
   /** Requests answered from the cache of verified tokens. */

@@ -10,9 +10,9 @@ export const ROUTE_PREFIX = host.extensions.http.routePrefix;
 export const SECURITY_HEADERS = { 'X-Content-Type-Options': 'nosniff' } as const;
 
 /** An error answer stays small whatever the request held: at most this many details... */
-export const MAX_ERROR_DETAILS = 20;
+const MAX_ERROR_DETAILS = 20;
 /** ...and no text longer than this (a property name can be as long as the body allows). */
-export const MAX_ERROR_TEXT = 300;
+const MAX_ERROR_TEXT = 300;
 
 const bounded = (text: string) => (text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT - 1)}…` : text);
 

@@ -15,7 +15,7 @@ export interface ListOptionsSpec<Property extends string, Filterable extends Pro
   maxSkip: number;
 }
 
-export interface OrderBy<Property extends string> {
+interface OrderBy<Property extends string> {
   property?: Property;
   descending: boolean;
 }

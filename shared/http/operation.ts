@@ -65,5 +65,5 @@ export interface Operation<
 export function defineOperation<Params extends z.ZodType, Query extends z.ZodType, Body extends z.ZodType>(
   operation: Operation<Params, Query, Body>,
 ): Operation {
-  return operation as unknown as Operation;
+  return operation;
 }

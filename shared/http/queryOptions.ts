@@ -1,6 +1,6 @@
 import type { HttpRequest } from '@azure/functions';
 import type { z } from 'zod';
-import { badRequest, type GraphErrorDetail } from './graphErrors';
+import { DETAIL_CODE, badRequest, type GraphErrorDetail } from './graphErrors';
 
 /**
  * Parses the request's OData system query options (`$`-prefixed; other parameters are not Graph's and
@@ -71,7 +71,7 @@ const repeated = (name: string): GraphErrorDetail => ({
 
 /** The one wording for an option an operation does not support, whatever its value. */
 const unsupported = (name: string): GraphErrorDetail => ({
-  code: 'invalidQueryOption',
+  code: DETAIL_CODE.invalidQueryOption,
   target: name,
   message: `The query option '${name}' is not supported by this operation.`,
 });

@@ -1,5 +1,5 @@
 import type { HttpRequest } from '@azure/functions';
-import { badRequest, payloadTooLarge, unsupportedMediaType } from './graphErrors';
+import { DETAIL_CODE, badRequest, payloadTooLarge, unsupportedMediaType } from './graphErrors';
 
 /**
  * Reads a JSON object body: 415 unless Content-Type is application/json, 413 past `limitBytes`
@@ -19,12 +19,12 @@ export async function readJsonObject(request: HttpRequest, limitBytes: number): 
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch {
     throw badRequest('The request body is not valid JSON.', [
-      { code: 'invalidRequest', target: '(body)', message: 'The request body must be a JSON object.' },
+      { code: DETAIL_CODE.invalidRequest, target: '(body)', message: 'The request body must be a JSON object.' },
     ]);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw badRequest('The request body must be a JSON object.', [
-      { code: 'invalidRequest', target: '(body)', message: 'The request body must be a JSON object.' },
+      { code: DETAIL_CODE.invalidRequest, target: '(body)', message: 'The request body must be a JSON object.' },
     ]);
   }
   return value as Record<string, unknown>;
@@ -32,7 +32,7 @@ export async function readJsonObject(request: HttpRequest, limitBytes: number): 
 
 async function readAtMost(request: HttpRequest, limitBytes: number): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
+  const reader = request.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {

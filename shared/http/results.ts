@@ -3,8 +3,7 @@ import { SECURITY_HEADERS } from './graphResponses';
 import { requestIdHeaders, type RequestIds } from './requestIds';
 import type { ApiVersion } from './versions';
 
-export const ODATA_JSON =
-  'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+const ODATA_JSON = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 
 type Resource = { id: string } & Record<string, unknown>;
 
@@ -27,7 +26,7 @@ export const collection = (items: Record<string, unknown>[], skipToken?: string,
 export const noContent = (): OperationResult => ({ kind: 'noContent' });
 
 /** Where links point: the public origin and how the request named the user. */
-export interface Links {
+interface Links {
   /** e.g. `https://phones.contoso.example` */
   origin: string;
   /** The version of the request: links stay in it. */

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { HttpHandler, HttpMethod, HttpRequest, InvocationContext } from '@azure/functions';
 import { logRequest, type RequestLogEntry } from '../log';
-import { badRequest, GraphError } from './graphErrors';
+import { badRequest, GraphError, methodNotAllowed, segmentNotFound } from './graphErrors';
 import { errorResponse, ROUTE_PREFIX } from './graphResponses';
 import type { Registration } from './pipeline';
 import { requestIdsFor } from './requestIds';
@@ -32,16 +32,6 @@ export const UNMATCHED_ROUTE = `{version:regex(^(${API_VERSIONS.map((version) =>
 
 /** Every method a request can bring: a method no route serves is answered too. */
 export const UNMATCHED_ROUTE_METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
-
-/** Graph's answer for a path segment that names nothing it serves. */
-export const segmentNotFound = (segment: string) =>
-  new GraphError(400, 'BadRequest', `Resource not found for the segment '${segment}'.`);
-
-/** Graph's answer for a method the resource does not serve; `Allow` names the ones it does. */
-export const methodNotAllowed = (allowed: readonly string[]) =>
-  new GraphError(405, 'BadRequest', 'Specified HTTP method is not allowed for the request target.', [], {
-    Allow: [...new Set(allowed)].join(', '),
-  });
 
 /** A served route with its methods, compiled once. */
 interface ServedRoute {

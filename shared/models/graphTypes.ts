@@ -23,7 +23,7 @@ export function graphObject<Shape extends z.ZodRawShape>(name: string, shape: Sh
 export const UNDECLARED_PROPERTY_MARKER = 'undeclared-property-of:';
 
 /** `@odata.type` may be sent; when it is, it must name this type (with or without '#', any case). */
-export function odataType(name: string) {
+function odataType(name: string) {
   const accepted = NAMESPACE_ALIASES.map((ns) => `${ns}.${name}`.toLowerCase());
   return z
     .string({ error: `must be a string naming microsoft.graph.${name}.` })
@@ -61,11 +61,6 @@ export const dateTimeOffset = z.iso.datetime({
   offset: true,
   error: 'must be an ISO 8601 date and time with an offset.',
 });
-
-/** Edm.Guid, accepted in any letter case. */
-export const guid = z
-  .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID.');
 
 /** Text without control, format (bidi, zero-width) or unpaired surrogate characters. */
 export const plainText = (max: number) =>

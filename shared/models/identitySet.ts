@@ -7,7 +7,6 @@ export const identity = graphObject('identity', {
   id: plainText(256).nullable().optional(),
   displayName: plainText(256).nullable().optional(),
 });
-export type Identity = z.infer<typeof identity>;
 
 /** microsoft.graph.identitySet */
 export const identitySet = graphObject('identitySet', {
@@ -15,7 +14,7 @@ export const identitySet = graphObject('identitySet', {
   device: identity.nullable().optional(),
   user: identity.nullable().optional(),
 });
-export type IdentitySet = z.infer<typeof identitySet>;
+type IdentitySet = z.infer<typeof identitySet>;
 
 /** Who made a change, from the token: the signed-in user and, where the token names one, the client app. */
 export function identitySetOf(caller: Caller): IdentitySet {

@@ -31,7 +31,7 @@ const dataSourceType = plainText(64).min(1, 'must be 1 to 64 characters.');
  * microsoft.graph.personDataSource. Graph's documentation shows `type` as a string, the beta SDK sends
  * a list of strings: both are accepted and kept as sent.
  */
-export const personDataSource = graphObject('personDataSource', {
+const personDataSource = graphObject('personDataSource', {
   type: z.union([dataSourceType, z.array(dataSourceType).max(8, 'must list at most 8 types.')], {
     error: 'must be a string or a list of strings of 1 to 64 characters.',
   }),

@@ -47,7 +47,7 @@ export const createItemPhoneBody = graphObject('itemPhone', {
   ...optionalBodyProperties,
   number: itemPhoneClientProperties.number,
 });
-export type CreateItemPhoneBody = z.infer<typeof createItemPhoneBody>;
+type CreateItemPhoneBody = z.infer<typeof createItemPhoneBody>;
 
 /**
  * PATCH body: only what is sent changes. `number` may not be cleared; the other properties may be set
@@ -57,7 +57,7 @@ export const updateItemPhoneBody = graphObject('itemPhone', {
   ...optionalBodyProperties,
   number: itemPhoneClientProperties.number.optional(),
 });
-export type UpdateItemPhoneBody = z.infer<typeof updateItemPhoneBody>;
+type UpdateItemPhoneBody = z.infer<typeof updateItemPhoneBody>;
 
 /** The resource as returned and stored: every property present. */
 export const itemPhoneResource = z.object({

@@ -33,7 +33,7 @@ const PHONE_NUMBER_SHAPE = /^\+(\d{1,3}) ?(\d{2,17})(?:x(\d{1,10}))?$/;
  * Graph's phone authentication number: parsed with libphonenumber's metadata, required to be a
  * possible number for its country calling code, and normalized to `+{cc} {national}[x{ext}]`.
  */
-export const authenticationPhoneNumber = z
+const authenticationPhoneNumber = z
   .string({ error: `must be a string in the form ${PHONE_NUMBER_FORMAT}.` })
   .transform((text, ctx) => {
     const trimmed = text.trim();
@@ -67,7 +67,7 @@ export const createPhoneMethodBody = graphObject('phoneAuthenticationMethod', {
   ...serverManaged(serverProperties),
   ...clientProperties,
 });
-export type CreatePhoneMethodBody = z.infer<typeof createPhoneMethodBody>;
+type CreatePhoneMethodBody = z.infer<typeof createPhoneMethodBody>;
 
 /** The resource as returned and stored. */
 export const phoneAuthenticationMethodResource = z.object({
@@ -86,7 +86,6 @@ export const updatePhoneMethodBody = graphObject('phoneAuthenticationMethod', {
   phoneNumber: authenticationPhoneNumber.optional(),
   phoneType: authenticationPhoneType.optional(),
 });
-export type UpdatePhoneMethodBody = z.infer<typeof updatePhoneMethodBody>;
 
 export type SmsSignInState = z.infer<typeof authenticationMethodSignInState>;
 
@@ -95,7 +94,7 @@ export type SmsSignInState = z.infer<typeof authenticationMethodSignInState>;
  * With the tenant policy off a mobile is stored `notEnabled`, so turning the policy on later shows it
  * as not enabled; with the policy on the operation replaces this with the outcome of its number claim.
  */
-export function smsSignInStateFor(phoneType: AuthenticationPhoneType, smsSignInEnabled: boolean): SmsSignInState {
+function smsSignInStateFor(phoneType: AuthenticationPhoneType, smsSignInEnabled: boolean): SmsSignInState {
   if (phoneType !== 'mobile') return 'notSupported';
   return smsSignInEnabled ? 'ready' : 'notEnabled';
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { badRequest, type GraphErrorDetail } from '../http/graphErrors';
+import { DETAIL_CODE, badRequest, type GraphErrorDetail } from '../http/graphErrors';
 import { UNDECLARED_PROPERTY_MARKER } from './graphTypes';
 
 /**
@@ -22,15 +22,17 @@ function toErrorDetails(issue: z.core.$ZodIssue, body: unknown): GraphErrorDetai
   if (issue.code === 'unrecognized_keys' && issue.message.startsWith(UNDECLARED_PROPERTY_MARKER)) {
     const typeName = issue.message.slice(UNDECLARED_PROPERTY_MARKER.length);
     return issue.keys.map((key) => ({
-      code: 'invalidProperty',
+      code: DETAIL_CODE.invalidProperty,
       target: path ? `${path}.${key}` : key,
       message: `The property '${key}' does not exist on type '${typeName}'.`,
     }));
   }
   if (issue.code === 'invalid_type' && valueAt(body, issue.path) === undefined) {
-    return [{ code: 'missingProperty', target: path, message: `The property '${path}' is required.` }];
+    return [{ code: DETAIL_CODE.missingProperty, target: path, message: `The property '${path}' is required.` }];
   }
-  return [{ code: 'invalidValue', target: path || '(body)', message: `The property '${path}' ${issue.message}` }];
+  return [
+    { code: DETAIL_CODE.invalidValue, target: path || '(body)', message: `The property '${path}' ${issue.message}` },
+  ];
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {

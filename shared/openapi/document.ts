@@ -1,4 +1,3 @@
-import { operations as allOperations } from '../../functions/operations';
 import packageJson from '../../package.json';
 import type { Operation } from '../http/operation';
 import { pathItems } from './operations';
@@ -15,10 +14,11 @@ import { securitySchemes } from './security';
  */
 
 /**
- * The whole document for a list of operations (every served operation by default). Deterministic:
+ * The whole document for the operations it is given (the caller passes them: shared/ does not import
+ * functions/). Deterministic:
  * the same descriptors always give the same JSON, key order included.
  */
-export function buildOpenApiDocument(operations: readonly Operation[] = allOperations): Record<string, unknown> {
+export function buildOpenApiDocument(operations: readonly Operation[]): Record<string, unknown> {
   const components = new Components();
   components.add(ERROR_SCHEMA, odataError, 'output');
   const paths = pathItems(operations, components);

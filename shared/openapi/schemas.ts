@@ -126,9 +126,9 @@ function rewriteDefRefs(value: unknown): unknown {
 /** The Graph type a resource schema declares with an `@odata.type` literal (`#microsoft.graph.x` gives `microsoft.graph.x`). */
 export function graphTypeOf(schema: z.ZodType | undefined): string | undefined {
   if (!(schema instanceof z.ZodObject)) return undefined;
-  const odataType = schema.shape['@odata.type'];
+  const odataType: unknown = schema.shape['@odata.type'];
   if (!(odataType instanceof z.ZodLiteral)) return undefined;
-  const value = odataType.value;
+  const value: unknown = odataType.value;
   return typeof value === 'string' ? value.replace(/^#/, '') : undefined;
 }
 

@@ -78,7 +78,7 @@ export function permissionNotes({ operation, me }: Registration): string {
 export function securitySchemes(operations: readonly Operation[]): Json {
   const rows = operations.map((operation) => ({
     name: operation.name,
-    row: PERMISSIONS[operation.permission] as PermissionRow,
+    row: PERMISSIONS[operation.permission],
   }));
   const delegated = ({ row }: (typeof rows)[number]) => [...(row.self?.scopes ?? []), ...row.others.scopes];
   const application = ({ row }: (typeof rows)[number]) => [...(row.application ?? [])];

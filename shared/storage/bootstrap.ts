@@ -3,10 +3,10 @@ import type { Config } from '../config';
 import indexingPolicy from './indexingPolicy.json';
 
 /** The partition key of the phone methods and profile phones containers: the canonical (lower-case object id) user id. */
-export const PARTITION_KEY_PATH = '/userId';
+const PARTITION_KEY_PATH = '/userId';
 
 /** The partition key of the SMS sign-in numbers container: one document per number, id = the normalized number. */
-export const SMS_SIGN_IN_NUMBERS_PARTITION_KEY_PATH = '/id';
+const SMS_SIGN_IN_NUMBERS_PARTITION_KEY_PATH = '/id';
 
 /**
  * Creates the database and containers if missing. For local emulators only: in Azure they are

@@ -5,9 +5,9 @@ import type { Config } from '../config';
 import { generalException, serviceNotAvailable, tooManyRequests, type GraphError } from '../http/graphErrors';
 
 /** Per-attempt time limit for a storage request, so a stalled connection cannot hold a request open. */
-export const STORAGE_REQUEST_TIMEOUT_MS = 5_000;
+const STORAGE_REQUEST_TIMEOUT_MS = 5_000;
 /** How often and how long the SDK retries a throttled (429) request before we answer 429 ourselves. */
-export const STORAGE_THROTTLE_RETRIES = { maxRetryAttemptCount: 3, maxWaitTimeInSeconds: 5 };
+const STORAGE_THROTTLE_RETRIES = { maxRetryAttemptCount: 3, maxWaitTimeInSeconds: 5 };
 /**
  * Time limit for one storage operation, retries included. requestTimeout bounds one attempt only,
  * and the SDK retries a timed-out read up to 10 times: without this, a stalled read held a request

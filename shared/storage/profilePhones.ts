@@ -3,7 +3,7 @@ import type { Containers } from './cosmos';
 import { UserDocuments } from './userDocument';
 
 /** A user's profile phones: one document per user, so the quota and every change are one conditional write. */
-export type ProfilePhoneStore = UserDocuments<'phones', ItemPhone>;
+type ProfilePhoneStore = UserDocuments<'phones', ItemPhone>;
 
 /**
  * The most one stored profile phone can weigh in UTF-8 JSON, comma included: every text property at

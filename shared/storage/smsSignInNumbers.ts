@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Container } from '@azure/cosmos';
 import { serviceNotAvailable } from '../http/graphErrors';
-import { smsNumberKey, type SmsSignInState } from '../models/phoneAuthenticationMethod';
-import {
-  isAmbiguousWriteFailure,
-  STORAGE_OPERATION_DEADLINE_MS,
-  storageFailure,
-  storageStatus,
-  withinDeadline,
-} from './cosmos';
-import type { PhoneMethodStore } from './phoneMethods';
+import { smsNumberKey, type PhoneAuthenticationMethod, type SmsSignInState } from '../models/phoneAuthenticationMethod';
+import { conditionalWrite } from './conditionalWrite';
+import { STORAGE_OPERATION_DEADLINE_MS, storageFailure, storageStatus, withinDeadline } from './cosmos';
+
+/** Where a user's stored phone methods are read (the phone-method store; not imported, to keep the layers apart). */
+export interface StoredPhoneMethods {
+  read(userId: string): Promise<PhoneAuthenticationMethod[]>;
+}
 
 /**
  * Which user may have a phone number `ready` for SMS sign-in: one claim document per number (id = the
@@ -42,7 +41,7 @@ import type { PhoneMethodStore } from './phoneMethods';
 /** How long a holder counts as in progress. */
 export const SMS_CLAIM_LEASE_MS = 60_000;
 /** How long after registering a holder may still write its user's document `ready`. */
-export const SMS_CLAIM_WRITE_WINDOW_MS = SMS_CLAIM_LEASE_MS - 2 * STORAGE_OPERATION_DEADLINE_MS;
+const SMS_CLAIM_WRITE_WINDOW_MS = SMS_CLAIM_LEASE_MS - 2 * STORAGE_OPERATION_DEADLINE_MS;
 
 const MAX_ATTEMPTS = 10;
 
@@ -60,7 +59,7 @@ interface ClaimDocument {
 }
 
 /** A claim this request won: it is a holder until it settles. */
-export interface WonClaim {
+interface WonClaim {
   phoneNumber: string;
   holderId: string;
   /** When the holder registered (the service clock). */
@@ -70,7 +69,7 @@ export interface WonClaim {
 export class SmsSignInNumbers {
   constructor(
     private readonly container: Container,
-    private readonly phoneMethods: PhoneMethodStore,
+    private readonly phoneMethods: StoredPhoneMethods,
     private readonly now: () => Date,
   ) {}
 
@@ -108,41 +107,32 @@ export class SmsSignInNumbers {
   async claim(userId: string, phoneNumber: string): Promise<WonClaim | undefined> {
     const id = smsNumberKey(phoneNumber);
     const holderId = randomUUID();
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-      const current = await this.read(id);
-      const now = this.now();
-      const holders = current ? this.freshHolders(current, now) : [];
-      if (current && current.ownerUserId !== userId) {
-        if (holders.length > 0) return undefined;
-        if (await this.showsReady(current.ownerUserId, phoneNumber)) return undefined;
-      }
-      const at = now.toISOString();
-      const next: ClaimDocument = {
-        id,
-        ownerUserId: userId,
-        claimedAt: at,
-        holders: [...(current?.ownerUserId === userId ? holders : []), { id: holderId, at }],
-      };
-      try {
-        if (current) {
-          await withinDeadline((deadline) =>
-            this.container
-              .item(id, id)
-              .replace(next, { ...deadline, accessCondition: { type: 'IfMatch', condition: current._etag! } }),
-          );
-        } else {
-          await withinDeadline((deadline) => this.container.items.create(next, deadline));
+    return conditionalWrite<ClaimDocument, WonClaim | undefined>({
+      container: this.container,
+      id,
+      read: () => this.read(id),
+      decide: async (current) => {
+        const now = this.now();
+        const holders = current ? this.freshHolders(current, now) : [];
+        if (current && current.ownerUserId !== userId) {
+          if (holders.length > 0) return { answer: undefined };
+          if (await this.showsReady(current.ownerUserId, phoneNumber)) return { answer: undefined };
         }
-        return { phoneNumber, holderId, at: now };
-      } catch (error) {
-        const status = storageStatus(error);
-        if (status === 412 || status === 409 || status === 404) continue;
-        if (isAmbiguousWriteFailure(error) && (await this.holds(id, userId, holderId)))
-          return { phoneNumber, holderId, at: now };
-        throw storageFailure(error);
-      }
-    }
-    throw serviceNotAvailable('Too many concurrent claims of this phone number. Retry the request.', 1);
+        const at = now.toISOString();
+        const next: ClaimDocument = {
+          id,
+          ownerUserId: userId,
+          claimedAt: at,
+          holders: [...(current?.ownerUserId === userId ? holders : []), { id: holderId, at }],
+        };
+        return { write: next, answer: { phoneNumber, holderId, at: now } };
+      },
+      retryOn: [412, 409, 404],
+      maxAttempts: MAX_ATTEMPTS,
+      landed: () => this.holds(id, userId, holderId),
+      tooManyAttempts: () =>
+        serviceNotAvailable('Too many concurrent claims of this phone number. Retry the request.', 1),
+    });
   }
 
   /**

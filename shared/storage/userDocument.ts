@@ -3,13 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Container } from '@azure/cosmos';
 import { serviceNotAvailable } from '../http/graphErrors';
 import { checkDocumentSize } from './documentLimit';
-import { isAmbiguousWriteFailure, storageFailure, storageStatus, withinDeadline } from './cosmos';
+import { conditionalWrite } from './conditionalWrite';
+import { storageFailure, storageStatus, withinDeadline } from './cosmos';
 
 /**
  * Everything one user has in a container lives in one document (id = partition key = the user id),
  * so every rule that spans a user's items is checked and written in one conditional replace.
  */
-export type UserDocument<Items extends string, Item> = {
+type UserDocument<Items extends string, Item> = {
   id: string;
   userId: string;
   /** Ids of the last few writes, newest first: tells a writer whose answer was lost whether it landed. */
@@ -17,7 +18,7 @@ export type UserDocument<Items extends string, Item> = {
 } & { [K in Items]: Item[] };
 
 /** What a decision returns: the new item list to write (or none) and the request's answer. */
-export type Decision<Item, Answer> = { items?: Item[]; answer: Answer };
+type Decision<Item, Answer> = { items?: Item[]; answer: Answer };
 
 /** Conflicting writers re-read and decide again; this many tries are ample for one user's traffic. */
 const MAX_ATTEMPTS = 25;
@@ -45,41 +46,29 @@ export class UserDocuments<Items extends string, Item> {
    * so a retry or clean-up can never undo another request.
    */
   async update<Answer>(userId: string, decide: (items: Item[]) => Decision<Item, Answer>): Promise<Answer> {
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-      const current = await this.readDocument(userId);
-      const decision = decide(current?.[this.field] ?? []);
-      if (decision.items === undefined) return decision.answer;
-      const writeId = randomUUID();
-      const next = {
-        id: userId,
-        userId,
-        recentWrites: [writeId, ...(current?.recentWrites ?? [])].slice(0, RECENT_WRITES_KEPT),
-        [this.field]: decision.items,
-      };
-      if (this.maxDocumentBytes !== undefined)
-        checkDocumentSize(next, { next: decision.items, stored: current?.[this.field] ?? [] }, this.maxDocumentBytes);
-      try {
-        if (current) {
-          await withinDeadline((deadline) =>
-            this.container
-              .item(userId, userId)
-              .replace(next, { ...deadline, accessCondition: { type: 'IfMatch', condition: current._etag } }),
-          );
-        } else {
-          await withinDeadline((deadline) => this.container.items.create(next, deadline));
-        }
-        return decision.answer;
-      } catch (error) {
-        const status = storageStatus(error);
-        if (status === 412 || status === 409) {
-          await sleep(Math.random() * Math.min(50, 2 * attempt));
-          continue;
-        }
-        if (isAmbiguousWriteFailure(error) && (await this.landed(userId, writeId))) return decision.answer;
-        throw storageFailure(error);
-      }
-    }
-    throw serviceNotAvailable('Too many concurrent changes to this user. Retry the request.', 1);
+    return conditionalWrite<UserDocument<Items, Item>, Answer>({
+      container: this.container,
+      id: userId,
+      read: () => this.readDocument(userId),
+      decide: (current) => {
+        const decision = decide(current?.[this.field] ?? []);
+        if (decision.items === undefined) return { answer: decision.answer };
+        const next = {
+          id: userId,
+          userId,
+          recentWrites: [randomUUID(), ...(current?.recentWrites ?? [])].slice(0, RECENT_WRITES_KEPT),
+          [this.field]: decision.items,
+        } as UserDocument<Items, Item>;
+        if (this.maxDocumentBytes !== undefined)
+          checkDocumentSize(next, { next: decision.items, stored: current?.[this.field] ?? [] }, this.maxDocumentBytes);
+        return { write: next, answer: decision.answer };
+      },
+      retryOn: [412, 409],
+      maxAttempts: MAX_ATTEMPTS,
+      pause: (attempt) => sleep(Math.random() * Math.min(50, 2 * attempt)),
+      landed: (written) => this.landed(userId, written.recentWrites[0]!),
+      tooManyAttempts: () => serviceNotAvailable('Too many concurrent changes to this user. Retry the request.', 1),
+    });
   }
 
   private async readDocument(userId: string): Promise<(UserDocument<Items, Item> & { _etag: string }) | undefined> {

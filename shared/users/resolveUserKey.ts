@@ -1,5 +1,5 @@
 import { MAX_USER_PRINCIPAL_NAME_LENGTH, type Caller } from '../auth/caller';
-import { badRequest, resourceNotFound, serviceNotAvailable } from '../http/graphErrors';
+import { badRequest, DETAIL_CODE, resourceNotFound, serviceNotAvailable } from '../http/graphErrors';
 import { DirectoryUnavailable } from './directory';
 import type { DirectoryCache } from './directoryCache';
 
@@ -11,7 +11,7 @@ const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
  */
 const USER_PRINCIPAL_NAME = /^[^\s@/\\?\p{Cc}\p{Cf}\p{Cs}]+@[^\s@/\\?\p{Cc}\p{Cf}\p{Cs}]+$/u;
 
-export interface ResolvedUser {
+interface ResolvedUser {
   /** The canonical user id: the lower-case object id, which is also the partition key. */
   userId: string;
   /** How links name the user: the path segment as given, or the caller's object id for `/me`. */
@@ -88,7 +88,7 @@ function withoutDirectory(segment: string, caller: Caller): ResolvedUser {
     "Invalid user id in the path: use the user's object id (a GUID), the signed-in user's own user principal name, or /me.",
     [
       {
-        code: 'invalidValue',
+        code: DETAIL_CODE.invalidValue,
         target: 'userId',
         message: 'The user id must be an object id (GUID) or your own user principal name.',
       },

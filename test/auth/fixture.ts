@@ -22,7 +22,7 @@ export const COOL_DOWN_MS = 5 * 60_000;
 export const MAX_AGE_MS = 12 * 60 * 60_000;
 
 /** A clock the KeySet, the verifier and the token signer share; it only moves when told to. */
-export class TestClock {
+class TestClock {
   ms = Date.now();
   readonly now = (): number => this.ms;
   advance(ms: number): void {
@@ -33,7 +33,7 @@ export class TestClock {
   }
 }
 
-export interface SignOptions {
+interface SignOptions {
   key?: TestKey;
   /** Overrides the key's kid in the header. */
   kid?: string;

@@ -214,7 +214,7 @@ test('at most maxEntries tokens are held; the least recently used goes first', a
   expect(fx.verifier.cache!.size).toBe(3);
 });
 
-test('the default bound of 1,000 entries holds under 1,200 distinct tokens', async () => {
+test('the default bound of 1,000 entries holds under 1,200 distinct tokens', () => {
   const cache = new TokenCache();
   const caller = callerFromClaims({ oid: randomUUID(), tid: TEST_TENANT_ID, scp: 'User.Read' });
   const now = Date.now();

@@ -23,7 +23,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEPLOYMENT_FILES } from '../../scripts/bundle';
-import { unzip, zip } from '../../scripts/bench/zip';
+import { unzip, zip } from '../../scripts/zip';
 import { loadLikeTheWorker, type Registered } from '../support/worker';
 
 const repoRoot = path.resolve(__dirname, '..', '..');

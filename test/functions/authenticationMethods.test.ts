@@ -10,7 +10,7 @@ import {
 } from '../support/constants';
 import { loadServiceWith } from '../support/isolated';
 import { invoke, type Invocation } from '../support/invoke';
-import { ensureClaimsContainer, phoneMethodsApi, randomNumber, storedMethods } from '../support/phoneMethods';
+import { phoneMethodsApi, randomNumber, storedMethods } from '../support/phoneMethods';
 import { appToken, userToken } from '../support/tokens';
 
 /**
@@ -21,7 +21,6 @@ import { appToken, userToken } from '../support/tokens';
 
 const service = loadServiceWith({ SMS_SIGN_IN_ENABLED: 'true' });
 afterAll(() => service.dispose());
-beforeAll(() => ensureClaimsContainer());
 const phoneMethods = phoneMethodsApi(service.handlers);
 const PATH = 'authentication/methods';
 

@@ -95,7 +95,7 @@ test.each([
   const userId = await userWithNumbers();
   const numbers = await readNumbers(userId, await userToken({ scp, wids: [...wids] }));
   expect(numbers).toEqual(masked ? EIGHT_TIMES('+1 XXXXXXXX00', '+1 XXXXXXXX23') : EIGHT_TIMES(MOBILE, OFFICE));
-  expect((await storedMethods(userId)).map((m) => m.phoneNumber as string).sort()).toEqual([MOBILE, OFFICE].sort());
+  expect((await storedMethods(userId)).map((m) => m.phoneNumber).sort()).toEqual([MOBILE, OFFICE].sort());
 });
 
 test('the user themself reads their numbers whole, even holding only the Authentication Administrator role', async () => {

@@ -8,15 +8,9 @@ import {
   PRIVILEGED_AUTHENTICATION_ADMINISTRATOR,
 } from '../support/constants';
 import { loadServiceWith } from '../support/isolated';
+import type { GraphBody } from '../support/graphBody';
 import { invoke } from '../support/invoke';
-import {
-  ensureClaimsContainer,
-  PATH,
-  phoneMethodsApi,
-  randomNumber,
-  storedMethods,
-  type PhoneMethodsApi,
-} from '../support/phoneMethods';
+import { PATH, phoneMethodsApi, randomNumber, storedMethods, type PhoneMethodsApi } from '../support/phoneMethods';
 import { testService } from '../support/service';
 import { appToken, userToken } from '../support/tokens';
 
@@ -29,7 +23,6 @@ const api = phoneMethodsApi(testService().handlers);
 const policyOn = loadServiceWith({ SMS_SIGN_IN_ENABLED: 'true' });
 const apiOn = phoneMethodsApi(policyOn.handlers);
 afterAll(() => policyOn.dispose());
-beforeAll(() => ensureClaimsContainer());
 
 const admin = () => userToken();
 /** Reads numbers whole (an Authentication Administrator alone reads other users' numbers masked). */
@@ -354,7 +347,7 @@ describe('permissions', () => {
 
   async function expectUnchanged(
     userId: string,
-    call: (userId: string) => Promise<{ status: number; body: any }>,
+    call: (userId: string) => Promise<{ status: number; body: GraphBody }>,
     status: number,
   ) {
     const before = await storedMethods(userId);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { FaultProxy } from '../support/faultProxy';
+import { parseLogLine } from '../support/graphBody';
 import { invoke, type Invocation } from '../support/invoke';
 import { loadServiceBehindFaultProxy, loadServiceWith, type IsolatedService } from '../support/isolated';
 import { newTestKey } from '../support/keys';
@@ -21,10 +22,10 @@ function expectGraphError(result: Invocation, status: number, code: string) {
   expect(result.body).toEqual({
     error: {
       code,
-      message: expect.any(String),
-      details: expect.any(Array),
+      message: expect.any(String) as unknown,
+      details: expect.any(Array) as unknown,
       innerError: {
-        date: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/),
+        date: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/) as unknown,
         'request-id': result.headers.get('request-id'),
         'client-request-id': result.headers.get('client-request-id'),
       },
@@ -58,9 +59,9 @@ describe('400 badRequest for bodies that are not JSON objects', () => {
 describe('401 InvalidAuthenticationToken', () => {
   const otherKey = newTestKey('test-key-1');
   const cases: [string, () => Promise<Record<string, string>>, boolean][] = [
-    ['no Authorization header', async () => ({}), false],
-    ['a Basic credential', async () => ({ authorization: 'Basic dXNlcjpwYXNz' }), true],
-    ['a malformed bearer token', async () => ({ authorization: 'Bearer not-a-jwt' }), true],
+    ['no Authorization header', () => Promise.resolve({}), false],
+    ['a Basic credential', () => Promise.resolve({ authorization: 'Basic dXNlcjpwYXNz' }), true],
+    ['a malformed bearer token', () => Promise.resolve({ authorization: 'Bearer not-a-jwt' }), true],
     [
       'two bearer tokens',
       async () => ({ authorization: `Bearer ${await userToken()}, Bearer ${await userToken()}` }),
@@ -272,9 +273,9 @@ describe('429, 503 and 500 from storage faults (a real proxy in front of the ser
     expectGraphError(result, 500, 'generalException');
     expect(JSON.stringify(result.body)).not.toMatch(/injected|stack|at \w+ \(/);
     // The operator can tell "data-plane role missing" (storage said 403) from an outage or a bug.
-    const entry = JSON.parse(result.logs[0]!);
+    const entry = parseLogLine(result.logs[0]!);
     expect(entry).toMatchObject({ status: 500, errorCode: 'generalException', cause: { status: 403 } });
-    expect(typeof entry.cause.type).toBe('string');
+    expect(typeof (entry.cause as { type?: unknown }).type).toBe('string');
   });
 
   test('a storage outage is logged with its cause, distinct from a refusal', async () => {
@@ -302,7 +303,7 @@ describe('503 when no signing keys can be fetched at all', () => {
       });
       expectGraphError(result, 503, 'serviceNotAvailable');
       expect(result.headers.get('retry-after')).toMatch(/^\d+$/);
-      expect(JSON.parse(result.logs[0]!).cause).toEqual({ type: 'KeySetUnavailableError' });
+      expect(parseLogLine(result.logs[0]!).cause).toEqual({ type: 'KeySetUnavailableError' });
       expect(await storedItems('phoneMethods', userId)).toEqual([]);
     } finally {
       service.dispose();
@@ -347,7 +348,7 @@ describe('the request log', () => {
     });
     expect(result.status).toBe(201);
     expect(result.logs).toHaveLength(1);
-    const entry = JSON.parse(result.logs[0]!);
+    const entry = parseLogLine(result.logs[0]!);
     expect(entry).toMatchObject({
       event: 'request',
       requestId: result.headers.get('request-id'),

@@ -71,7 +71,7 @@ test.each([
   expect(status).toBe(405);
   expect(headers.Allow).toBe(allow);
   expect(error).toMatchObject({
-    code: 'BadRequest',
+    code: 'MethodNotAllowed',
     message: 'Specified HTTP method is not allowed for the request target.',
   });
 });

@@ -11,58 +11,37 @@
  * to what main.bicep passes (and to main.bicep's defaults), so a property that is missing, wrong or
  * set from an unexpected value makes the check fail.
  */
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { configVariableNames } from '../../shared/config';
+import {
+  allResources,
+  at,
+  collectStrings,
+  compileInfra,
+  findBicep,
+  identityModule,
+  infraDir,
+  mainDefault,
+  mainTemplate,
+  moduleFile,
+  modules,
+  PARAMETER,
+  repoRoot,
+  resourceIdOf,
+  resources,
+  templateText,
+  theCompiled,
+  theResource,
+  traced,
+  variable,
+  withVariables,
+  type Json,
+  type Located,
+} from '../support/armTemplate';
 
-const repoRoot = path.resolve(__dirname, '..', '..');
-const infraDir = path.join(repoRoot, 'infra');
 const indexingPolicyFile = path.join(repoRoot, 'shared', 'storage', 'indexingPolicy.json');
 const localSettingsSampleFile = path.join(repoRoot, 'local.settings.sample.json');
-
-// ---------------------------------------------------------------------------------------------
-// Finding and running the Bicep CLI
-// ---------------------------------------------------------------------------------------------
-
-interface BicepCli {
-  /** How it was found, for messages. */
-  description: string;
-  build(file: string, outfile: string): SpawnSyncReturns<string>;
-  lint(file: string): SpawnSyncReturns<string>;
-}
-
-function run(command: string, args: string[]): SpawnSyncReturns<string> {
-  return spawnSync(command, args, { cwd: repoRoot, encoding: 'utf8', timeout: 180_000 });
-}
-
-function findBicep(): BicepCli | undefined {
-  const direct = (command: string, description: string): BicepCli => ({
-    description,
-    build: (file, outfile) => run(command, ['build', file, '--outfile', outfile]),
-    lint: (file) => run(command, ['lint', file]),
-  });
-  const fromEnv = process.env.BICEP_PATH;
-  if (fromEnv) {
-    // An explicit path that does not work is a mistake to report, not a reason to look elsewhere.
-    const version = run(fromEnv, ['--version']);
-    if (version.status !== 0)
-      throw new Error(`BICEP_PATH=${fromEnv} does not run: ${version.error?.message ?? version.stderr}`);
-    return direct(fromEnv, `BICEP_PATH (${version.stdout.trim()})`);
-  }
-  const onPath = run('bicep', ['--version']);
-  if (onPath.status === 0) return direct('bicep', `bicep on PATH (${onPath.stdout.trim()})`);
-  const az = run('az', ['bicep', 'version']);
-  if (az.status === 0) {
-    return {
-      description: `az bicep (${az.stdout.trim()})`,
-      build: (file, outfile) => run('az', ['bicep', 'build', '--file', file, '--outfile', outfile]),
-      lint: (file) => run('az', ['bicep', 'lint', '--file', file]),
-    };
-  }
-  return undefined;
-}
 
 const bicep = findBicep();
 const bicepRequired = process.env.BICEP_REQUIRED === '1';
@@ -75,101 +54,6 @@ if (!bicep && !bicepRequired) {
 /** `describe` when there is a compiler (or one is required, so its absence fails), else skipped. */
 const describeCompiled = bicep || bicepRequired ? describe : describe.skip;
 
-// ---------------------------------------------------------------------------------------------
-// The compiled templates
-// ---------------------------------------------------------------------------------------------
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
-
-interface ArmParameter {
-  type: string;
-  defaultValue?: Json;
-}
-
-interface ArmResource {
-  type: string;
-  apiVersion: string;
-  name: string;
-  condition?: string;
-  scope?: string;
-  dependsOn?: string[];
-  kind?: string;
-  sku?: JsonObject;
-  tags?: Json;
-  identity?: JsonObject;
-  properties?: JsonObject;
-}
-
-interface ArmTemplate {
-  metadata?: { _generator?: { templateHash?: string } };
-  parameters?: Record<string, ArmParameter>;
-  variables?: Record<string, Json>;
-  resources: ArmResource[];
-  outputs?: Record<string, { type: string; value: Json }>;
-}
-
-/** A resource together with the template it is declared in (main, or a module's nested template). */
-interface Located {
-  resource: ArmResource;
-  template: ArmTemplate;
-  /** The module deployment's name in main.bicep (e.g. `cosmos`); undefined for main.bicep itself. */
-  module?: string;
-}
-
-const DEPLOYMENTS = 'Microsoft.Resources/deployments';
-
-interface Compiled {
-  main: ArmTemplate;
-  /** Every .bicep file under infra/ (relative to infra/), compiled on its own. */
-  files: Map<string, ArmTemplate>;
-  buildOutput: string;
-  lintOutput: string;
-}
-
-let compiled: Compiled | undefined;
-
-function allBicepFiles(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) => {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) return allBicepFiles(full);
-      return entry.name.endsWith('.bicep') ? [full] : [];
-    })
-    .sort();
-}
-
-function compileAll(cli: BicepCli): Compiled {
-  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'graph-phones-bicep-'));
-  try {
-    const files = new Map<string, ArmTemplate>();
-    let buildOutput = '';
-    for (const file of allBicepFiles(infraDir)) {
-      const relative = path.relative(infraDir, file);
-      const outfile = path.join(outDir, relative.replace(/\.bicep$/, '.json'));
-      fs.mkdirSync(path.dirname(outfile), { recursive: true });
-      const result = cli.build(file, outfile);
-      if (result.status !== 0) {
-        throw new Error(
-          `${cli.description}: bicep build ${relative} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stdout}${result.stderr}`,
-        );
-      }
-      buildOutput += result.stdout + result.stderr;
-      files.set(relative.split(path.sep).join('/'), JSON.parse(fs.readFileSync(outfile, 'utf8')) as ArmTemplate);
-    }
-    const lint = cli.lint(path.join(infraDir, 'main.bicep'));
-    if (lint.status !== 0 && lint.stdout === '' && lint.stderr === '') {
-      throw new Error(`${cli.description}: bicep lint failed: ${lint.error?.message ?? `exit ${lint.status}`}`);
-    }
-    const main = files.get('main.bicep');
-    if (!main) throw new Error('infra/main.bicep is missing');
-    return { main, files, buildOutput, lintOutput: lint.stdout + lint.stderr };
-  } finally {
-    fs.rmSync(outDir, { recursive: true, force: true });
-  }
-}
-
 beforeAll(() => {
   if (!bicep) {
     if (bicepRequired) {
@@ -179,158 +63,8 @@ beforeAll(() => {
     }
     return;
   }
-  compiled = compileAll(bicep);
+  compileInfra(bicep);
 }, 300_000);
-
-function theCompiled(): Compiled {
-  if (!compiled) throw new Error('the Bicep files were not compiled');
-  return compiled;
-}
-
-function mainTemplate(): ArmTemplate {
-  return theCompiled().main;
-}
-
-/** Module deployments of main.bicep by name. */
-function modules(): Map<string, { resource: ArmResource; template: ArmTemplate }> {
-  const found = new Map<string, { resource: ArmResource; template: ArmTemplate }>();
-  for (const resource of mainTemplate().resources) {
-    if (resource.type !== DEPLOYMENTS) continue;
-    const template = (resource.properties?.template ?? null) as unknown as ArmTemplate | null;
-    if (!template) throw new Error(`module ${resource.name} has no nested template`);
-    found.set(resource.name, { resource, template });
-  }
-  return found;
-}
-
-/** Every resource main.bicep deploys, through its modules (one level: the modules deploy no modules). */
-function allResources(): Located[] {
-  const located: Located[] = mainTemplate().resources.map((resource) => ({ resource, template: mainTemplate() }));
-  for (const [name, { template }] of modules()) {
-    for (const resource of template.resources) located.push({ resource, template, module: name });
-  }
-  return located;
-}
-
-function resources(type: string): Located[] {
-  return allResources().filter((r) => r.resource.type.toLowerCase() === type.toLowerCase());
-}
-
-function theResource(type: string): Located {
-  const found = resources(type);
-  if (found.length !== 1)
-    throw new Error(`expected exactly one ${type} resource in the compiled template, found ${found.length}`);
-  return found[0] as Located;
-}
-
-/** The value at a dotted path of a resource (e.g. `properties.siteConfig.minTlsVersion`). */
-function at(located: Located, dotted: string): Json | undefined {
-  let current: Json | undefined = located.resource as unknown as Json;
-  for (const key of dotted.split('.')) {
-    if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
-    current = current[key];
-  }
-  return current;
-}
-
-const PARAMETER = /^\[parameters\('(\w+)'\)\]$/;
-
-/** The expression main.bicep passes as parameter `name` of module `module`. */
-function moduleArgument(module: string, name: string): Json | undefined {
-  const deployment = modules().get(module);
-  if (!deployment) throw new Error(`main.bicep deploys no module named ${module}`);
-  const parameters = (deployment.resource.properties?.parameters ?? {}) as JsonObject;
-  const argument = parameters[name];
-  if (argument === undefined) return undefined;
-  // Usually { value: <expression> }; a conditional argument compiles to one expression building that object.
-  if (argument !== null && typeof argument === 'object' && !Array.isArray(argument) && 'value' in argument)
-    return argument.value;
-  return argument;
-}
-
-/**
- * What a value in a resource comes from, as main.bicep sees it: a module parameter is replaced by the
- * argument main.bicep passes, and then `[parameters('x')]` of main.bicep becomes `param:x`, a module
- * output `<module>.outputs.<name>`, and a main.bicep variable its value. Anything else is returned as is.
- */
-function traced(located: Located, value: Json | undefined): Json | undefined {
-  let current = value;
-  if (located.module && typeof current === 'string') {
-    const parameter = PARAMETER.exec(current)?.[1];
-    if (parameter) current = moduleArgument(located.module, parameter);
-  }
-  if (typeof current !== 'string') return current;
-  const mainParameter = PARAMETER.exec(current)?.[1];
-  if (mainParameter) return `param:${mainParameter}`;
-  const output =
-    /^\[reference\(extensionResourceId\(.*'Microsoft\.Resources\/deployments', '(\w+)'\), '[\d-]+'\)\.outputs\.(\w+)\.value\]$/.exec(
-      current,
-    );
-  if (output) return `${output[1]}.outputs.${output[2]}`;
-  const variable = /^\[variables\('(\w+)'\)\]$/.exec(current)?.[1];
-  if (variable) return mainTemplate().variables?.[variable];
-  return current;
-}
-
-/** The default value of a main.bicep parameter named by `param:<name>`. */
-function mainDefault(tracedValue: Json | undefined): Json | undefined {
-  if (typeof tracedValue !== 'string' || !tracedValue.startsWith('param:')) {
-    throw new Error(`expected a main.bicep parameter, got ${JSON.stringify(tracedValue)}`);
-  }
-  return mainTemplate().parameters?.[tracedValue.slice('param:'.length)]?.defaultValue;
-}
-
-/** A template variable, following `[variables('other')]` chains. */
-function variable(template: ArmTemplate, name: string): Json | undefined {
-  const value = template.variables?.[name];
-  const next = typeof value === 'string' ? /^\[variables\('([^']+)'\)\]$/.exec(value)?.[1] : undefined;
-  return next ? variable(template, next) : value;
-}
-
-/** An expression with every `variables('x')` whose value is a string replaced by that string. */
-function withVariables(template: ArmTemplate, expression: string): string {
-  return expression.replace(/variables\('([^']+)'\)/g, (whole, name: string) => {
-    const value = variable(template, name);
-    return typeof value === 'string' && !value.startsWith('[') ? `'${value}'` : whole;
-  });
-}
-
-/** `[resourceId('<type>', <the name arguments>)]` of a resource declared in the same template. */
-function resourceIdOf(located: Located): string {
-  const name = located.resource.name;
-  const formatted = /^\[format\('\{0\}(?:\/\{\d\})+', (.*)\)\]$/.exec(name)?.[1];
-  const nameArguments = formatted ?? /^\[(.*)\]$/.exec(name)?.[1] ?? `'${name}'`;
-  return `[resourceId('${located.resource.type}', ${nameArguments})]`;
-}
-
-/** Source file (relative to infra/) of a module deployment: the file whose own compilation is the same template. */
-function moduleFile(module: string): string {
-  const hash = modules().get(module)?.template.metadata?._generator?.templateHash;
-  const matches = [...theCompiled().files].filter(
-    ([file, t]) => file !== 'main.bicep' && t.metadata?._generator?.templateHash === hash,
-  );
-  if (!hash || matches.length !== 1) throw new Error(`cannot tell which file module ${module} was compiled from`);
-  return (matches[0] as [string, ArmTemplate])[0];
-}
-
-/** The module that deploys the user-assigned identity (e.g. `identity`). */
-function identityModule(): string {
-  const module = theResource('Microsoft.ManagedIdentity/userAssignedIdentities').module;
-  if (!module) throw new Error('the user-assigned identity must be deployed by a module');
-  return module;
-}
-
-function collectStrings(value: Json | undefined, out: string[] = []): string[] {
-  if (typeof value === 'string') out.push(value);
-  else if (Array.isArray(value)) for (const item of value) collectStrings(item, out);
-  else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      out.push(key);
-      collectStrings(item, out);
-    }
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Expectations
@@ -445,7 +179,7 @@ describeCompiled('infra: function app', () => {
     expect(at(app, 'properties.functionAppConfig.runtime.version')).toBe('22');
     expect(at(app, 'properties.functionAppConfig.deployment.storage.type')).toBe('blobContainer');
     expect(at(app, 'properties.functionAppConfig.scaleAndConcurrency.instanceMemoryMB')).toBeDefined();
-    const alwaysReady = String(at(app, 'properties.functionAppConfig.scaleAndConcurrency.alwaysReady'));
+    const alwaysReady = templateText(at(app, 'properties.functionAppConfig.scaleAndConcurrency.alwaysReady'));
     expect(alwaysReady).toContain("createObject('name', 'http', 'instanceCount', parameters(");
     // The always-ready count is a parameter whose default in main.bicep is 0 (scale to zero).
     const countParameter = /'instanceCount', (parameters\('\w+'\))/.exec(alwaysReady)?.[1] ?? '';
@@ -503,7 +237,7 @@ describeCompiled('infra: function app', () => {
 
   it('is tagged for the azd service `api`', () => {
     const app = site();
-    const tags = String(at(app, 'tags'));
+    const tags = templateText(at(app, 'tags'));
     const tag = /createObject\('azd-service-name', (parameters\('\w+'\)|'[^']*')\)/.exec(tags)?.[1] ?? '';
     const value = tag.startsWith("'") ? tag.slice(1, -1) : traced(app, `[${tag}]`);
     expect(value).toBe('api');
@@ -533,7 +267,7 @@ describeCompiled('infra: host storage and monitoring', () => {
     const clientId = settings.get('AzureWebJobsStorage__clientId');
     expect(traced(app, clientId)).toBe(`${identityModule()}.outputs.clientId`);
     expect(settings.get('AZURE_CLIENT_ID')).toBe(clientId);
-    const clientIdParameter = PARAMETER.exec(String(clientId))?.[1];
+    const clientIdParameter = PARAMETER.exec(templateText(clientId))?.[1];
     expect(settings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toBe(
       `[format('ClientId={0};Authorization=AAD', parameters('${clientIdParameter}'))]`,
     );
@@ -557,7 +291,7 @@ describeCompiled('infra: host storage and monitoring', () => {
   it('grants the app identity exactly Storage Blob Data Owner (storage) and Monitoring Metrics Publisher (App Insights)', () => {
     const identity = `${identityModule()}.outputs.principalId`;
     const assignments = resources('Microsoft.Authorization/roleAssignments').map((ra) => {
-      const role = withVariables(ra.template, String(at(ra, 'properties.roleDefinitionId')));
+      const role = withVariables(ra.template, templateText(at(ra, 'properties.roleDefinitionId')));
       const ids = [...new Set(role.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi) ?? [])];
       if (ids.length !== 1) throw new Error(`cannot tell the role of role assignment ${ra.resource.name}: ${role}`);
       expect(role).toMatch(/^\[subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', /);
@@ -602,7 +336,7 @@ describeCompiled('infra: Cosmos DB', () => {
     expect(at(account, 'properties.disableLocalAuth')).toBe(true);
     expect(at(account, 'properties.disableKeyBasedMetadataWriteAccess')).toBe(true);
     expect(at(account, 'properties.minimalTlsVersion')).toBe('Tls12');
-    const capabilities = String(at(account, 'properties.capabilities'));
+    const capabilities = templateText(at(account, 'properties.capabilities'));
     expect(capabilities).toContain("createObject('name', 'EnableServerless')");
     const mode = /equals\((parameters\('\w+'\)), 'serverless'\)/.exec(capabilities)?.[1] ?? '';
     expect(mainDefault(traced(account, `[${mode}]`))).toBe('serverless');
@@ -617,7 +351,7 @@ describeCompiled('infra: Cosmos DB', () => {
     const sharedPolicy = JSON.parse(fs.readFileSync(indexingPolicyFile, 'utf8')) as Json;
     const containers = resources('Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers').map((c) => {
       const nameParameter = lastParameter(c.resource.name);
-      const policy = String(at(c, 'properties.resource.indexingPolicy'));
+      const policy = templateText(at(c, 'properties.resource.indexingPolicy'));
       const policyVariable = /^\[variables\('([^']+)'\)\]$/.exec(policy)?.[1];
       return {
         name: mainDefault(traced(c, nameParameter)),
@@ -629,12 +363,12 @@ describeCompiled('infra: Cosmos DB', () => {
     });
     const expected = (name: string, keyPath: string) => ({
       name,
-      id: expect.any(String),
+      id: expect.any(String) as unknown,
       idIsName: true,
       partitionKey: { paths: [keyPath], kind: 'Hash', version: 2 },
       indexingPolicy: sharedPolicy,
     });
-    expect(containers.sort((a, b) => String(a.name).localeCompare(String(b.name)))).toEqual([
+    expect(containers.sort((a, b) => templateText(a.name).localeCompare(templateText(b.name)))).toEqual([
       expected('phoneMethods', '/userId'),
       expected('profilePhones', '/userId'),
       expected('smsSignInNumbers', '/id'),
@@ -653,7 +387,7 @@ describeCompiled('infra: Cosmos DB', () => {
     const assignments = resources('Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments');
     expect(assignments.length).toBeGreaterThanOrEqual(1);
     for (const ra of assignments) {
-      expect(String(at(ra, 'properties.roleDefinitionId'))).toMatch(
+      expect(templateText(at(ra, 'properties.roleDefinitionId'))).toMatch(
         new RegExp(
           `^\\[resourceId\\('Microsoft\\.DocumentDB/databaseAccounts/sqlRoleDefinitions', .*'${COSMOS_DATA_CONTRIBUTOR}'\\)\\]$`,
         ),
@@ -667,9 +401,9 @@ describeCompiled('infra: Cosmos DB', () => {
     expect((app[0] as Located).resource.condition).toBeUndefined();
     for (const other of assignments.filter((ra) => !app.includes(ra))) {
       // The deploying user's assignment exists only when a principal id is given, and only if asked for.
-      const principal = String(at(other, 'properties.principalId'));
+      const principal = templateText(at(other, 'properties.principalId'));
       expect(other.resource.condition).toBe(`[not(empty(${/^\[(.*)\]$/.exec(principal)?.[1] ?? ''}))]`);
-      const argument = String(traced(other, principal));
+      const argument = templateText(traced(other, principal));
       expect(argument).toMatch(
         /^(param:principalId|\[if\(parameters\('grantDeployerDataAccess'\), createObject\('value', parameters\('principalId'\)\), createObject\('value', ''\)\)\])$/,
       );
@@ -691,7 +425,7 @@ describeCompiled('infra: configuration names', () => {
     for (const name of ['AUTH_ISSUER', 'AUTH_JWKS_URI']) {
       expect({ name, default: mainDefault(traced(app, settings.get(name))) }).toEqual({ name, default: '' });
     }
-    expect(String(traced(app, settings.get('AUTH_TENANT_ID')))).toContain('tenant().tenantId');
+    expect(templateText(traced(app, settings.get('AUTH_TENANT_ID')))).toContain('tenant().tenantId');
     expect(traced(app, settings.get('AUTH_AUDIENCE'))).toBe('param:authAudience');
     expect(mainTemplate().parameters?.authAudience?.defaultValue).toBeUndefined();
   });
@@ -704,11 +438,12 @@ describeCompiled('infra: configuration names', () => {
       `${cosmosModule}.outputs.smsSignInNumbersContainerName`,
     );
     const quota =
-      /^\[string\((parameters\('\w+'\))\)\]$/.exec(String(settings.get('MAX_PROFILE_PHONES_PER_USER')))?.[1] ?? '';
+      /^\[string\((parameters\('\w+'\))\)\]$/.exec(templateText(settings.get('MAX_PROFILE_PHONES_PER_USER')))?.[1] ??
+      '';
     expect(mainDefault(traced(app, `[${quota}]`))).toBe(100);
     const appName = /^\[(.*)\]$/.exec(app.resource.name)?.[1] ?? '';
     const defaultHost = `format('https://{0}', reference(resourceId('Microsoft.Web/sites', ${appName}), '${app.resource.apiVersion}').defaultHostName)`;
-    const publicBaseUrl = String(settings.get('PUBLIC_BASE_URL'));
+    const publicBaseUrl = templateText(settings.get('PUBLIC_BASE_URL'));
     const override = /^\[if\(empty\((parameters\('\w+'\))\), (.*), (parameters\('\w+'\))\)\]$/.exec(publicBaseUrl);
     expect({ default: override?.[2], sameParameter: override?.[1] === override?.[3] }).toEqual({
       default: defaultHost,

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../scripts/localServer';
 import { chunkedBody, parseRawAnswer, rawExchange } from './rawHttp';
+import { parseGraphBody, type GraphBody } from '../support/graphBody';
 
 /**
  * Findings of an outside probe against `npm start`, reproduced over real sockets: oversized and slow
@@ -48,7 +49,7 @@ describe('request bodies', () => {
     expect(answer.headers['content-type']).toBe('application/json');
     expect(answer.body.error).toMatchObject({
       code: 'requestEntityTooLarge',
-      message: expect.stringContaining(String(LIMIT)),
+      message: expect.stringContaining(String(LIMIT)) as unknown,
     });
     expect(answer.body.error.innerError['request-id']).toBe(answer.headers['request-id']);
     await stillServing();
@@ -105,12 +106,15 @@ describe('request bodies', () => {
   });
 });
 
+/** The dev issuer's answer: a token on success, a Graph error otherwise. */
+type DevIssuerBody = GraphBody & { access_token: string };
+
 /** A request with a Host header of the test's choosing (fetch always sends the URL's). */
 function issuerRequest(
   path: string,
   headers: Record<string, string>,
   body?: string,
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: DevIssuerBody }> {
   return new Promise((resolve, reject) => {
     const request = httpRequest({
       host: '127.0.0.1',
@@ -122,7 +126,7 @@ function issuerRequest(
     request.on('error', reject).on('response', (response) => {
       let text = '';
       response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve({ status: response.statusCode!, body: text ? JSON.parse(text) : undefined }));
+      response.on('end', () => resolve({ status: response.statusCode!, body: parseGraphBody(text) as DevIssuerBody }));
     });
     request.end(body);
   });

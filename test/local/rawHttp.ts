@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { parseGraphBody, type GraphBody } from '../support/graphBody';
 
 /**
  * One HTTP/1.1 exchange on a raw socket, for what fetch cannot send: a head without its body, a
@@ -22,18 +23,19 @@ export function rawExchange(port: number, head: string, body: Buffer[] = [], unt
     socket.on('error', (error: NodeJS.ErrnoException) =>
       received === '' && error.code !== 'EPIPE' && error.code !== 'ECONNRESET' ? reject(error) : done(),
     );
-    socket.once('connect', async () => {
+    const send = async () => {
       socket.write(head);
       for (const chunk of body) {
         if (socket.destroyed) return;
         if (!socket.write(chunk)) await new Promise((next) => socket.once('drain', next).once('close', next));
       }
-    });
+    };
+    socket.once('connect', () => void send().catch(reject));
   });
 }
 
 /** Status, headers and parsed JSON body of a raw HTTP/1.1 answer. */
-export function parseRawAnswer(text: string): { status: number; headers: Record<string, string>; body: any } {
+export function parseRawAnswer(text: string): { status: number; headers: Record<string, string>; body: GraphBody } {
   const split = text.indexOf('\r\n\r\n');
   const [statusLine, ...headerLines] = text.slice(0, split).split('\r\n');
   const headers = Object.fromEntries(
@@ -46,7 +48,7 @@ export function parseRawAnswer(text: string): { status: number; headers: Record<
   return {
     status: Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine ?? '')?.[1]),
     headers,
-    body: rest ? JSON.parse(rest) : undefined,
+    body: parseGraphBody(rest || undefined),
   };
 }
 

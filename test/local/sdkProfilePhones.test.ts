@@ -36,8 +36,9 @@ const errorMapping: ErrorMappings = { XXX: createODataErrorFromDiscriminatorValu
 
 function adapterFor(token: string): RequestAdapter {
   const adapter = new GraphRequestAdapter({
-    authenticateRequest: async (request: RequestInformation) => {
+    authenticateRequest: (request: RequestInformation) => {
       request.headers.tryAdd('Authorization', `Bearer ${token}`);
+      return Promise.resolve();
     },
   });
   adapter.baseUrl = server.baseUrl;

@@ -99,7 +99,10 @@ describe('loading package.json main like the Functions worker', () => {
 
 describe('host.json', () => {
   it('has an empty route prefix: every route starts with its version, as `npm start` serves it', () => {
-    const host = JSON.parse(readFileSync(path.join(repoRoot, 'host.json'), 'utf8'));
+    const host = JSON.parse(readFileSync(path.join(repoRoot, 'host.json'), 'utf8')) as {
+      version: string;
+      extensions: { http: { routePrefix: string } };
+    };
     expect(host.version).toBe('2.0');
     expect(host.extensions.http.routePrefix).toBe('');
     for (const { route } of registrationsOf(operations)) expect(route).toMatch(/^(beta|v1\.0)\//);

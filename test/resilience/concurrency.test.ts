@@ -69,10 +69,8 @@ test('300 simultaneous profile phones over 30 users: all stored, none lost or du
 
   let documents = 0;
   for (const user of users) {
-    const answered = results
-      .filter((_, index) => calls[index]!.user === user)
-      .map((result) => result.body.id as string);
-    const stored = (await storedItems('profilePhones', user.oid)).map((document) => document.id as string);
+    const answered = results.filter((_, index) => calls[index]!.user === user).map((result) => result.body.id);
+    const stored = (await storedItems('profilePhones', user.oid)).map((document) => document.id);
     documents += stored.length;
     expect(new Set(answered).size).toBe(10);
     expect(stored.sort()).toEqual(answered.sort());

@@ -8,7 +8,6 @@ import { loadServiceBehindFaultProxy, loadServiceWith, type IsolatedService } fr
 import {
   checkNumberInvariants,
   checkUserInvariants,
-  ensureClaimsContainer,
   handlersFor,
   phoneMethodsApi,
   randomNumber,
@@ -30,7 +29,6 @@ const onService = loadServiceWith({ SMS_SIGN_IN_ENABLED: 'true' });
 const on = phoneMethodsApi(onService.handlers);
 let token: string;
 beforeAll(async () => {
-  await ensureClaimsContainer();
   token = await userToken();
 });
 afterAll(() => onService.dispose());

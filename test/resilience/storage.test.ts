@@ -5,7 +5,7 @@ import { itemPhoneResource } from '../../shared/models/itemPhone';
 import type { FaultMode, FaultProxy } from '../support/faultProxy';
 import { invoke, type Invocation } from '../support/invoke';
 import { loadServiceBehindFaultProxy, type IsolatedService } from '../support/isolated';
-import { storedItems } from '../support/storage';
+import { storedItems, type StoredItem } from '../support/storage';
 import { userToken } from '../support/tokens';
 
 /**
@@ -24,11 +24,12 @@ interface Fault {
   apply(proxy: FaultProxy): Promise<() => Promise<void>>;
 }
 
-const setMode = (mode: FaultMode) => async (proxy: FaultProxy) => {
+const setMode = (mode: FaultMode) => (proxy: FaultProxy) => {
   proxy.mode = mode;
-  return async () => {
+  return Promise.resolve(() => {
     proxy.mode = { kind: 'pass' };
-  };
+    return Promise.resolve();
+  });
 };
 
 const refuseConnections = async (proxy: FaultProxy) => {
@@ -58,14 +59,14 @@ interface Operation {
   prepare?(service: IsolatedService, userId: string): Promise<void>;
   call(service: IsolatedService, userId: string): Promise<Invocation>;
   /** Items the faulty call itself may leave behind, from a user's stored items. */
-  written(documents: Record<string, any>[]): Record<string, any>[];
+  written: (documents: StoredItem[]) => StoredItem[];
   /** What of an item must be stored exactly as answered. */
-  comparable(item: Record<string, any>): Record<string, any>;
+  comparable: (item: Record<string, unknown>) => Record<string, unknown>;
   schema: { parse(value: unknown): unknown };
 }
 
 /** The reported SMS sign-in state follows the tenant policy; the stored one is the user's own setting. */
-const withoutSignInState = ({ smsSignInState: _state, ...rest }: Record<string, any>) => rest;
+const withoutSignInState = ({ smsSignInState: _state, ...rest }: Record<string, unknown>) => rest;
 
 const adminCall = async (service: IsolatedService, userId: string, body: object) =>
   invoke(service.createPhoneMethod, { userId, token: await userToken(), body, path: 'authentication/phoneMethods' });

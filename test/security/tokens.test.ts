@@ -74,7 +74,7 @@ describe('how the token is presented', () => {
   });
 
   test.each([
-    ['Basic', async () => `Basic ${Buffer.from('user:pass').toString('base64')}`],
+    ['Basic', () => Promise.resolve(`Basic ${Buffer.from('user:pass').toString('base64')}`)],
     ['a bare token without a scheme', async () => await adminToken()],
     ['MAC', async () => `MAC ${await adminToken()}`],
   ])('wrong scheme: %s', async (_name, value) => {

@@ -30,7 +30,7 @@ export type FaultMode =
   | { kind: 'hold'; methods?: string[]; forwarded?: boolean };
 
 /** A request (or, when forwarded, its answer) the proxy holds until the test decides. */
-export interface HeldRequest {
+interface HeldRequest {
   method: string;
   path: string;
   release(outcome: 'answer' | 'drop'): void;
@@ -47,6 +47,8 @@ export interface FaultProxy {
   refuse(): Promise<void>;
   resume(): Promise<void>;
   close(): Promise<void>;
+  /** `await using proxy = await startFaultProxy(...)` closes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 // The Cosmos-compatible server ships a self-signed certificate for loopback; the proxy reuses it.
@@ -87,6 +89,7 @@ export async function startFaultProxy(backendEndpoint: string): Promise<FaultPro
       for (const socket of sockets) socket.destroy();
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+    [Symbol.asyncDispose]: () => proxy.close(),
   };
 
   function handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) {

@@ -5,7 +5,7 @@ import { createHmac } from 'node:crypto';
  * HMAC with a public key, edited payloads). Built from bytes so nothing hides the attack.
  */
 
-export const base64url = (value: string | Buffer): string => Buffer.from(value).toString('base64url');
+const base64url = (value: string | Buffer): string => Buffer.from(value).toString('base64url');
 
 const encodeJson = (value: object): string => base64url(JSON.stringify(value));
 
@@ -21,7 +21,7 @@ export function hs256Token(header: object, payload: object, secret: string | Buf
 }
 
 export function decodeSegment(token: string, index: 0 | 1): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[index]!, 'base64url').toString('utf8'));
+  return JSON.parse(Buffer.from(token.split('.')[index]!, 'base64url').toString('utf8')) as Record<string, unknown>;
 }
 
 /** The same token with some payload claims changed and the original signature kept. */

@@ -1,15 +1,16 @@
 import { HttpRequest, InvocationContext, type HttpHandler } from '@azure/functions';
+import { parseGraphBody, type GraphBody } from './graphBody';
 
 export interface Invocation {
   status: number;
   headers: Headers;
   /** The parsed JSON body (every answer of this service is JSON). */
-  body: any;
+  body: GraphBody;
   /** Every log line the invocation wrote. */
   logs: string[];
 }
 
-export interface InvokeOptions {
+interface InvokeOptions {
   /** The `{userId}` path value, as the Functions host would decode it; ignored with `me`. */
   userId: string;
   /** Call the `/me/...` route (the handler must be the `...Me` registration). */
@@ -40,7 +41,7 @@ export async function invoke(handler: HttpHandler, options: InvokeOptions): Prom
   const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   const raw = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-  const search = options.query ? `?${new URLSearchParams(options.query)}` : '';
+  const search = options.query ? `?${new URLSearchParams(options.query).toString()}` : '';
   const user = options.me ? 'me' : `${collection}/${encodeURIComponent(options.userId)}`;
   const request = new HttpRequest({
     method: options.method ?? 'POST',
@@ -65,7 +66,7 @@ export async function invoke(handler: HttpHandler, options: InvokeOptions): Prom
   return {
     status: init.status ?? 200,
     headers: new Headers(init.headers),
-    body: typeof init.body === 'string' && init.body.length > 0 ? JSON.parse(init.body) : init.body,
+    body: parseGraphBody(init.body),
     logs,
   };
 }

@@ -18,6 +18,8 @@ export interface IsolatedService {
   /** The service's key set (to count fetches). */
   keySet(): KeySet;
   dispose(): void;
+  /** `using service = loadServiceWith(...)` disposes it at the end of the block. */
+  [Symbol.dispose](): void;
 }
 
 /**
@@ -39,6 +41,7 @@ export function loadServiceWith(
     services,
     keySet: () => services.keySet,
     dispose: () => services.dispose(),
+    [Symbol.dispose]: () => services.dispose(),
   };
 }
 
@@ -46,16 +49,15 @@ export function loadServiceWith(
 export async function loadServiceBehindFaultProxy(): Promise<{
   proxy: FaultProxy;
   service: IsolatedService;
-  close(): Promise<void>;
+  close: () => Promise<void>;
+  /** `await using` stops both at the end of the block. */
+  [Symbol.asyncDispose]: () => Promise<void>;
 }> {
   const proxy = await startFaultProxy(process.env.COSMOS_ENDPOINT!);
   const service = loadServiceWith({ COSMOS_ENDPOINT: proxy.url });
-  return {
-    proxy,
-    service,
-    close: async () => {
-      service.dispose();
-      await proxy.close();
-    },
+  const close = async () => {
+    service.dispose();
+    await proxy.close();
   };
+  return { proxy, service, close, [Symbol.asyncDispose]: close };
 }

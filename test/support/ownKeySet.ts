@@ -3,7 +3,7 @@ import { loadServiceWith, type IsolatedService } from './isolated';
 import { startJwksServer, type JwksServer } from './jwksServer';
 
 /** The public JWK of the key the shared test tokens are signed with, as the JWKS server publishes it. */
-export function defaultPublicJwk(): Record<string, unknown> {
+function defaultPublicJwk(): Record<string, unknown> {
   const publicKey = createPublicKey(createPrivateKey(process.env.TEST_SIGNING_KEY_PEM!));
   return { ...publicKey.export({ format: 'jwk' }), kid: process.env.TEST_SIGNING_KID!, use: 'sig', alg: 'RS256' };
 }

@@ -7,7 +7,7 @@ import { phoneAuthenticationMethodResource } from '../../shared/models/phoneAuth
 import type { Services } from '../../shared/services';
 import { invoke, type Invocation } from './invoke';
 import type { Handlers } from './isolated';
-import { storedItems, testContainer } from './storage';
+import { storedItems, testContainer, type StoredItem } from './storage';
 
 export const PATH = 'authentication/phoneMethods';
 
@@ -19,21 +19,18 @@ export function randomNumber(): string {
 /** The claim document id of a normalized number. */
 export const claimId = (phoneNumber: string) => phoneNumber.replace(' ', '');
 
-/**
- * The claims container, created here if the shared bootstrap does not create it yet (partition key
- * `/id`, as infra declares it).
- */
-export async function ensureClaimsContainer(): Promise<void> {
-  await testContainer('smsSignInNumbers').database.containers.createIfNotExists({
-    id: 'smsSignInNumbers',
-    partitionKey: { paths: ['/id'] },
-  });
+/** A number's claim document as stored. */
+interface StoredClaim {
+  id: string;
+  ownerUserId?: string;
+  holders: unknown[];
 }
 
-export async function storedClaim(phoneNumber: string): Promise<Record<string, any> | undefined> {
+/** The claim document of a number, or undefined where the number has none. */
+export async function storedClaim(phoneNumber: string): Promise<StoredClaim | undefined> {
   const id = claimId(phoneNumber);
   try {
-    const { resource } = await testContainer('smsSignInNumbers').item(id, id).read();
+    const { resource } = await testContainer('smsSignInNumbers').item(id, id).read<StoredClaim>();
     return resource ?? undefined;
   } catch (error) {
     if ((error as { code?: unknown }).code === 404) return undefined;
@@ -48,7 +45,7 @@ export function handlersFor(services: Services): Handlers {
   );
 }
 
-export interface CallOptions {
+interface CallOptions {
   token: string;
   me?: boolean;
   body?: unknown;
@@ -137,7 +134,7 @@ export type PhoneMethodsApi = ReturnType<typeof phoneMethodsApi>;
 export const storedMethods = (userId: string) => storedItems('phoneMethods', userId);
 
 /** The rules every user's stored methods obey at every moment; throws naming the broken one. */
-export function checkUserInvariants(userId: string, methods: Record<string, any>[]): void {
+export function checkUserInvariants(userId: string, methods: StoredItem[]): void {
   for (const method of methods) phoneAuthenticationMethodResource.parse(method);
   const types = methods.map((method) => method.phoneType);
   if (new Set(types).size !== types.length)

@@ -6,7 +6,7 @@ import { closeServer } from './jwksServer';
  * An attacker-controlled server on loopback: answers every request with the given JSON and records
  * it. Tests point `jku`/`x5u` headers at it and assert that it was never contacted.
  */
-export interface RecordingServer {
+interface RecordingServer {
   url: string;
   requests: Pick<IncomingMessage, 'method' | 'url'>[];
   close(): Promise<void>;

@@ -3,7 +3,7 @@ import { SignJWT, type JWTPayload } from 'jose';
 import { registerTestUser } from './standInDirectory';
 import { AUTHENTICATION_ADMINISTRATOR, TEST_AUDIENCE, TEST_CLIENT_APP_ID, TEST_TENANT_ID } from './constants';
 
-export interface TokenOptions {
+interface TokenOptions {
   /** Claims to add or override; a claim set to `undefined` is removed. */
   claims?: Record<string, unknown>;
   /** Protected header fields to add or override. */
@@ -37,11 +37,11 @@ export async function signToken(options: TokenOptions = {}): Promise<string> {
   };
   for (const [name, value] of Object.entries(claims)) if (value === undefined) delete claims[name];
   return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: options.kid ?? fallback.kid, ...options.header } as never)
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: options.kid ?? fallback.kid, ...options.header })
     .sign(options.key ?? fallback.key);
 }
 
-export interface UserTokenOptions {
+interface UserTokenOptions {
   oid?: string;
   scp?: string;
   wids?: string[];

@@ -6,7 +6,7 @@ const stubRoot = path.join(registrationDir, 'functions-core-stub');
 const runner = path.join(registrationDir, 'loadEntryPoints.js');
 const MARKER = 'REGISTRATIONS ';
 
-export interface Binding {
+interface Binding {
   type: string;
   direction: string;
   authLevel?: string;

@@ -92,7 +92,7 @@ function everyOperation(service: IsolatedService, userId: string, token: string)
 /** The parts of an answer's body these tests read. */
 const errorOf = (result: Invocation) => (result.body as { error: { code: string; message: string } }).error;
 const valueOf = (result: Invocation) => (result.body as { value: unknown[] }).value;
-const fieldOf = (result: Invocation, name: string) => (result.body as Record<string, unknown>)[name];
+const fieldOf = (result: Invocation, name: string) => (result.body as unknown as Record<string, unknown>)[name];
 
 const nothingStoredFor = async (...keys: string[]) => {
   for (const key of keys) {

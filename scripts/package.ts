@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } 
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BUNDLE_FILE, DEPLOYMENT_FILES, ROOT } from '../bundle';
+import { BUNDLE_FILE, DEPLOYMENT_FILES, ROOT } from './bundle';
 import { zip } from './zip';
 
 export interface PackageResult {
@@ -41,7 +41,7 @@ export function stageDeployment(target?: string): string {
 }
 
 /** Requires that a plain Node cannot satisfy: any would fail at run time without node_modules. */
-export function unresolvedRequires(source: string): string[] {
+function unresolvedRequires(source: string): string[] {
   const builtins = new Set(builtinModules);
   const names = [...source.matchAll(/\brequire\(\s*["']([^"'./][^"']*)["']\s*\)/g)].map((m) => m[1]!);
   return [...new Set(names)]
@@ -78,10 +78,10 @@ export function measurePackage(): PackageResult {
 }
 
 if (require.main === module) {
-  // `tsx scripts/bench/package.ts <folder>`: stage the deployment package into <folder>.
+  // `tsx scripts/package.ts <folder>`: stage the deployment package into <folder>.
   const target = process.argv[2];
   if (!target) {
-    console.error('usage: tsx scripts/bench/package.ts <folder>');
+    console.error('usage: tsx scripts/package.ts <folder>');
     process.exitCode = 2;
   } else {
     const dir = stageDeployment(target);

@@ -1,0 +1,51 @@
+import { ITEM_PHONE_TYPE, type ItemPhone } from '../../shared/models/itemPhone';
+import type { Services } from '../../shared/services';
+import { profilePhoneStore } from '../../shared/storage/profilePhones';
+import { deleteLegacy, forEachLimited, readLegacy, resourceOf, type StoredDocument } from './legacyDocuments';
+import type { ContainerRun } from './report';
+
+const isLegacyProfilePhone = (doc: StoredDocument) =>
+  doc['@odata.type'] === `#${ITEM_PHONE_TYPE}` &&
+  typeof doc.number === 'string' &&
+  typeof doc.createdDateTime === 'string';
+
+/** Folds each user's first-release profile phones into the user's document, by id. */
+export async function migrateProfilePhones(
+  services: Services,
+  { options, dryRun, concurrency, report, fail }: ContainerRun,
+): Promise<void> {
+  const phones = profilePhoneStore(services.containers, services.config.maxProfilePhonesPerUser);
+  const legacyPhones = await readLegacy(services.containers.profilePhones, isLegacyProfilePhone, options.onlyUsers);
+  report.unrecognized += legacyPhones.unrecognized;
+  const phoneCounts = report.profilePhones;
+  phoneCounts.users = legacyPhones.byUser.size;
+  await forEachLimited([...legacyPhones.byUser], concurrency, async ([userId, docs]) => {
+    try {
+      const items = docs.map((doc) => resourceOf<ItemPhone>(doc));
+      const fold = (current: ItemPhone[]) => {
+        const present = new Set(current.map((phone) => phone.id));
+        const added = items.filter((item) => !present.has(item.id));
+        const result = [...current, ...added];
+        return {
+          added,
+          skipped: items.length - added.length,
+          overQuota: result.length > services.config.maxProfilePhonesPerUser,
+          result,
+        };
+      };
+      const outcome = dryRun
+        ? fold(await phones.read(userId))
+        : await phones.update(userId, (current) => {
+            const folded = fold(current);
+            return folded.added.length > 0 ? { items: folded.result, answer: folded } : { answer: folded };
+          });
+      phoneCounts.migrated += outcome.added.length;
+      phoneCounts.skipped += outcome.skipped;
+      if (outcome.overQuota) phoneCounts.usersOverQuota += 1;
+      if (dryRun) phoneCounts.deleted += docs.length;
+      else await deleteLegacy(services.containers.profilePhones, docs, phoneCounts);
+    } catch (error) {
+      fail(phoneCounts, error);
+    }
+  });
+}
