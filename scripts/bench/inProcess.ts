@@ -6,7 +6,7 @@ import type { Operation } from '../../shared/http/operation';
 import type { Registration } from '../../shared/http/pipeline';
 import { handle } from '../../shared/http/pipeline';
 import type { OwnedServices } from '../../shared/services';
-import { compileRoute, matchRoute } from '../routes';
+import { compileRoute, matchRoute } from '../../shared/http/routeTemplates';
 import { FIXTURES, prepareUsers } from './fixtures';
 import { cryptoFloor, jsonZodFloor, joseFloor, kidOf } from './floors';
 import { percentile } from './stats';

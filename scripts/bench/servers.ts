@@ -5,7 +5,7 @@ import type { Services } from '../../shared/services';
 import type { RegisteredFunction } from '../local/functionHost';
 import { closeServer, createLocalHttpServer, listen } from '../local/httpServer';
 import { routeListener } from '../local/router';
-import { compileRoute } from '../routes';
+import { compileRoute } from '../../shared/http/routeTemplates';
 import { BASELINES } from './baselines';
 
 /** A baseline server: its origin and how to stop it. */

@@ -12,7 +12,7 @@ import {
   type HttpResponseInit,
 } from '@azure/functions';
 import { ROUTE_PREFIX } from '../../shared/http/graphResponses';
-import { compileRoute, type CompiledRoute } from '../routes';
+import { compileRoute, type CompiledRoute } from '../../shared/http/routeTemplates';
 import type { LocalAnswer } from './answers';
 
 /**
