@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getConfig } from '../../shared/config';
+import { batchBodyLimit, isBatchRoute } from '../../shared/http/batchRequest';
 import { badRequest, GraphError } from '../../shared/http/graphErrors';
 import type { DevIssuer } from '../devIssuer';
 import { BadPathError, findRoute } from '../../shared/http/routeTemplates';
@@ -70,7 +71,9 @@ export async function route(request: IncomingMessage, routes: RouteContext): Pro
       return logLocal(answer, answer.status === 405 ? 'MethodNotAllowed' : 'ResourceNotFound');
     }
     // The configured limit applies before anything is buffered (the handler checks it again).
-    const body = await readBody(request, getConfig().maxBodyBytes);
+    const { maxBodyBytes } = getConfig();
+    const limit = isBatchRoute(found.entry.route.template) ? batchBodyLimit(maxBodyBytes) : maxBodyBytes;
+    const body = await readBody(request, limit);
     return await invokeFunction({
       request,
       url,

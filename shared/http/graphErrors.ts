@@ -49,6 +49,20 @@ export const itemNotFound = (message: string) => new GraphError(404, 'itemNotFou
 export const quotaLimitReached = (limit: number) =>
   new GraphError(409, 'quotaLimitReached', `The user already has the maximum of ${limit} profile phones.`);
 
+/** A `$batch` item not run because an item it depends on failed. */
+export const failedDependency = (dependency: string) =>
+  new GraphError(424, 'failedDependency', `The request depends on request '${dependency}', which failed.`);
+
+/** A `$batch` item whose URL names no resource of this service. */
+export const segmentNotFound = (segment: string) =>
+  new GraphError(400, 'BadRequest', `Resource not found for the segment '${segment}'.`);
+
+/** A `$batch` item whose URL names a resource that does not serve its method. */
+export const methodNotAllowed = (method: string, allowed: readonly string[]) =>
+  new GraphError(405, 'MethodNotAllowed', `The ${method} method is not supported on this resource.`, [], {
+    Allow: [...new Set(allowed)].join(', '),
+  });
+
 export const payloadTooLarge = (limitBytes: number) =>
   new GraphError(413, 'requestEntityTooLarge', `The request body exceeds the limit of ${limitBytes} bytes.`);
 

@@ -9,6 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { operations } from '../../functions/operations';
+import { batchRegistrationsOf } from '../../shared/http/batch';
+import { ROUTE_PREFIX } from '../../shared/http/graphResponses';
 import { registrationsOf } from '../../shared/http/pipeline';
 import { loadLikeTheWorker, type Registered } from '../support/worker';
 
@@ -38,12 +40,22 @@ describe('loading package.json main like the Functions worker', () => {
   });
 
   const expected = registrationsOf(operations);
+  const batches = batchRegistrationsOf([ROUTE_PREFIX]);
 
-  it('registers exactly one function per operation and route (users/{userId} and me), named as the descriptors say', () => {
+  it('registers exactly one function per operation and route (users/{userId} and me), named as the descriptors say, and $batch', () => {
     expect(registered.functions.map((fn) => fn.name).sort()).toEqual(
-      expected.map((registration) => registration.name).sort(),
+      [...expected, ...batches].map((registration) => registration.name).sort(),
     );
     expect(expected.length).toBe(2 * operations.length);
+  });
+
+  it('registers POST $batch as an anonymous httpTrigger', () => {
+    expect(batches.map((batch) => batch.route)).toEqual(['$batch']);
+    for (const { name, route } of batches) {
+      expect(triggerOf(name)).toEqual(
+        expect.objectContaining({ type: 'httpTrigger', authLevel: 'anonymous', route, methods: ['POST'] }),
+      );
+    }
   });
 
   it('each is an anonymous httpTrigger for exactly its method and route, with an http output', () => {
