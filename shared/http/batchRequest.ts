@@ -99,12 +99,16 @@ function parseItem(value: unknown, target: string, versionBase: URL): BatchItem 
 }
 
 /**
- * `/users/...` and `users/...` are relative to the batch's version, as Graph reads them; an absolute
+ * `/users/...` and `users/...` (also `/beta/users/...` in a beta batch) are relative to the batch's version, as Graph reads them; an absolute
  * URL must name this service's own origin and version. Dot segments are resolved first, so nothing
  * can climb out of the version, and a nested `$batch` is refused.
  */
 function resolveUrl(raw: string, versionBase: URL, id: string, target: string): URL {
-  const relative = raw.startsWith('/') && !raw.startsWith('//') ? raw.slice(1) : raw;
+  let relative = raw.startsWith('/') && !raw.startsWith('//') ? raw.slice(1) : raw;
+  // Graph's JavaScript client v3 keeps the version of the absolute URL it was given (`/beta/users/...`);
+  // no route starts with a version, so the segment can only mean the batch's own.
+  if (relative.toLowerCase().startsWith(versionBase.pathname.slice(1).toLowerCase()))
+    relative = relative.slice(versionBase.pathname.length - 1);
   let url: URL;
   try {
     url = new URL(relative, versionBase);
