@@ -7,6 +7,7 @@ import type { OwnedServices } from '../../shared/services';
 import { BUNDLE_FILE, ROOT, bundle } from '../bundle';
 import { startLocalServer } from '../localServer';
 import { BASELINES } from './baselines';
+import { describeBatching, measureBatchVsSequential, measureBulk } from './batch';
 import { CosmosProbe } from './cosmosProbe';
 import { FIXTURES } from './fixtures';
 import { measureStages, type StageTimes } from './inProcess';
@@ -123,6 +124,13 @@ async function main(outFile: string): Promise<void> {
       SETTINGS.soakRequests,
     );
 
+    log('batching: a batch of 20 creates against 20 sequential creates, then bulk-phones on generated rows');
+    const batching = {
+      batchVsSequential: await measureBatchVsSequential(server.url, issuer, SETTINGS.rounds),
+      bulk: await measureBulk(int('BENCH_BULK_ROWS', 10_000), log),
+    };
+    for (const line of describeBatching(batching)) log(line);
+
     const result: RunResult = {
       startedAt,
       node: process.version,
@@ -141,7 +149,7 @@ async function main(outFile: string): Promise<void> {
       imports,
       package: pkg,
     };
-    writeFileSync(outFile, JSON.stringify(result));
+    writeFileSync(outFile, JSON.stringify({ ...result, batching }));
   } finally {
     load.stop();
     probe.close();
