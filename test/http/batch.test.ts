@@ -71,6 +71,10 @@ describe('a batch of independent requests', () => {
       ]),
     );
     expect(lines).toHaveLength(3);
+    // Identifiers and outcomes only: no phone number, no token.
+    const text = JSON.stringify(lines);
+    expect(text).not.toMatch(/\+44 ?7\d{9}/);
+    expect(text).not.toContain(token);
     expect(lines.map((line) => line.requestId).sort()).toEqual([batchId, ...itemIds].sort());
   });
 
