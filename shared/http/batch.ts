@@ -8,7 +8,7 @@ import {
   type HttpResponseInit,
   type LogLevel,
 } from '@azure/functions';
-import { describeCause, logRequest, type RequestLogEntry } from '../log';
+import { describeCause, logRequest, startLogEntry } from '../log';
 import type { Services } from '../services';
 import { batchBodyLimit, parseBatch, type BatchItem } from './batchRequest';
 import { runSteps } from './batchSchedule';
@@ -97,15 +97,7 @@ export function handleBatch(
   return async (request: HttpRequest, context: InvocationContext) => {
     const started = performance.now();
     const ids = requestIdsFor(request);
-    const log: RequestLogEntry = {
-      event: 'request',
-      requestId: ids.requestId,
-      invocationId: context.invocationId,
-      function: context.functionName,
-      route,
-      status: 0,
-      durationMs: 0,
-    };
+    const log = startLogEntry(ids.requestId, context, route);
     const finish = (response: HttpResponseInit) => {
       log.status = response.status ?? 200;
       log.durationMs = Math.round((performance.now() - started) * 100) / 100;
@@ -223,17 +215,14 @@ function errorAnswer(item: BatchItem, error: GraphError, context: InvocationCont
     requestId,
     clientRequestId: clientRequestId && /^[A-Za-z0-9._:-]{1,128}$/.test(clientRequestId) ? clientRequestId : requestId,
   };
-  logRequest(context, {
-    event: 'request',
-    requestId,
-    invocationId: context.invocationId,
-    function: context.functionName,
-    route: '(batch item)',
-    status: error.status,
-    durationMs: 0,
-    errorCode: error.code,
-    ...(error.status >= 500 ? { errorType: 'Error', cause: describeCause(error.cause) } : {}),
-  });
+  const log = startLogEntry(requestId, context, '(batch item)');
+  log.status = error.status;
+  log.errorCode = error.code;
+  if (error.status >= 500) {
+    log.errorType = 'Error';
+    log.cause = describeCause(error.cause);
+  }
+  logRequest(context, log);
   const init = errorResponse(error, ids);
   return {
     id: item.id,

@@ -5,7 +5,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../scripts/localServer';
+import type { LocalServer } from '../../scripts/localServer';
+import { startDevLocalServer } from '../support/devLocalServer';
 import { randomNumber, storedMethods } from '../support/phoneMethods';
 
 /**
@@ -81,12 +82,7 @@ function startThrottlingProxy(target: string): Promise<Server> {
 }
 
 beforeAll(async () => {
-  const authVariables = LOCAL_SERVICE_VARIABLES.filter((name) => !name.startsWith('COSMOS_'));
-  server = await startLocalServer({
-    port: 0,
-    quiet: true,
-    env: Object.fromEntries(authVariables.map((name) => [name, undefined])),
-  });
+  server = await startDevLocalServer();
   token = await server.devIssuer!.mint({ scp: 'UserAuthenticationMethod.ReadWrite.All' });
   proxy = await startThrottlingProxy(server.url);
   proxyBase = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/beta`;

@@ -8,7 +8,8 @@ import { createGraphServiceClient, GraphRequestAdapter } from '@microsoft/msgrap
 import { BatchRequestContent, BatchRequestContentCollection, type BatchRequestStep } from '@microsoft/msgraph-sdk-core';
 import '@microsoft/msgraph-sdk-users';
 import { createODataErrorFromDiscriminatorValue } from '@microsoft/msgraph-sdk/models/oDataErrors/index.js';
-import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../scripts/localServer';
+import type { LocalServer } from '../../scripts/localServer';
+import { startDevLocalServer } from '../support/devLocalServer';
 import { ALTERNATE_MOBILE_ID, MOBILE_ID } from '../support/constants';
 import { randomNumber, storedMethods } from '../support/phoneMethods';
 
@@ -30,12 +31,7 @@ let token: string;
 const errorMappings: ErrorMappings = { XXX: createODataErrorFromDiscriminatorValue };
 
 beforeAll(async () => {
-  const authVariables = LOCAL_SERVICE_VARIABLES.filter((name) => !name.startsWith('COSMOS_'));
-  server = await startLocalServer({
-    port: 0,
-    quiet: true,
-    env: Object.fromEntries(authVariables.map((name) => [name, undefined])),
-  });
+  server = await startDevLocalServer();
   token = await server.devIssuer!.mint({ scp: 'UserAuthenticationMethod.ReadWrite.All' });
   const provider: AuthenticationProvider = {
     authenticateRequest: (request: RequestInformation) => {
