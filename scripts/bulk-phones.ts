@@ -31,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { rows, malformed } = await readRows(args.file);
-  const journal = new Journal(args.journal);
+  const journal = new Journal(args.journal, !args.dryRun);
   if (args.dryRun) {
     const done = rows.filter((row) => journal.isDone(row)).length;
     console.log(

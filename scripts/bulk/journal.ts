@@ -24,7 +24,11 @@ export class Journal {
   private readonly done = new Map<string, string>();
   private readonly key: Buffer;
 
-  constructor(readonly path: string) {
+  /** `create: false` (a dry run) reads an existing journal and never writes one. */
+  constructor(
+    readonly path: string,
+    private readonly create = true,
+  ) {
     if (existsSync(path)) {
       const [head, ...lines] = readFileSync(path, 'utf8').split('\n');
       const header = JSON.parse(head ?? '{}') as { journal?: number; key?: string };
@@ -43,7 +47,8 @@ export class Journal {
       }
     } else {
       this.key = randomBytes(32);
-      writeFileSync(path, `${JSON.stringify({ journal: 1, key: this.key.toString('base64') })}\n`, { mode: 0o600 });
+      if (create)
+        writeFileSync(path, `${JSON.stringify({ journal: 1, key: this.key.toString('base64') })}\n`, { mode: 0o600 });
     }
   }
 
@@ -61,7 +66,7 @@ export class Journal {
   }
 
   record(rows: ReadonlyArray<{ row: Row; outcome: Entry['outcome'] }>): void {
-    if (rows.length === 0) return;
+    if (rows.length === 0 || !this.create) return;
     const lines = rows.map(({ row, outcome }) => {
       const entry: Entry = {
         line: row.line,

@@ -4,8 +4,9 @@ import type { Row } from './rows';
 
 /**
  * The bulk run: rows not yet in the journal go out as batches of 20 creates, at most `concurrency`
- * batches at a time. Each row ends as added, already present (a 409 whose stored number is the row's),
- * a conflict (a 409 with another number: nothing is overwritten), refused (with the reason), or, when
+ * batches at a time. Each row ends as added, already present (a refused create whose type the user
+ * holds with the row's number), a conflict (the type held with another number: nothing is
+ * overwritten), refused (with the reason), or, when
  * it was throttled more than `maxAttempts` times or the run stopped, not done (a re-run resumes it).
  */
 
@@ -53,6 +54,12 @@ interface Pending {
   notBefore: number;
 }
 
+/** A create answered 400 or 409, to be checked against the user's stored methods. */
+interface Refusal {
+  pending: Pending;
+  answer: ItemAnswer;
+}
+
 /** A service's error as a reason: status, code and message, with anything like a phone number left out. */
 export function reasonOf(answer: ItemAnswer): string {
   const code = answer.body?.error?.code ?? 'error';
@@ -96,42 +103,50 @@ export async function runBulk(options: RunOptions): Promise<Summary> {
     queue.push(...pendings);
   };
 
-  const settle = (pending: Pending, answer: ItemAnswer | undefined, conflicts: Pending[]) => {
+  const settle = (pending: Pending, answer: ItemAnswer | undefined, refusals: Refusal[]) => {
     if (!answer) return retry(pending, undefined);
     if (answer.status === 201) return (summary.added += 1);
-    if (answer.status === 409) return conflicts.push(pending);
+    // This service answers 409 for a type the user already has; another endpoint may say 400.
+    if (answer.status === 409 || answer.status === 400) return refusals.push({ pending, answer });
     if (answer.status === 429 || answer.status >= 500)
       return retry(pending, retryAfterMs(headerOf(answer, 'Retry-After')));
     if (answer.status === 401) return stop('the token was refused (401): get a new one', [pending]);
     summary.refused.push({ line: pending.row.line, reason: reasonOf(answer) });
   };
 
-  /** A 409: the user has a method of this type. Present when its number is the row's, else a conflict. */
-  const check = async (conflicts: Pending[]) => {
+  /**
+   * A create refused with 409 or 400: the user's methods are read. One of the row's type with the row's
+   * number is already present; with another number it is a conflict; without one, the refusal stands.
+   */
+  const check = async (refusals: Refusal[]) => {
     let answers: Map<string, ItemAnswer>;
     try {
       answers = await client.send(
-        conflicts.map(({ row }) => ({ id: `check-${row.line}`, method: 'GET', url: methodsUrl(row) })),
+        refusals.map(({ pending: { row } }) => ({ id: `check-${row.line}`, method: 'GET', url: methodsUrl(row) })),
       );
     } catch (error) {
-      for (const pending of conflicts) retry(pending, (error as BatchFailure).retryAfterMs);
+      for (const { pending } of refusals) retry(pending, (error as BatchFailure).retryAfterMs);
       return;
     }
     const present: Pending[] = [];
-    for (const pending of conflicts) {
+    for (const { pending, answer: refusal } of refusals) {
       const answer = answers.get(`check-${pending.row.line}`);
       if (answer?.status !== 200) {
-        settle(pending, answer, []);
+        // The user's methods cannot be read (throttled, no such user...): the create's own answer stands.
+        if (answer && (answer.status === 429 || answer.status >= 500))
+          retry(pending, retryAfterMs(headerOf(answer, 'Retry-After')));
+        else summary.refused.push({ line: pending.row.line, reason: reasonOf(refusal) });
         continue;
       }
       const stored = answer.body?.value?.find((method) => method.phoneType === pending.row.phoneType);
       if (stored?.phoneNumber && digitsOf(stored.phoneNumber) === digitsOf(pending.row.phoneNumber))
         present.push(pending);
-      else
+      else if (stored)
         summary.conflicts.push({
           line: pending.row.line,
           reason: `the user already has a ${pending.row.phoneType} method with another number (nothing was changed)`,
         });
+      else summary.refused.push({ line: pending.row.line, reason: reasonOf(refusal) });
     }
     summary.present += present.length;
     journal.record(present.map(({ row }) => ({ row, outcome: 'present' })));
@@ -154,15 +169,15 @@ export async function runBulk(options: RunOptions): Promise<Summary> {
       else for (const pending of batch) retry(pending, failure.retryAfterMs);
       return;
     }
-    const conflicts: Pending[] = [];
+    const refusals: Refusal[] = [];
     const added: Pending[] = [];
     for (const pending of batch) {
       const answer = answers.get(String(pending.row.line));
       if (answer?.status === 201) added.push(pending);
-      settle(pending, answer, conflicts);
+      settle(pending, answer, refusals);
     }
     journal.record(added.map(({ row }) => ({ row, outcome: 'added' })));
-    if (conflicts.length > 0) await check(conflicts);
+    if (refusals.length > 0) await check(refusals);
   };
 
   for (;;) {

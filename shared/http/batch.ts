@@ -115,7 +115,10 @@ export function handleBatch(
       const items = parseBatch(await readJsonObject(request, batchBodyLimit(current.config.maxBodyBytes)), versionBase);
       const authorization = request.headers.get('authorization')!;
       const answers = await runSteps(items, BATCH_CONCURRENCY, {
-        run: (index) => runItem(items[index]!, targets, authorization, context),
+        run: (index) =>
+          runItem(items[index]!, targets, authorization, context).catch((error: unknown) =>
+            errorAnswer(items[index]!, generalException(error), context),
+          ),
         blocked: (index, failedKey) => {
           const item = items[index]!;
           const failed = items.find((other) => other.key === failedKey)!;

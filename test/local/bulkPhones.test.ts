@@ -125,6 +125,18 @@ test('1,000 rows, throttled, killed mid-run and resumed: every method present ex
     phoneType: index % 4 === 3 ? 'office' : 'mobile',
     phoneNumber: randomNumber(),
   }));
+  // Two users who already hold a mobile with another number (conflicts: left as they are) and a row
+  // whose number the service refuses.
+  const holders = [randomUUID(), randomUUID()];
+  const held = holders.map(() => randomNumber());
+  for (const [index, userId] of holders.entries()) {
+    const created = await fetch(`${server.baseUrl}/users/${userId}/authentication/phoneMethods`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ phoneNumber: held[index], phoneType: 'mobile' }),
+    });
+    expect(created.status).toBe(201);
+  }
   const file = join(dir, 'phones.csv');
   const journal = `${file}.journal`;
   // A header, two malformed rows (reported by line number and skipped), then the rows.
@@ -133,11 +145,14 @@ test('1,000 rows, throttled, killed mid-run and resumed: every method present ex
     'only-two,columns',
     `${randomUUID()},pager,+1 2065550100`,
     ...rows.map((row) => `${row.userId},${row.phoneType},"${row.phoneNumber}"`),
+    ...holders.map((userId) => `${userId},mobile,${randomNumber()}`),
+    `${randomUUID()},office,+1 555`,
   ];
+  const [firstHolderLine, secondHolderLine, refusedLine] = [lines.length - 2, lines.length - 1, lines.length];
   writeFileSync(file, `${lines.join('\n')}\n`);
 
   const dry = await bulk([file, '--base', proxyBase, '--dry-run']).done;
-  expect(dry.stdout).toContain('to send            1000');
+  expect(dry.stdout).toContain('to send            1003');
   expect(dry.stdout).toContain('line 2: malformed: expected 3 columns');
   expect(dry.stdout).toContain('line 3: malformed: the phone type is not');
   expect(counts.batches).toBe(0);
@@ -169,15 +184,20 @@ test('1,000 rows, throttled, killed mid-run and resumed: every method present ex
   expect(recordedAtKill).toBeLessThan(1000);
 
   const second = await bulk([file, '--base', proxyBase, '--concurrency', '3']).done;
-  expect(second.code).toBe(1); // the two malformed rows need attention
+  expect(second.code).toBe(1); // the malformed, conflicting and refused rows need attention
   expect(second.stdout).toMatch(/added\s+\d+/);
   const added = Number(/added\s+(\d+)/.exec(second.stdout)![1]);
   const present = Number(/already present\s+(\d+)/.exec(second.stdout)![1]);
   expect(added + present).toBe(1000);
   expect(present).toBeGreaterThanOrEqual(recordedAtKill);
   expect(second.stdout).toMatch(/not done\s+0/);
-  expect(second.stdout).toMatch(/conflicts\s+0/);
-  expect(second.stdout).toMatch(/refused\s+0/);
+  expect(second.stdout).toMatch(/conflicts\s+2/);
+  expect(second.stdout).toMatch(/refused\s+1/);
+  for (const line of [firstHolderLine, secondHolderLine])
+    expect(second.stdout).toContain(`line ${line}: conflict: the user already has a mobile method with another number`);
+  expect(second.stdout).toMatch(new RegExp(`line ${refusedLine}: refused: 400 badRequest`));
+  for (const [index, userId] of holders.entries())
+    expect((await storedMethods(userId)).map((method) => method.phoneNumber as string)).toEqual([held[index]]);
   expect(second.stdout).toContain('line 2: malformed');
   expect(counts.throttled).toBeGreaterThan(0);
   expect(counts.lost).toBeGreaterThan(0);
@@ -190,15 +210,16 @@ test('1,000 rows, throttled, killed mid-run and resumed: every method present ex
     ]);
   }
 
-  // A third run finds everything recorded and sends nothing.
-  const batchesBefore = counts.batches;
+  // A third run skips every recorded row: only the three that need attention are tried (and checked) again.
+  const [batchesBefore, itemsBefore] = [counts.batches, counts.itemsForwarded];
   const third = await bulk([file, '--base', proxyBase]).done;
   expect(third.stdout).toContain('already present    1000 (1000 recorded by an earlier run)');
-  expect(counts.batches).toBe(batchesBefore);
+  expect([counts.batches - batchesBefore, counts.itemsForwarded - itemsBefore]).toEqual([2, 6]);
 
   // No phone number (in any spelling) in the output of any run or in the journal; no token either.
   const everything =
     [dry, killed, second, third].map((run) => run.stdout + run.stderr).join('\n') + readFileSync(journal, 'utf8');
-  for (const row of rows) expect(everything.replace(/\D/g, ' ')).not.toContain(row.phoneNumber.replace(/\D/g, ''));
+  for (const phoneNumber of [...rows.map((row) => row.phoneNumber), ...held])
+    expect(everything.replace(/\D/g, ' ')).not.toContain(phoneNumber.replace(/\D/g, ''));
   expect(everything).not.toContain(token);
 }, 240_000);
