@@ -31,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { rows, malformed } = await readRows(args.file);
+  // The token first: a run that cannot start leaves no journal behind.
+  const token = args.dryRun ? '' : await tokenFor(args);
   const journal = new Journal(args.journal, !args.dryRun);
   if (args.dryRun) {
     const done = rows.filter((row) => journal.isDone(row)).length;
@@ -46,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
     );
     return malformed.length === 0 ? 0 : 1;
   }
-  const client = new BatchClient(args.base, await tokenFor(args));
+  const client = new BatchClient(args.base, token);
   let interrupted = false;
   const onSignal = () => {
     if (interrupted) process.exit(130); // a second signal: the journal is written per batch, so stop now

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { isLoopbackHost } from '../../shared/config';
 
 export const USAGE = `Usage: npm run bulk-phones -- FILE.csv [options]
   FILE.csv             rows of: user principal name or object id, phone type (mobile, alternateMobile,
@@ -56,6 +57,9 @@ export function parseBulkArgs(args: string[], env: NodeJS.ProcessEnv): BulkArgs 
   const base = values.base ?? `http://127.0.0.1:${env.PORT || 7071}/beta`;
   if (!URL.canParse(base) || !/^https?:$/.test(new URL(base).protocol))
     throw new UsageError(`--base must be an http(s) URL, got '${base}'.`);
+  // The token goes in every request: never in clear text off this machine.
+  if (new URL(base).protocol === 'http:' && !isLoopbackHost(new URL(base).hostname))
+    throw new UsageError(`--base must be https unless it is this machine (localhost, 127.0.0.1), got '${base}'.`);
   return {
     file,
     base,
