@@ -2,7 +2,9 @@
 import { app } from '@azure/functions';
 import { acceptedTenantsLine } from '../shared/auth/tenants';
 import { getConfig } from '../shared/config';
+import { batchRegistrationsOf, handleBatch } from '../shared/http/batch';
 import { handle, registrationsOf } from '../shared/http/pipeline';
+import { API_VERSIONS } from '../shared/http/versions';
 import {
   UNMATCHED_ROUTE,
   UNMATCHED_ROUTE_FUNCTION,
@@ -52,6 +54,16 @@ for (const registration of registrations) {
     authLevel: 'anonymous',
     route: registration.route,
     handler: handle(registration, processServices),
+  });
+}
+
+// JSON batching, once per version served: each item is answered by one of the registrations above.
+for (const batch of batchRegistrationsOf(API_VERSIONS)) {
+  app.http(batch.name, {
+    methods: ['POST'],
+    authLevel: 'anonymous',
+    route: batch.route,
+    handler: handleBatch(batch, registrations, processServices),
   });
 }
 

@@ -69,7 +69,7 @@ function defaultPort(): number {
 }
 
 /** Mints a token through the server's `/dev-issuer/token`; refuses anything but a loopback server. */
-async function requestToken(server: URL, request: TokenRequest): Promise<string> {
+export async function requestToken(server: URL, request: TokenRequest): Promise<string> {
   // Development tokens are never sent to, or asked of, anything but this machine.
   if (!isLoopbackHost(server.hostname)) {
     throw new TokenCliError(

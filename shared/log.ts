@@ -46,6 +46,29 @@ export function describeCause(cause: unknown): FailureCause | undefined {
   };
 }
 
+/**
+ * A request's entry with every field present from the start, in the order the line shows them: one
+ * object shape for every request. The caller fills in the rest as the request goes.
+ */
+export function startLogEntry(requestId: string, context: InvocationContext, route: string): RequestLogEntry {
+  return {
+    event: 'request',
+    requestId,
+    invocationId: context.invocationId,
+    function: context.functionName,
+    route,
+    status: 0,
+    durationMs: 0,
+    tenantId: undefined,
+    callerObjectId: undefined,
+    callerKind: undefined,
+    targetUserId: undefined,
+    errorCode: undefined,
+    errorType: undefined,
+    cause: undefined,
+  };
+}
+
 /** Writes the entry as one JSON line (fields left undefined are left out), at the level its status calls for. */
 export function logRequest(context: InvocationContext, entry: RequestLogEntry): void {
   const line = JSON.stringify(entry);

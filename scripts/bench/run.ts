@@ -8,6 +8,7 @@ import { BUNDLE_FILE, ROOT, bundle } from '../bundle';
 import { startLocalServer } from '../localServer';
 import { BASELINES } from './baselines';
 import { measureCosmosBytes } from './cosmosBytes';
+import { describeBatching, measureBatchVsSequential, measureBulk } from './batch';
 import { CosmosProbe } from './cosmosProbe';
 import { FIXTURES } from './fixtures';
 import { measureStages, type StageTimes } from './inProcess';
@@ -148,6 +149,12 @@ async function main(outFile: string): Promise<void> {
 
     log("bytes to and from Cosmos as a user's profile phones grow");
     const cosmosBytes = await measureCosmosBytes(services, load, probe, new URL(server.url).origin, tokens, log);
+    log('batching: a batch of 20 creates against 20 sequential creates, then bulk-phones on generated rows');
+    const batching = {
+      batchVsSequential: await measureBatchVsSequential(server.url, issuer, SETTINGS.rounds),
+      bulk: await measureBulk(int('BENCH_BULK_ROWS', 10_000), log),
+    };
+    for (const line of describeBatching(batching)) log(line);
 
     const result: RunResult = {
       startedAt,
@@ -170,7 +177,7 @@ async function main(outFile: string): Promise<void> {
       imports,
       package: pkg,
     };
-    writeFileSync(outFile, JSON.stringify(result));
+    writeFileSync(outFile, JSON.stringify({ ...result, batching }));
   } finally {
     load.stop();
     probe.close();

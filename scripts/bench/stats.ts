@@ -1,6 +1,6 @@
 /** Small statistics helpers for the benchmark (no timing assertions anywhere else). */
 
-function median(values: readonly number[]): number {
+export function median(values: readonly number[]): number {
   return percentile(values, 50);
 }
 

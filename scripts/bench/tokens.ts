@@ -5,7 +5,7 @@ import { AUTHENTICATION_ADMINISTRATOR } from '../devIssuer';
  * One delegated token shape that may create on both endpoints for any user: other users' profiles
  * (`User.ReadWrite.All`) and other users' phone methods (scope plus Authentication Administrator).
  */
-const BENCH_TOKEN_REQUEST: TokenRequest = {
+export const BENCH_TOKEN_REQUEST: TokenRequest = {
   scp: 'User.ReadWrite.All UserAuthenticationMethod.ReadWrite.All',
   wids: [AUTHENTICATION_ADMINISTRATOR],
 };

@@ -1,15 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getConfig } from '../../shared/config';
+import { batchBodyLimit, isBatchRoute } from '../../shared/http/batchRequest';
 import { badRequest, generalException, GraphError, serverStarting } from '../../shared/http/graphErrors';
 import { invalidHost, isPlainHost } from '../../shared/http/origin';
+import { BadPathError, findRoute } from '../../shared/http/routeTemplates';
 import type { DevIssuer } from '../devIssuer';
-import {
-  BadPathError,
-  decodeSegment,
-  matchRoute,
-  segmentMatches,
-  type CompiledRoute,
-} from '../../shared/http/routeTemplates';
 import { json, methodNotAllowed, notFound, requestError, writeAnswer, type LocalAnswer } from './answers';
 import { isDevIssuerPath, serveDevIssuer } from './devIssuerEndpoint';
 import { invokeFunction, type RegisteredFunction } from './functionHost';
@@ -90,34 +85,23 @@ export async function route(request: IncomingMessage, routes: RouteContext): Pro
         : undefined;
     if (issued) return logLocal(issued);
 
-    const segments = new PathSegments(url.pathname);
-    const paramsFor = (fn: RegisteredFunction) =>
-      segments.mayMatch(fn.route) ? matchRoute(fn.route, url.pathname) : undefined;
-    // The functions for this method first; the others are only looked at to tell a 405 from a 404.
-    const match = firstMatch(
-      routes.functions.filter((fn) => fn.methods.includes(method)),
-      paramsFor,
-    );
-    if (!match) {
-      const others = routes.functions.filter((fn) => !fn.methods.includes(method) && paramsFor(fn));
+    const found = findRoute(routes.functions, method, url.pathname);
+    if (found.kind !== 'match') {
       const answer =
-        others.length > 0
-          ? methodNotAllowed(
-              request,
-              others.flatMap((fn) => fn.methods),
-            )
-          : notFound(request, method);
+        found.kind === 'methodNotAllowed' ? methodNotAllowed(request, found.allowed) : notFound(request, method);
       return logLocal(answer, answer.status === 405 ? 'MethodNotAllowed' : 'ResourceNotFound');
     }
     // The configured limit applies before anything is buffered (the handler checks it again).
-    const body = await readBody(request, getConfig().maxBodyBytes);
+    const { maxBodyBytes } = getConfig();
+    const limit = isBatchRoute(found.entry.route.template) ? batchBodyLimit(maxBodyBytes) : maxBodyBytes;
+    const body = await readBody(request, limit);
     return await invokeFunction({
       request,
       url,
       method,
       body,
-      fn: match.fn,
-      params: match.params,
+      fn: found.entry,
+      params: found.params,
       print: routes.print,
     });
   } catch (error) {
@@ -126,67 +110,5 @@ export async function route(request: IncomingMessage, routes: RouteContext): Pro
     if (request.socket.destroyed) return undefined;
     const unexpected = generalException(error);
     return logLocal(requestError(unexpected, request), unexpected.code);
-  }
-}
-
-function firstMatch(
-  functions: readonly RegisteredFunction[],
-  paramsFor: (fn: RegisteredFunction) => Record<string, string> | undefined,
-) {
-  for (const fn of functions) {
-    const params = paramsFor(fn);
-    if (params) return { fn, params };
-  }
-  return undefined;
-}
-
-/**
- * A request path split and decoded once, segment by segment on first use, so that the routes that
- * cannot match are passed over without `matchRoute` splitting and decoding the path again for each
- * of them. `mayMatch` makes `matchRoute`'s checks in its order and is false only where `matchRoute`
- * answers undefined without throwing: a segment with a broken encoding, once reached, leaves the
- * route to `matchRoute` (which throws BadPathError for it), so which path errors is unchanged.
- */
-class PathSegments {
-  private readonly raw: string[];
-  private readonly decoded: Array<string | null | undefined>;
-
-  constructor(pathname: string) {
-    // As matchRoute: one leading and one trailing slash are ignored.
-    const trimmed = pathname.replace(/^\//, '').replace(/\/$/, '');
-    this.raw = trimmed.length === 0 ? [] : trimmed.split('/');
-    this.decoded = new Array<string | null | undefined>(this.raw.length);
-  }
-
-  mayMatch(route: CompiledRoute): boolean {
-    const raw = this.raw;
-    const catchAll = route.segments.at(-1)?.kind === 'catchAll';
-    if (!catchAll && raw.length > route.segments.length) return false;
-    for (const [index, segment] of route.segments.entries()) {
-      if (segment.kind === 'catchAll') return true;
-      if (index >= raw.length) {
-        if (segment.kind === 'parameter' && segment.optional) continue;
-        return false;
-      }
-      const value = this.segment(index);
-      if (value === null) return true;
-      if (!segmentMatches(segment, value)) return false;
-    }
-    return true;
-  }
-
-  /** The decoded segment, or null when its percent-encoding is broken. */
-  private segment(index: number): string | null {
-    let value = this.decoded[index];
-    if (value === undefined) {
-      try {
-        value = decodeSegment(this.raw[index]!);
-      } catch (error) {
-        if (!(error instanceof BadPathError)) throw error;
-        value = null;
-      }
-      this.decoded[index] = value;
-    }
-    return value;
   }
 }

@@ -14,6 +14,7 @@ export const ERROR_STATUS = {
   ResourceNotFound: 404,
   Request_ResourceNotFound: 404,
   MethodNotAllowed: 405,
+  failedDependency: 424,
   requestTimeout: 408,
   conflict: 409,
   quotaLimitReached: 409,
@@ -155,6 +156,13 @@ export const documentLimitReached = (limitBytes: number) =>
   new GraphError({
     code: 'quotaLimitReached',
     message: `The change would make this user's stored data larger than its limit of ${limitBytes} bytes. Remove items or shorten values, then retry.`,
+  });
+
+/** A `$batch` item not run because an item it depends on failed. */
+export const failedDependency = (dependency: string) =>
+  new GraphError({
+    code: 'failedDependency',
+    message: `The request depends on request '${dependency}', which failed.`,
   });
 
 export const payloadTooLarge = (limitBytes: number) =>

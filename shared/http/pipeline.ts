@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { HttpHandler, HttpRequest, InvocationContext } from '@azure/functions';
 import { authorize } from '../auth/permissions';
-import { describeCause, logRequest, type RequestLogEntry } from '../log';
+import { describeCause, logRequest, startLogEntry } from '../log';
 import { parseBody } from '../models/validation';
 import type { Services } from '../services';
 import { presumedUserId, resolveUserKey } from '../users/resolveUserKey';
@@ -75,23 +75,7 @@ export function handle({ operation, version, route, me }: Registration, services
   return async (request: HttpRequest, context: InvocationContext) => {
     const started = performance.now();
     const ids = requestIdsFor(request);
-    // Every field from the start, in the order the line shows them: one shape for every request.
-    const log: RequestLogEntry = {
-      event: 'request',
-      requestId: ids.requestId,
-      invocationId: context.invocationId,
-      function: context.functionName,
-      route,
-      status: 0,
-      durationMs: 0,
-      tenantId: undefined,
-      callerObjectId: undefined,
-      callerKind: undefined,
-      targetUserId: undefined,
-      errorCode: undefined,
-      errorType: undefined,
-      cause: undefined,
-    };
+    const log = startLogEntry(ids.requestId, context, route);
     try {
       const current = services();
       const authenticated = current.verifier.authenticate(request);

@@ -3,7 +3,8 @@ import { SECURITY_HEADERS } from './graphResponses';
 import { requestIdHeaders, type RequestIds } from './requestIds';
 import type { ApiVersion } from './versions';
 
-const ODATA_JSON = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+export const ODATA_JSON =
+  'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 
 type Resource = { id: string } & Record<string, unknown>;
 

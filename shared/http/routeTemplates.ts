@@ -4,8 +4,9 @@
  * URL-decoded segment, `{name:regex(...)}` adds a case-insensitive, unanchored regex constraint (as
  * ASP.NET's RegexRouteConstraint), `{name?}` may be left out at the end, and a last `{*name}` takes
  * whatever is left of the path (nothing included). Other constraints are refused when the template
- * is compiled, so a new template cannot be served with the wrong meaning. The local server routes
- * with it, and the service's catch-all function uses it to tell which segment of a path matched nothing.
+ * is compiled, so a new template cannot be served with the wrong meaning. The one matcher: the local
+ * server routes requests with it, `$batch` routes its items with it, and the service's catch-all
+ * function uses it to tell which segment of a path matched nothing.
  */
 
 type Segment =
@@ -135,4 +136,89 @@ export function matchedPrefixLength(route: CompiledRoute, segments: readonly str
     length += 1;
   }
   return length;
+}
+
+/** Something served on a route for some HTTP methods (a registered function, a batch item's target). */
+export interface RoutedEntry {
+  methods: readonly string[];
+  route: CompiledRoute;
+}
+
+export type RouteLookup<Entry> =
+  | { kind: 'match'; entry: Entry; params: Record<string, string> }
+  | { kind: 'methodNotAllowed'; allowed: string[] }
+  | { kind: 'notFound' };
+
+/**
+ * The entry that serves `method` on `pathname`, as the host picks it: the entries for this method
+ * first, in their order; the others are only looked at to tell a 405 (the path exists) from a 404.
+ * Throws BadPathError for a path segment with a broken percent-encoding that a route reaches.
+ */
+export function findRoute<Entry extends RoutedEntry>(
+  entries: readonly Entry[],
+  method: string,
+  pathname: string,
+): RouteLookup<Entry> {
+  const segments = new PathSegments(pathname);
+  const paramsFor = (entry: Entry) => (segments.mayMatch(entry.route) ? matchRoute(entry.route, pathname) : undefined);
+  for (const entry of entries) {
+    if (!entry.methods.includes(method)) continue;
+    const params = paramsFor(entry);
+    if (params) return { kind: 'match', entry, params };
+  }
+  const allowed = entries
+    .filter((entry) => !entry.methods.includes(method) && paramsFor(entry))
+    .flatMap((e) => e.methods);
+  return allowed.length > 0 ? { kind: 'methodNotAllowed', allowed } : { kind: 'notFound' };
+}
+
+/**
+ * A request path split and decoded once, segment by segment on first use, so that the routes that
+ * cannot match are passed over without `matchRoute` splitting and decoding the path again for each
+ * of them. `mayMatch` makes `matchRoute`'s checks in its order and is false only where `matchRoute`
+ * answers undefined without throwing: a segment with a broken encoding, once reached, leaves the
+ * route to `matchRoute` (which throws BadPathError for it), so which path errors is unchanged.
+ */
+class PathSegments {
+  private readonly raw: string[];
+  private readonly decoded: Array<string | null | undefined>;
+
+  constructor(pathname: string) {
+    // As matchRoute: one leading and one trailing slash are ignored.
+    const trimmed = pathname.replace(/^\//, '').replace(/\/$/, '');
+    this.raw = trimmed.length === 0 ? [] : trimmed.split('/');
+    this.decoded = new Array<string | null | undefined>(this.raw.length);
+  }
+
+  mayMatch(route: CompiledRoute): boolean {
+    const raw = this.raw;
+    const catchAll = route.segments.at(-1)?.kind === 'catchAll';
+    if (!catchAll && raw.length > route.segments.length) return false;
+    for (const [index, segment] of route.segments.entries()) {
+      if (segment.kind === 'catchAll') return true;
+      if (index >= raw.length) {
+        if (segment.kind === 'parameter' && segment.optional) continue;
+        return false;
+      }
+      const value = this.segment(index);
+      if (value === null) return true;
+      if (!segmentMatches(segment, value)) return false;
+    }
+    return true;
+  }
+
+  /** The decoded segment, or null when its percent-encoding is broken. */
+  private segment(index: number): string | null {
+    let value = this.decoded[index];
+    if (value === undefined) {
+      try {
+        value = decodeSegment(this.raw[index]!);
+      } catch (error) {
+        if (!(error instanceof BadPathError)) throw error;
+        value = null;
+      }
+      this.decoded[index] = value;
+    }
+    return value;
+  }
 }

@@ -1,5 +1,7 @@
 import packageJson from '../../package.json';
 import type { Operation } from '../http/operation';
+import { batchPathItems } from './batch';
+import { sortKeys } from './json';
 import { pathItems } from './operations';
 import { errorResponses } from './responses';
 import { Components, ERROR_SCHEMA, odataError } from './schemas';
@@ -21,7 +23,7 @@ import { securitySchemes } from './security';
 export function buildOpenApiDocument(operations: readonly Operation[]): Record<string, unknown> {
   const components = new Components();
   components.add(ERROR_SCHEMA, odataError, 'output');
-  const paths = pathItems(operations, components);
+  const paths = sortKeys({ ...pathItems(operations, components), ...batchPathItems() });
   return {
     openapi: '3.1.0',
     info: {

@@ -11,7 +11,9 @@ import { z } from 'zod';
 import { operations } from '../../functions/operations';
 import { PERMISSIONS, type PermissionRow } from '../../shared/auth/permissions';
 import { ROUTE_PREFIX } from '../../shared/http/graphResponses';
+import { API_VERSIONS } from '../../shared/http/versions';
 import type { Operation } from '../../shared/http/operation';
+import { batchRegistrationsOf } from '../../shared/http/batch';
 import { registrationsOf, type Registration } from '../../shared/http/pipeline';
 import { phoneType } from '../../shared/models/itemPhone';
 import {
@@ -356,7 +358,10 @@ describe('registrations', () => {
   it('every registered route is documented once, with its method and operation id, and nothing else is', () => {
     const versions = operations.reduce((sum, operation) => sum + Object.keys(operation.versions).length, 0);
     expect(registrations.length).toBe(versions * 2);
-    expect(documented).toHaveLength(expectations.length);
+    const operationsOnly = documented.filter(
+      ({ operation }) => (operation as unknown as { tags: string[] }).tags[0] !== 'batch',
+    );
+    expect(operationsOnly).toHaveLength(expectations.length);
     for (const expectation of expectations) {
       const operation = at(expectation.path, expectation.method);
       expect({ where: label(expectation), present: operation !== undefined }).toEqual({
@@ -371,6 +376,22 @@ describe('registrations', () => {
     for (const { name } of registrations) {
       expect(documented.filter(({ operation }) => operation.operationId === name)).toHaveLength(1);
     }
+  });
+
+  it('$batch is documented once per batch registration, as POST with the batch envelope', () => {
+    interface BatchOperation {
+      tags: string[];
+      operationId: string;
+      requestBody: { content: Record<string, { schema: { properties: { requests: { maxItems: number } } } }> };
+      responses: Record<string, unknown>;
+    }
+    const batches = batchRegistrationsOf(API_VERSIONS);
+    const tagged = documented.filter(({ operation }) => (operation as unknown as BatchOperation).tags[0] === 'batch');
+    expect(tagged).toHaveLength(batches.length);
+    const batch = at('/beta/$batch', 'post') as unknown as BatchOperation;
+    expect(batch.operationId).toBe(batches.find((registration) => registration.route.startsWith('beta/'))!.name);
+    expect(batch.requestBody.content['application/json']!.schema.properties.requests.maxItems).toBe(20);
+    expect(Object.keys(batch.responses)).toEqual(['200', '400', '401', '413', '415', '500', '503']);
   });
 
   it('profile phones are served on /users, /user and /me in beta only; phone methods on /users and /me in beta and v1.0', () => {

@@ -9,6 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { operations } from '../../functions/operations';
+import { batchRegistrationsOf } from '../../shared/http/batch';
+import { API_VERSIONS } from '../../shared/http/versions';
 import { registrationsOf } from '../../shared/http/pipeline';
 import { UNMATCHED_ROUTE_FUNCTION } from '../../shared/http/unmatchedRoute';
 import { compareOrdinalIgnoreCase } from '../../scripts/local/functionHost';
@@ -40,16 +42,29 @@ describe('loading package.json main like the Functions worker', () => {
   });
 
   const expected = registrationsOf(operations);
+  const batches = batchRegistrationsOf(API_VERSIONS);
 
-  it('registers exactly one function per operation, version and route (users/{userId} and me), named as the descriptors say', () => {
+  it('registers exactly one function per operation, version and route (users/{userId} and me), named as the descriptors say, and $batch per version', () => {
     expect(registered.functions.map((fn) => fn.name).sort()).toEqual(
-      [...expected.map((registration) => registration.name), UNMATCHED_ROUTE_FUNCTION].sort(),
+      [...expected, ...batches]
+        .map((registration) => registration.name)
+        .concat(UNMATCHED_ROUTE_FUNCTION)
+        .sort(),
     );
     const versions = operations.reduce((sum, operation) => sum + Object.keys(operation.versions).length, 0);
     expect(expected.length).toBe(2 * versions);
     expect(new Set(expected.map((registration) => registration.name)).size).toBe(expected.length);
     expect(expected.filter((r) => r.version === 'v1.0').map((r) => r.name)).toContain('listPhoneMethodsV1');
     expect(expected.filter((r) => r.version === 'v1.0').map((r) => r.name)).toContain('updatePhoneMethodMeV1');
+  });
+
+  it('registers POST $batch as an anonymous httpTrigger', () => {
+    expect(batches.map((batch) => batch.route)).toEqual(['$batch']);
+    for (const { name, route } of batches) {
+      expect(triggerOf(name)).toEqual(
+        expect.objectContaining({ type: 'httpTrigger', authLevel: 'anonymous', route, methods: ['POST'] }),
+      );
+    }
   });
 
   it('each is an anonymous httpTrigger for exactly its method and route, with an http output', () => {
