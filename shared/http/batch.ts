@@ -165,8 +165,7 @@ async function runItem(
     const segments = item.url.pathname.split('/').filter((segment) => segment.length > 0);
     return errorAnswer(item, segmentNotFound(decodeURIComponentSafe(segments.at(-1) ?? '')), context);
   }
-  if (found.kind === 'methodNotAllowed')
-    return errorAnswer(item, methodNotAllowed(found.allowed), context);
+  if (found.kind === 'methodNotAllowed') return errorAnswer(item, methodNotAllowed(found.allowed), context);
   try {
     const request = new HttpRequest({
       method: item.method,

@@ -205,9 +205,7 @@ test('1,000 rows, throttled, killed mid-run and resumed: every method present ex
 
   for (const row of rows) {
     const stored = await storedMethods(row.userId);
-    expect(stored.map((method) => [method.phoneType, method.phoneNumber])).toEqual([
-      [row.phoneType, row.phoneNumber],
-    ]);
+    expect(stored.map((method) => [method.phoneType, method.phoneNumber])).toEqual([[row.phoneType, row.phoneNumber]]);
   }
 
   // A third run skips every recorded row: only the three that need attention are tried (and checked) again.

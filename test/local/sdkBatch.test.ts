@@ -116,9 +116,7 @@ test('v1 SDK BatchRequestContent: a serial chain (list, delete the alternate, li
     after: 200,
   });
   expect(answers!.getResponseById('remove')?.headers).toBeDefined();
-  expect((await storedMethods(userId)).map((method) => [method.id, method.phoneNumber])).toEqual([
-    [MOBILE_ID, mobile],
-  ]);
+  expect((await storedMethods(userId)).map((method) => [method.id, method.phoneNumber])).toEqual([[MOBILE_ID, mobile]]);
 });
 
 test('v1 SDK BatchRequestContentCollection: 25 deletes go out as batches of 20 and 5; a missing one fails alone', async () => {

@@ -97,11 +97,7 @@ test('list, get, patch, delete, disableSmsSignIn and enableSmsSignIn through the
   expect(listed?.additionalData?.['@odata.context']).toBe(
     `${server.url}/v1.0/$metadata#users('${encodeURIComponent(upn)}')/authentication/phoneMethods`,
   );
-  expect(listed?.value?.map((method) => (method).id)).toEqual([
-    MOBILE_ID,
-    ALTERNATE_MOBILE_ID,
-    OFFICE_ID,
-  ]);
+  expect(listed?.value?.map((method) => method.id)).toEqual([MOBILE_ID, ALTERNATE_MOBILE_ID, OFFICE_ID]);
   expect((listed?.value as PhoneAuthenticationMethod[]).map((method) => method.smsSignInState)).toEqual([
     'ready',
     'notSupported',
