@@ -20,6 +20,19 @@ interface Entry {
 /** The digits of a number (with a leading +): two spellings of one number compare equal. */
 export const digitsOf = (phoneNumber: string) => phoneNumber.replace(/[^\d+]/g, '');
 
+/**
+ * Whether a number read back from the service is the number a row sent. Graph shows an Authentication
+ * Administrator other users' numbers masked (`+1 XXXXXXXX00`: country code and last two digits kept,
+ * an extension dropped), so a masked answer matches every number with the same digits where it
+ * shows them; that is as far as such a caller can tell.
+ */
+export function sameStoredNumber(stored: string, sent: string): boolean {
+  if (!stored.includes('X')) return digitsOf(stored) === digitsOf(sent);
+  const shown = stored.replace(/[^\dX+]/g, '');
+  const whole = digitsOf(sent.replace(/x\d*$/i, ''));
+  return shown.length === whole.length && [...shown].every((char, index) => char === 'X' || char === whole[index]);
+}
+
 export class Journal {
   private readonly done = new Map<string, string>();
   private readonly key: Buffer;

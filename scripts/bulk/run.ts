@@ -1,5 +1,5 @@
 import { BatchFailure, headerOf, retryAfterMs, type BatchClient, type ItemAnswer } from './batchClient';
-import { digitsOf, type Journal } from './journal';
+import { sameStoredNumber, type Journal } from './journal';
 import type { Row } from './rows';
 
 /**
@@ -139,8 +139,7 @@ export async function runBulk(options: RunOptions): Promise<Summary> {
         continue;
       }
       const stored = answer.body?.value?.find((method) => method.phoneType === pending.row.phoneType);
-      if (stored?.phoneNumber && digitsOf(stored.phoneNumber) === digitsOf(pending.row.phoneNumber))
-        present.push(pending);
+      if (stored?.phoneNumber && sameStoredNumber(stored.phoneNumber, pending.row.phoneNumber)) present.push(pending);
       else if (stored)
         summary.conflicts.push({
           line: pending.row.line,

@@ -12,6 +12,7 @@ import { describeCause, logRequest, startLogEntry } from '../log';
 import type { Services } from '../services';
 import { batchBodyLimit, parseBatch, type BatchItem } from './batchRequest';
 import { runSteps } from './batchSchedule';
+import type { ApiVersion } from './versions';
 import {
   badRequest,
   failedDependency,
@@ -48,19 +49,14 @@ export interface BatchRegistration {
   route: string;
 }
 
-/**
- * One `$batch` per version served. With host.json's route prefix set, the prefix is the version and
- * the route is `$batch`; with an empty prefix each version's route carries its version.
- */
-export function batchRegistrationsOf(versions: readonly string[]): BatchRegistration[] {
+/** One `$batch` per version served, on `{version}/$batch` (every route starts with its version). */
+export function batchRegistrationsOf(versions: readonly ApiVersion[]): BatchRegistration[] {
   return versions.map((version) => {
-    if (ROUTE_PREFIX !== '' && version !== ROUTE_PREFIX)
-      throw new Error(`The version '${version}' is not served under the route prefix '${ROUTE_PREFIX}'.`);
     const suffix = version.replace(/[^A-Za-z0-9]/g, '');
     return {
       name: `batch${suffix.charAt(0).toUpperCase()}${suffix.slice(1)}`,
       version,
-      route: ROUTE_PREFIX === '' ? `${version}/$batch` : '$batch',
+      route: `${version}/$batch`,
     };
   });
 }

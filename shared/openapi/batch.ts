@@ -1,6 +1,6 @@
 import { batchRegistrationsOf } from '../http/batch';
 import { MAX_BATCH_REQUESTS } from '../http/batchRequest';
-import { ROUTE_PREFIX } from '../http/graphResponses';
+import { API_VERSIONS, type ApiVersion } from '../http/versions';
 import type { Json } from './json';
 import { CLIENT_REQUEST_ID_PARAMETER } from './parameters';
 import { JSON_MEDIA_TYPE } from './schemas';
@@ -59,10 +59,10 @@ const batchResponse: Json = {
 
 const errorRef = (code: string) => ({ $ref: `#/components/responses/${code}` });
 
-export function batchPathItems(versions: readonly string[] = [ROUTE_PREFIX]): Json {
+export function batchPathItems(versions: readonly ApiVersion[] = API_VERSIONS): Json {
   return Object.fromEntries(
     batchRegistrationsOf(versions).map((batch) => [
-      `/${[ROUTE_PREFIX, batch.route].filter((part) => part !== '').join('/')}`,
+      `/${batch.route}`,
       {
         post: {
           tags: ['batch'],

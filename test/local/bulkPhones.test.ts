@@ -82,7 +82,8 @@ function startThrottlingProxy(target: string): Promise<Server> {
 }
 
 beforeAll(async () => {
-  server = await startDevLocalServer();
+  // Users are fresh object ids: the run's stand-in directory, where every object id is a user.
+  server = await startDevLocalServer({ DIRECTORY_ENDPOINT: process.env.DIRECTORY_ENDPOINT });
   token = await server.devIssuer!.mint({ scp: 'UserAuthenticationMethod.ReadWrite.All' });
   proxy = await startThrottlingProxy(server.url);
   proxyBase = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/beta`;

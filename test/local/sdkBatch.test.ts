@@ -31,7 +31,8 @@ let token: string;
 const errorMappings: ErrorMappings = { XXX: createODataErrorFromDiscriminatorValue };
 
 beforeAll(async () => {
-  server = await startDevLocalServer();
+  // Users are fresh object ids: the run's stand-in directory, where every object id is a user.
+  server = await startDevLocalServer({ DIRECTORY_ENDPOINT: process.env.DIRECTORY_ENDPOINT });
   token = await server.devIssuer!.mint({ scp: 'UserAuthenticationMethod.ReadWrite.All' });
   const provider: AuthenticationProvider = {
     authenticateRequest: (request: RequestInformation) => {

@@ -4,7 +4,8 @@ import { createGraphServiceClient, GraphRequestAdapter, type GraphServiceClient 
 import '@microsoft/msgraph-sdk-users';
 import type { PhoneAuthenticationMethod } from '@microsoft/msgraph-sdk/models/index.js';
 import type { ODataError } from '@microsoft/msgraph-sdk/models/oDataErrors/index.js';
-import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../scripts/localServer';
+import type { LocalServer } from '../../scripts/localServer';
+import { startDevLocalServer } from '../support/devLocalServer';
 import {
   ALTERNATE_MOBILE_ID,
   MOBILE_ID,
@@ -23,17 +24,7 @@ import { randomNumber, storedClaim, storedMethods } from '../support/phoneMethod
 let server: LocalServer;
 
 beforeAll(async () => {
-  const authVariables = LOCAL_SERVICE_VARIABLES.filter((name) => !name.startsWith('COSMOS_'));
-  server = await startLocalServer({
-    port: 0,
-    quiet: true,
-    // The test run's Cosmos-compatible server is a disposable emulator on loopback: the development issuer may use it.
-    env: {
-      ...Object.fromEntries(authVariables.map((name) => [name, undefined])),
-      LOCAL_DEV_ISSUER: '1',
-      SMS_SIGN_IN_ENABLED: 'true',
-    },
-  });
+  server = await startDevLocalServer({ SMS_SIGN_IN_ENABLED: 'true' });
 });
 
 afterAll(() => server?.close());

@@ -59,7 +59,7 @@ describe('loading package.json main like the Functions worker', () => {
   });
 
   it('registers POST $batch as an anonymous httpTrigger', () => {
-    expect(batches.map((batch) => batch.route)).toEqual(['$batch']);
+    expect(batches.map((batch) => batch.route)).toEqual(['beta/$batch', 'v1.0/$batch']);
     for (const { name, route } of batches) {
       expect(triggerOf(name)).toEqual(
         expect.objectContaining({ type: 'httpTrigger', authLevel: 'anonymous', route, methods: ['POST'] }),

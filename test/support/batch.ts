@@ -1,13 +1,13 @@
 import { HttpRequest, InvocationContext, type HttpHandler } from '@azure/functions';
 import { operations } from '../../functions/operations';
 import { batchRegistrationsOf, handleBatch } from '../../shared/http/batch';
-import { ROUTE_PREFIX } from '../../shared/http/graphResponses';
 import { registrationsOf } from '../../shared/http/pipeline';
+import { API_VERSIONS } from '../../shared/http/versions';
 import type { Services } from '../../shared/services';
 
 /** The `$batch` handler of a service, over the same registrations the entry registers. */
 export function batchHandlerFor(services: Services): HttpHandler {
-  const [batch] = batchRegistrationsOf([ROUTE_PREFIX]);
+  const batch = batchRegistrationsOf(API_VERSIONS).find((registration) => registration.version === 'beta');
   return handleBatch(batch!, registrationsOf(operations), () => services);
 }
 
@@ -59,7 +59,7 @@ export async function postBatch(handler: HttpHandler, options: PostBatchOptions)
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   const request = new HttpRequest({
     method: 'POST',
-    url: options.url ?? `http://localhost:7071/${ROUTE_PREFIX}/$batch`,
+    url: options.url ?? `http://localhost:7071/beta/$batch`,
     headers,
     body: { string: options.rawBody ?? JSON.stringify({ requests: options.requests ?? [] }) },
   });
