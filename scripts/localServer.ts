@@ -6,6 +6,7 @@ import { ensureStorage } from '../shared/storage/bootstrap';
 import { createCosmosClient } from '../shared/storage/cosmos';
 import { createDevIssuer, DEFAULT_DEV_AUDIENCE, type DevIssuer } from './devIssuer';
 import { bannerFor } from './local/banner';
+import { devIssuerKeyFile, persistentDevIssuerKey } from './local/devIssuerKey';
 import { assertCosmosAnswers, startEmbeddedCosmos } from './local/cosmos';
 import { applyEnv, applyLocalSettings, isSet, LOCAL_SETTINGS_FILE, type LocalSettings } from './local/env';
 import { loadFunctions } from './local/functionHost';
@@ -44,6 +45,11 @@ export interface LocalServerOptions {
   log?: (line: string) => void;
   /** Headers and body must arrive within this many milliseconds (default 10 s); then 408 and the connection is closed. */
   requestTimeoutMs?: number;
+  /**
+   * Where the development issuer keeps its signing key between runs (`npm start`: the user's cache
+   * folder, see local/devIssuerKey.ts). Default: a new key in memory only.
+   */
+  devIssuerKeyFile?: string;
   /** The local.settings.json that filled in variables, so start-up errors can name it. */
   localSettings?: LocalSettings;
 }
@@ -78,6 +84,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         `The development issuer only runs on loopback; set AUTH_TENANT_ID or AUTH_ISSUER and AUTH_JWKS_URI to listen on ${host}.`,
       );
     }
+    // The development tenant has SMS sign-in on, so every documented example works unconfigured.
+    if (useDevIssuer && !isSet('SMS_SIGN_IN_ENABLED')) process.env.SMS_SIGN_IN_ENABLED = 'true';
     const cosmosSource = options.localSettings?.applied.includes('COSMOS_ENDPOINT')
       ? LOCAL_SETTINGS_FILE
       : 'environment';
@@ -111,7 +119,11 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
 
     if (useDevIssuer) {
       process.env.AUTH_AUDIENCE ||= DEFAULT_DEV_AUDIENCE;
-      routes.devIssuer = createDevIssuer(url, process.env.AUTH_AUDIENCE.split(',')[0]!.trim());
+      routes.devIssuer = createDevIssuer(
+        url,
+        process.env.AUTH_AUDIENCE.split(',')[0]!.trim(),
+        options.devIssuerKeyFile ? persistentDevIssuerKey(options.devIssuerKeyFile) : undefined,
+      );
       process.env.AUTH_ISSUER = routes.devIssuer.issuer;
       process.env.AUTH_JWKS_URI = routes.devIssuer.jwksUri;
     }
@@ -209,7 +221,7 @@ async function main(): Promise<void> {
         `  ${LOCAL_SETTINGS_FILE} selects a token issuer (remove AUTH_TENANT_ID, AUTH_ISSUER and AUTH_JWKS_URI from it for the development issuer)`,
       );
   }
-  const started = await startLocalServer({ localSettings });
+  const started = await startLocalServer({ localSettings, devIssuerKeyFile: devIssuerKeyFile() });
   if (stopping) await started.close();
   server = started;
 }

@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { getConfig } from '../../shared/config';
-import { AUTHENTICATION_ADMINISTRATOR, type DevIssuer } from '../devIssuer';
+import type { DevIssuer } from '../devIssuer';
+import { routeLines } from './bannerRoutes';
+import { DEV_TOKEN_PRESETS, SAMPLE_USER_ID, type DevTokenPreset } from './devTokenPresets';
 import type { RegisteredFunction } from './functionHost';
 import { DEFAULT_PORT } from './startupError';
 
@@ -18,30 +19,32 @@ export async function bannerFor({ url, baseUrl, functions, devIssuer, embeddedCo
     `graph-phones local server on ${url}`,
     `  storage: ${embeddedCosmos ? 'embedded Cosmos-compatible server (in memory, gone at exit)' : process.env.COSMOS_ENDPOINT}`,
     `  tokens:  ${devIssuer ? `development issuer ${devIssuer.issuer} (audience ${devIssuer.audience})` : `configured issuer (${getConfig().auth.issuers.join(', ')})`}`,
-    `  OpenAPI: GET ${url}/openapi.json`,
+    `  SMS sign-in policy: ${getConfig().smsSignInEnabled ? 'on' : 'off'} (SMS_SIGN_IN_ENABLED)`,
+    `  API page: ${url}/   (OpenAPI: ${url}/openapi.json)`,
     '',
-    ...functions.map((fn) => `  ${fn.name}: ${fn.methods.join(',')} ${url}/${fn.route.template}`),
+    ...routeLines(functions),
   ];
   if (!devIssuer) return lines.join('\n');
 
-  const admin = await devIssuer.mint({
-    scp: 'UserAuthenticationMethod.ReadWrite.All',
-    wids: [AUTHENTICATION_ADMINISTRATOR],
-  });
-  const selfOid = randomUUID();
-  const self = await devIssuer.mint({ oid: selfOid, scp: 'User.ReadWrite', wids: [] });
-  const targetUser = randomUUID();
+  const preset = (id: string) => DEV_TOKEN_PRESETS.find((candidate) => candidate.id === id)!;
+  const tokenOf = (chosen: DevTokenPreset) => devIssuer.mint(chosen.request);
+  const admin = await tokenOf(preset('admin'));
+  const self = await tokenOf(preset('user'));
   lines.push(
     '',
-    'Phone authentication method for another user (delegated Authentication Administrator token):',
+    `Phone authentication method for user ${SAMPLE_USER_ID} (${preset('admin').label}):`,
     curlCommand(
-      `${baseUrl}/users/${targetUser}/authentication/phoneMethods`,
+      `${baseUrl}/users/${SAMPLE_USER_ID}/authentication/phoneMethods`,
       admin,
       '{"phoneNumber":"+1 2065550100","phoneType":"mobile"}',
     ),
     '',
-    `Phone on your own profile (User.ReadWrite token of user ${selfOid}):`,
-    curlCommand(`${baseUrl}/users/${selfOid}/profile/phones`, self, '{"number":"+1 (425) 555-0100","type":"business"}'),
+    `Phone on your own profile (${preset('user').label}):`,
+    curlCommand(
+      `${baseUrl}/users/${SAMPLE_USER_ID}/profile/phones`,
+      self,
+      '{"number":"+1 (425) 555-0100","type":"business"}',
+    ),
     '',
     moreTokensLine(url),
   );

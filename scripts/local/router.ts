@@ -3,10 +3,13 @@ import { getConfig } from '../../shared/config';
 import { badRequest, GraphError } from '../../shared/http/graphErrors';
 import type { DevIssuer } from '../devIssuer';
 import { BadPathError, decodeSegment, matchRoute, type CompiledRoute } from '../routes';
-import { json, methodNotAllowed, notFound, requestError, writeAnswer, type LocalAnswer } from './answers';
+import { methodNotAllowed, notFound, requestError, writeAnswer, type LocalAnswer } from './answers';
+import { serveApiReference } from './apiReference';
+import { answerPreflight, setCorsHeaders } from './cors';
 import { isDevIssuerPath, serveDevIssuer } from './devIssuerEndpoint';
 import { invokeFunction, type RegisteredFunction } from './functionHost';
 import { readBody } from './requestBody';
+import { staleDevTokenError } from './staleToken';
 
 /** Which answer a request gets: the server's own endpoints, then the recorded functions' routes. */
 
@@ -25,6 +28,7 @@ export interface RouteContext {
  */
 export function routeListener(routes: RouteContext, isReady: () => boolean = () => true) {
   return (request: IncomingMessage, response: ServerResponse): void => {
+    setCorsHeaders(request, response);
     const ready = isReady();
     const answer = ready
       ? route(request, routes)
@@ -54,7 +58,8 @@ export async function route(request: IncomingMessage, routes: RouteContext): Pro
       return logLocal(requestError(badRequest('The request URL or Host header is not valid.'), request), 'badRequest');
     const url = new URL(request.url ?? '/', base);
     const path = url.pathname.toLowerCase();
-    if (path === '/openapi.json' && method === 'GET') return logLocal(json(200, routes.openApi()));
+    const local = answerPreflight(request, method) ?? serveApiReference(request, path, method, routes);
+    if (local) return logLocal(local);
     const issued =
       routes.devIssuer && isDevIssuerPath(path)
         ? await serveDevIssuer(request, path, method, routes.devIssuer, routes.port)
@@ -81,6 +86,8 @@ export async function route(request: IncomingMessage, routes: RouteContext): Pro
           : notFound(request, method);
       return logLocal(answer, answer.status === 405 ? 'MethodNotAllowed' : 'ResourceNotFound');
     }
+    const stale = routes.devIssuer && staleDevTokenError(request, routes.devIssuer);
+    if (stale) throw stale;
     // The configured limit applies before anything is buffered (the handler checks it again).
     const body = await readBody(request, getConfig().maxBodyBytes);
     return await invokeFunction({
