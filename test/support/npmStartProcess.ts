@@ -37,10 +37,21 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startNpmStart(): Promise<NpmStartProcess> {
+export interface NpmStartOptions {
+  /** Default: a free port. */
+  port?: number;
+  /** Default: a folder of the working directory (removed at stop). */
+  cacheHome?: string;
+}
+
+export async function startNpmStart(options: NpmStartOptions = {}): Promise<NpmStartProcess> {
   const workDir = mkdtempSync(join(tmpdir(), 'graph-phones-npm-start-'));
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), XDG_CACHE_HOME: join(workDir, 'cache') };
+  const port = options.port ?? (await freePort());
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    XDG_CACHE_HOME: options.cacheHome ?? join(workDir, 'cache'),
+  };
   for (const name of [...LOCAL_SERVICE_VARIABLES, 'SMS_SIGN_IN_ENABLED']) delete env[name];
   const child = spawn(TSX, [join(REPO_ROOT, 'scripts', 'localServer.ts')], {
     cwd: workDir,
