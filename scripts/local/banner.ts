@@ -36,7 +36,7 @@ export async function bannerFor({ url, baseUrl, functions, devIssuer, embeddedCo
     curlCommand(
       `${baseUrl}/users/${SAMPLE_USER_ID}/authentication/phoneMethods`,
       admin,
-      '{"phoneNumber":"+1 2065550100","phoneType":"mobile"}',
+      '{"phoneNumber":"+1 2065550100","phoneType":"office"}',
     ),
     '',
     `Phone on your own profile (${preset('user').label}):`,
