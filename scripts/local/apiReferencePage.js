@@ -2,6 +2,10 @@
 /* global SwaggerUIBundle */
 'use strict';
 
+// Swagger UI sets a token only for a scheme of a loaded document: a token chosen earlier waits for it.
+let documentLoaded;
+const loaded = new Promise((resolve) => (documentLoaded = resolve));
+
 const ui = SwaggerUIBundle({
   url: '/openapi.json',
   dom_id: '#swagger-ui',
@@ -11,6 +15,7 @@ const ui = SwaggerUIBundle({
   persistAuthorization: false,
   // Nothing is sent anywhere but this server: no validator badge.
   validatorUrl: null,
+  onComplete: () => documentLoaded(),
 });
 
 const select = document.getElementById('dev-token');
@@ -31,6 +36,7 @@ if (select && presetsElement) {
       const body = await response.json();
       if (!response.ok) throw new Error(body.error ? body.error.message : `HTTP ${response.status}`);
       // The document's http bearer scheme: every operation lists it, so "Execute" sends this token.
+      await loaded;
       ui.preauthorizeApiKey('bearerToken', body.access_token);
       status.textContent = `token set for: ${select.options[select.selectedIndex].text}`;
       status.dataset.ready = select.value;

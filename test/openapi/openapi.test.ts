@@ -20,6 +20,7 @@ import {
 } from '../../shared/models/phoneAuthenticationMethod';
 import { buildOpenApiDocument } from '../../shared/openapi';
 import { OUTPUT_FILE, openApiDrift, renderOpenApiDocument } from '../../scripts/openapi';
+import { REQUEST_BODY_EXAMPLES } from '../../shared/openapi/examples';
 
 type Json = Record<string, any>;
 
@@ -514,6 +515,28 @@ describe('schemas', () => {
     expect(Object.keys(resolve({ $ref: '#/components/schemas/microsoft.graph.identitySet' }).properties)).toEqual(
       expect.arrayContaining(['user', 'application', 'device']),
     );
+  });
+});
+
+describe('request body examples', () => {
+  const withBody = operations.filter((operation) => operation.body !== undefined);
+
+  it.each(withBody.map((operation) => [operation.name, operation] as const))(
+    '%s: the example body is one the operation accepts, and the document carries it',
+    (name, operation) => {
+      const example = REQUEST_BODY_EXAMPLES[name];
+      expect(example).toBeDefined();
+      expect(operation.body!.safeParse(example).success).toBe(true);
+      const documented = Object.values(document.paths as Record<string, Record<string, Json>>)
+        .flatMap((item) => Object.values(item))
+        .filter((entry) => entry.operationId === name);
+      expect(documented).toHaveLength(1);
+      expect(documented[0]!.requestBody.content['application/json'].example).toEqual(example);
+    },
+  );
+
+  it('names only operations that take a body', () => {
+    expect(Object.keys(REQUEST_BODY_EXAMPLES).sort()).toEqual(withBody.map((operation) => operation.name).sort());
   });
 });
 
