@@ -27,7 +27,8 @@ export interface NpmStartProcess {
   stop(): Promise<number | null>;
 }
 
-function freePort(): Promise<number> {
+/** A port free right now on 127.0.0.1 (PORT must name one: 0 is not accepted). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer().once('error', reject);
     probe.listen(0, '127.0.0.1', () => {
