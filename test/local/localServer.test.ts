@@ -79,7 +79,7 @@ describe('zero-install start', () => {
     const banner = server.banner;
     // Routes as a person writes them, grouped by resource, never in Functions route syntax.
     expect(banner).toMatch(
-      /^  authentication\/phoneMethods\n {4}GET {4}\/beta\/users\/\{userId\}\/authentication\/phoneMethods$/m,
+      /^ {2}authentication\/phoneMethods\n {4}GET {4}\/beta\/users\/\{userId\}\/authentication\/phoneMethods$/m,
     );
     expect(banner).toMatch(/^ {4}POST {3}\/beta\/users\/\{userId\}\/profile\/phones$/m);
     expect(banner).toContain('Routes (each also under /beta/me/... for the signed-in user):');
