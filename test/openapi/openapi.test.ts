@@ -527,11 +527,15 @@ describe('request body examples', () => {
       const example = REQUEST_BODY_EXAMPLES[name];
       expect(example).toBeDefined();
       expect(operation.body!.safeParse(example).success).toBe(true);
-      const documented = Object.values(document.paths as Record<string, Record<string, Json>>)
+      type DocumentedOperation = {
+        operationId?: string;
+        requestBody?: { content: Record<string, { example?: unknown }> };
+      };
+      const documented = Object.values(document.paths as Record<string, Record<string, DocumentedOperation>>)
         .flatMap((item) => Object.values(item))
         .filter((entry) => entry.operationId === name);
       expect(documented).toHaveLength(1);
-      expect(documented[0]!.requestBody.content['application/json'].example).toEqual(example);
+      expect(documented[0]!.requestBody?.content['application/json']?.example).toEqual(example);
     },
   );
 
@@ -556,8 +560,9 @@ describe('security', () => {
       const row: PermissionRow = PERMISSIONS[descriptor.permission];
       const operation = at(expectation.path, expectation.method);
       // The last requirement is the bearer scheme OpenAPI tools send a pasted token with.
-      expect(operation.security.at(-1)).toEqual({ bearerToken: [] });
-      const security: Json[] = operation.security.slice(0, -1);
+      const requirements = operation.security as Json[];
+      expect(requirements.at(-1)).toEqual({ bearerToken: [] });
+      const security = requirements.slice(0, -1);
       for (const requirement of security) expect(Object.keys(requirement)).toEqual(['azureAdJwt']);
       const scopes = accepted(row, me);
       if (scopes.length === 0) {
