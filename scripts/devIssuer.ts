@@ -4,9 +4,10 @@ import { z } from 'zod';
 
 /**
  * The local development token issuer: an RS256 key pair (made at start, or kept between runs of
- * `npm start` by scripts/local/devIssuerKey.ts), its public key served as a JWKS, and tokens shaped like Entra's v2 access tokens. The service verifies
- * them exactly as it verifies Entra's (same code path, issuer and key set from AUTH_ISSUER /
- * AUTH_JWKS_URI), so nothing in the service knows it is talking to a development issuer.
+ * `npm start` by scripts/local/devIssuerKey.ts), its public key served as a JWKS, and tokens shaped
+ * like Entra's v2 access tokens. The service verifies them exactly as it verifies Entra's (same code
+ * path, issuer and key set from AUTH_ISSUER / AUTH_JWKS_URI), so nothing in the service knows it is
+ * talking to a development issuer.
  */
 
 /** Directory role template id of Authentication Administrator (the phoneMethods delegated rule). */
@@ -83,7 +84,8 @@ export interface DevIssuerKey {
 /**
  * With no options the token is a delegated one that works for every example: the user's own and
  * other users' profile phones (`User.ReadWrite`, `User.ReadWrite.All`) and other users' phone methods
- * (`UserAuthenticationMethod.ReadWrite.All` and the Authentication Administrator role). `--idtyp app` (or only `--roles`) gives an app-only token.
+ * (`UserAuthenticationMethod.ReadWrite.All` and the Authentication Administrator role). `--idtyp app`
+ * (or only `--roles`) gives an app-only token.
  */
 function claimsFor(options: z.output<typeof tokenRequestSchema>): Record<string, unknown> {
   const oid = options.oid ?? randomUUID();

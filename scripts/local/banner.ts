@@ -1,7 +1,7 @@
 import { getConfig } from '../../shared/config';
 import type { DevIssuer } from '../devIssuer';
 import { routeLines } from './bannerRoutes';
-import { DEV_TOKEN_PRESETS, SAMPLE_USER_ID, type DevTokenPreset } from './devTokenPresets';
+import { DEV_TOKEN_PRESETS, SAMPLE_USER_ID } from './devTokenPresets';
 import type { RegisteredFunction } from './functionHost';
 import { DEFAULT_PORT } from './startupError';
 
@@ -27,9 +27,8 @@ export async function bannerFor({ url, baseUrl, functions, devIssuer, embeddedCo
   if (!devIssuer) return lines.join('\n');
 
   const preset = (id: string) => DEV_TOKEN_PRESETS.find((candidate) => candidate.id === id)!;
-  const tokenOf = (chosen: DevTokenPreset) => devIssuer.mint(chosen.request);
-  const admin = await tokenOf(preset('admin'));
-  const self = await tokenOf(preset('user'));
+  const admin = await devIssuer.mint(preset('admin').request);
+  const self = await devIssuer.mint(preset('user').request);
   lines.push(
     '',
     `Phone authentication method for user ${SAMPLE_USER_ID} (${preset('admin').label}):`,
