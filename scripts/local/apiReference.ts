@@ -123,6 +123,7 @@ ${DEV_TOKEN_PRESETS.map((preset) => `    <option value="${preset.id}">${escapeHt
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>graph-phones API (local)</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/docs/swagger-ui.css">
 <style>
   .dev-tokens { font: 14px sans-serif; padding: 12px 20px; background: #eef6ee; border-bottom: 1px solid #cde3cd; display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
