@@ -23,7 +23,9 @@ import { firstLine, portFrom, StartupError } from './local/startupError';
  *
  * The parts live in scripts/local/: host emulation (functionHost, router, requestBody, answers,
  * httpServer), storage (cosmos), environment (env), the dev issuer's endpoints (devIssuerEndpoint),
- * the banner, and one-line start-up errors (startupError).
+ * its key file (devIssuerKey) and sample callers (devTokenPresets), the API page (apiReference),
+ * CORS (cors), the 401 for tokens of an earlier issuer (staleToken), the banner (banner,
+ * bannerRoutes), and one-line start-up errors (startupError).
  */
 
 const AUTH_VARIABLES = ['AUTH_TENANT_ID', 'AUTH_ISSUER', 'AUTH_JWKS_URI'] as const;
