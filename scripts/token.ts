@@ -12,7 +12,8 @@ import { portFrom, StartupError } from './local/startupError';
 
 const USAGE = `Usage: npm run token -- [options]
   --oid <guid>          object id of the caller (default: random)
-  --scp "A B"           delegated scopes, space separated (default: "${DEFAULT_DELEGATED_SCOPES}")
+  --scp "A B"           delegated scopes, space separated
+                        (default: "${DEFAULT_DELEGATED_SCOPES}")
   --roles "R1,R2"       app roles (an app-only token when given without --scp)
   --wids "id1,id2"      directory role template ids (default: Authentication Administrator)
   --idtyp app|user      token type
