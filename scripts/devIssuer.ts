@@ -1,12 +1,13 @@
-import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { z } from 'zod';
 
 /**
- * The local development token issuer: an RS256 key pair made at start and kept in memory only, its
- * public key served as a JWKS, and tokens shaped like Entra's v2 access tokens. The service verifies
- * them exactly as it verifies Entra's (same code path, issuer and key set from AUTH_ISSUER /
- * AUTH_JWKS_URI), so nothing in the service knows it is talking to a development issuer.
+ * The local development token issuer: an RS256 key pair (made at start, or kept between runs of
+ * `npm start` by scripts/local/devIssuerKey.ts), its public key served as a JWKS, and tokens shaped
+ * like Entra's v2 access tokens. The service verifies them exactly as it verifies Entra's (same code
+ * path, issuer and key set from AUTH_ISSUER / AUTH_JWKS_URI), so nothing in the service knows it is
+ * talking to a development issuer.
  */
 
 /** Directory role template id of Authentication Administrator (the phoneMethods delegated rule). */
@@ -71,10 +72,20 @@ export interface DevIssuer {
   mint(request?: TokenRequest): Promise<string>;
 }
 
+/** The default delegated token's scopes: with the default role, every operation on any user. */
+export const DEFAULT_DELEGATED_SCOPES = 'User.ReadWrite User.ReadWrite.All UserAuthenticationMethod.ReadWrite.All';
+
+/** A signing key and its key id. */
+export interface DevIssuerKey {
+  privateKey: KeyObject;
+  kid: string;
+}
+
 /**
- * With no options the token is a delegated one that works for both endpoints: the user's own profile
- * (`User.ReadWrite`) and other users' phone methods (`UserAuthenticationMethod.ReadWrite.All` and the
- * Authentication Administrator role). `--idtyp app` (or only `--roles`) gives an app-only token.
+ * With no options the token is a delegated one that works for every example: the user's own and
+ * other users' profile phones (`User.ReadWrite`, `User.ReadWrite.All`) and other users' phone methods
+ * (`UserAuthenticationMethod.ReadWrite.All` and the Authentication Administrator role). `--idtyp app`
+ * (or only `--roles`) gives an app-only token.
  */
 function claimsFor(options: z.output<typeof tokenRequestSchema>): Record<string, unknown> {
   const oid = options.oid ?? randomUUID();
@@ -96,7 +107,7 @@ function claimsFor(options: z.output<typeof tokenRequestSchema>): Record<string,
     oid,
     sub: `dev-subject-${oid}`,
     idtyp: 'user',
-    scp: options.scp ?? 'User.ReadWrite UserAuthenticationMethod.ReadWrite.All',
+    scp: options.scp ?? DEFAULT_DELEGATED_SCOPES,
     wids: options.wids ?? [AUTHENTICATION_ADMINISTRATOR],
     ...(options.roles ? { roles: options.roles } : {}),
     upn,
@@ -107,10 +118,9 @@ function claimsFor(options: z.output<typeof tokenRequestSchema>): Record<string,
 }
 
 /** Creates the issuer for a server whose base URL is `baseUrl` (e.g. `http://127.0.0.1:7071`). */
-export function createDevIssuer(baseUrl: string, audience: string): DevIssuer {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const kid = `dev-${randomUUID().slice(0, 8)}`;
-  const publicJwk = { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
+export function createDevIssuer(baseUrl: string, audience: string, key: DevIssuerKey = newDevIssuerKey()): DevIssuer {
+  const { privateKey, kid } = key;
+  const publicJwk = { ...createPublicKey(privateKey).export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
   const issuer = `${baseUrl}${DEV_ISSUER_PATH}`;
   return {
     issuer,
@@ -119,6 +129,11 @@ export function createDevIssuer(baseUrl: string, audience: string): DevIssuer {
     jwks: () => ({ keys: [publicJwk] }),
     mint: (request = {}) => sign(privateKey, kid, issuer, audience, tokenRequestSchema.parse(request)),
   };
+}
+
+export function newDevIssuerKey(): DevIssuerKey {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { privateKey, kid: `dev-${randomUUID().slice(0, 8)}` };
 }
 
 async function sign(

@@ -6,6 +6,7 @@ import { createCosmosClient } from '../shared/storage/cosmos';
 import { createDevIssuer, DEFAULT_DEV_AUDIENCE, type DevIssuer } from './devIssuer';
 import { bannerFor } from './local/banner';
 import { devDirectoryFor } from './local/devDirectory';
+import { devIssuerKeyFile, persistentDevIssuerKey } from './local/devIssuerKey';
 import { assertCosmosAnswers, startEmbeddedCosmos } from './local/cosmos';
 import { applyEnv, applyLocalSettings, isSet, LOCAL_SETTINGS_FILE, type LocalSettings } from './local/env';
 import { loadFunctions } from './local/functionHost';
@@ -22,7 +23,9 @@ import { firstLine, portFrom, StartupError } from './local/startupError';
  *
  * The parts live in scripts/local/: host emulation (functionHost, router, requestBody, answers,
  * httpServer), storage (cosmos), environment (env), the dev issuer's endpoints (devIssuerEndpoint),
- * the banner, and one-line start-up errors (startupError).
+ * its key file (devIssuerKey) and sample callers (devTokenPresets), the API page (apiReference),
+ * CORS (cors), the 401 for tokens of an earlier issuer (staleToken), the banner (banner,
+ * bannerRoutes), and one-line start-up errors (startupError).
  */
 
 const AUTH_VARIABLES = ['AUTH_TENANT_ID', 'AUTH_ISSUER', 'AUTH_JWKS_URI'] as const;
@@ -58,6 +61,11 @@ interface LocalServerOptions {
   limits?: Partial<ConnectionLimits>;
   /** Headers and body must arrive within this many milliseconds (the same as `limits.requestTimeoutMs`). */
   requestTimeoutMs?: number;
+  /**
+   * Where the development issuer keeps its signing key between runs (`npm start`: the user's cache
+   * folder, see local/devIssuerKey.ts). Default: a new key in memory only.
+   */
+  devIssuerKeyFile?: string;
   /** The local.settings.json that filled in variables, so start-up errors can name it. */
   localSettings?: LocalSettings;
 }
@@ -92,6 +100,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         `The development issuer only runs on loopback; set AUTH_TENANT_ID or AUTH_ISSUER and AUTH_JWKS_URI to listen on ${host}.`,
       );
     }
+    // The development tenant has SMS sign-in on, so every documented example works unconfigured.
+    if (useDevIssuer && !isSet('SMS_SIGN_IN_ENABLED')) process.env.SMS_SIGN_IN_ENABLED = 'true';
     const cosmosSource = options.localSettings?.applied.includes('COSMOS_ENDPOINT')
       ? LOCAL_SETTINGS_FILE
       : 'environment';
@@ -130,7 +140,11 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
 
     if (useDevIssuer) {
       process.env.AUTH_AUDIENCE ||= DEFAULT_DEV_AUDIENCE;
-      routes.devIssuer = createDevIssuer(url, process.env.AUTH_AUDIENCE.split(',')[0]!.trim());
+      routes.devIssuer = createDevIssuer(
+        url,
+        process.env.AUTH_AUDIENCE.split(',')[0]!.trim(),
+        options.devIssuerKeyFile ? persistentDevIssuerKey(options.devIssuerKeyFile) : undefined,
+      );
       process.env.AUTH_ISSUER = routes.devIssuer.issuer;
       process.env.AUTH_JWKS_URI = routes.devIssuer.jwksUri;
     }
@@ -247,7 +261,7 @@ async function main(): Promise<void> {
         `  ${LOCAL_SETTINGS_FILE} selects a token issuer (remove AUTH_TENANT_ID, AUTH_ISSUER and AUTH_JWKS_URI from it for the development issuer)`,
       );
   }
-  const started = await startLocalServer({ localSettings });
+  const started = await startLocalServer({ localSettings, devIssuerKeyFile: devIssuerKeyFile() });
   if (stopping) await started.close();
   running.server = started;
 }

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { isLoopbackHost } from '../shared/config';
-import { DEV_ISSUER_PATH, type TokenRequest } from './devIssuer';
+import { DEFAULT_DELEGATED_SCOPES, DEV_ISSUER_PATH, type TokenRequest } from './devIssuer';
 import { readLocalSettingsValues } from './local/env';
 import { portFrom, StartupError } from './local/startupError';
 
@@ -13,7 +13,7 @@ import { portFrom, StartupError } from './local/startupError';
 const USAGE = `Usage: npm run token -- [options]
   --oid <guid>          object id of the caller (default: random)
   --scp "A B"           delegated scopes, space separated
-                        (default: "User.ReadWrite UserAuthenticationMethod.ReadWrite.All")
+                        (default: "${DEFAULT_DELEGATED_SCOPES}")
   --roles "R1,R2"       app roles (an app-only token when given without --scp)
   --wids "id1,id2"      directory role template ids (default: Authentication Administrator)
   --idtyp app|user      token type
@@ -25,6 +25,23 @@ const USAGE = `Usage: npm run token -- [options]
 
 class TokenCliError extends Error {
   override name = 'TokenCliError';
+  /** A mistake on the command line: the usage follows the message. */
+  constructor(
+    message: string,
+    readonly usage = false,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * `TOKEN=$(npm run token)` captures npm's own header lines (`> graph-phones@0.1.0 token`), which npm
+ * writes to stdout before this script runs, so the Authorization header built from it is broken.
+ * Nothing here can take them back: when stdout is captured and npm was not silenced, say so on stderr.
+ */
+export function npmHeaderWarning(env: NodeJS.ProcessEnv, stdoutIsTerminal: boolean): string | undefined {
+  if (stdoutIsTerminal || env.npm_lifecycle_event !== 'token' || env.npm_config_loglevel === 'silent') return undefined;
+  return 'npm printed its own header lines on stdout before the token: capture it with `npm run -s token` (e.g. TOKEN=$(npm run -s token)).';
 }
 
 /** Parses the command line into the server URL and the token options. */
@@ -48,7 +65,7 @@ function parseTokenArgs(args: string[]): { server: URL; request: TokenRequest } 
   if (values.help) return 'help';
   const { server, help: _help, ...options } = values;
   const serverUrl = server ?? `http://127.0.0.1:${defaultPort()}`;
-  if (!URL.canParse(serverUrl)) throw new TokenCliError(`--server must be a URL, got '${serverUrl}'.`);
+  if (!URL.canParse(serverUrl)) throw new TokenCliError(`--server must be a URL, got '${serverUrl}'.`, true);
   const request = Object.fromEntries(
     Object.entries(options).filter(([, value]) => value !== undefined),
   ) as TokenRequest;
@@ -106,17 +123,19 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  const warning = npmHeaderWarning(process.env, process.stdout.isTTY === true);
+  if (warning) console.error(warning);
   process.stdout.write(`${await requestToken(parsed.server, parsed.request)}\n`);
 }
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    const known =
-      error instanceof TokenCliError ||
-      error instanceof StartupError ||
+    const usageError =
+      (error instanceof TokenCliError && error.usage) ||
       (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const known = usageError || error instanceof TokenCliError || error instanceof StartupError;
     const message = known && error instanceof Error ? error.message : String(error);
-    console.error(`${message}\n\n${USAGE}`);
+    console.error(usageError ? `${message}\n\n${USAGE}` : message);
     process.exit(1);
   });
 }

@@ -1,7 +1,9 @@
 import { getConfig } from '../../shared/config';
 import { directoryMode } from '../../shared/services';
-import { AUTHENTICATION_ADMINISTRATOR, type DevIssuer } from '../devIssuer';
+import type { DevIssuer } from '../devIssuer';
+import { routeLines } from './bannerRoutes';
 import { SAMPLE_USERS, type DevDirectory } from './devDirectory';
+import { DEV_TOKEN_PRESETS } from './devTokenPresets';
 import type { RegisteredFunction } from './functionHost';
 import { DEFAULT_PORT } from './startupError';
 
@@ -45,34 +47,27 @@ export async function bannerFor({
     devDirectory
       ? `  users:   development directory (in memory): ${SAMPLE_USERS.map((user) => user.userPrincipalName).join(', ')}, and every user a token is minted for`
       : `  users:   ${directoryMode(getConfig())}`,
-    `  OpenAPI: GET ${url}/openapi.json`,
+    `  SMS sign-in policy: ${getConfig().smsSignInEnabled ? 'on' : 'off'} (SMS_SIGN_IN_ENABLED)`,
+    `  API page: ${url}/   (OpenAPI: ${url}/openapi.json)`,
     '',
-    ...functions.map((fn) => `  ${fn.name}: ${fn.methods.join(',')} ${url}/${fn.route.template}`),
+    ...routeLines(functions),
   ];
   if (!devIssuer) return lines.join('\n');
 
-  const admin = await devIssuer.mint({
-    scp: 'UserAuthenticationMethod.ReadWrite.All',
-    wids: [AUTHENTICATION_ADMINISTRATOR],
-  });
+  const preset = (id: string) => DEV_TOKEN_PRESETS.find((candidate) => candidate.id === id)!;
+  const admin = await devIssuer.mint(preset('admin').request);
+  const self = await devIssuer.mint(preset('user').request);
   const [adele, alex] = SAMPLE_USERS;
-  const self = await devIssuer.mint({
-    oid: adele!.id,
-    upn: adele!.userPrincipalName,
-    name: 'Adele Vance',
-    scp: 'User.ReadWrite',
-    wids: [],
-  });
   lines.push(
     '',
-    `Phone authentication method for another user, by user principal name (delegated Authentication Administrator token):`,
+    `Phone authentication method for another user, by user principal name (${preset('admin').label}):`,
     curlCommand(
       `${baseUrl}/users/${alex!.userPrincipalName}/authentication/phoneMethods`,
       admin,
-      '{"phoneNumber":"+1 2065550100","phoneType":"mobile"}',
+      '{"phoneNumber":"+1 2065550100","phoneType":"office"}',
     ),
     '',
-    `Phone on your own profile (User.ReadWrite token of ${adele!.userPrincipalName}, object id ${adele!.id}):`,
+    `Phone on your own profile, by your user principal name (${preset('user').label}):`,
     curlCommand(
       `${baseUrl}/users/${adele!.userPrincipalName}/profile/phones`,
       self,

@@ -63,14 +63,14 @@ function assertLocalCaller(request: IncomingMessage, port: number): void {
 }
 
 /** `localhost:7071`, `127.0.0.1:7071`, `[::1]:7071`: loopback names with exactly this server's port. */
-function isLoopbackAuthority(host: string | undefined, port: number): boolean {
+export function isLoopbackAuthority(host: string | undefined, port: number): boolean {
   const match = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::(\d{1,5}))?$/i.exec(host ?? '');
   if (!match) return false;
   return (match[2] === undefined ? 80 : Number(match[2])) === port;
 }
 
 /** An http(s) origin on a loopback name (any port: a local web app may ask for a token). */
-function isLoopbackOrigin(origin: string): boolean {
+export function isLoopbackOrigin(origin: string): boolean {
   if (!URL.canParse(origin)) return false;
   const url = new URL(origin);
   return (

@@ -5,10 +5,13 @@ import { badRequest, generalException, GraphError, serverStarting } from '../../
 import { invalidHost, isPlainHost } from '../../shared/http/origin';
 import { BadPathError, findRoute } from '../../shared/http/routeTemplates';
 import type { DevIssuer } from '../devIssuer';
-import { json, methodNotAllowed, notFound, requestError, writeAnswer, type LocalAnswer } from './answers';
+import { methodNotAllowed, notFound, requestError, writeAnswer, type LocalAnswer } from './answers';
+import { serveApiReference } from './apiReference';
+import { answerPreflight, setCorsHeaders } from './cors';
 import { isDevIssuerPath, serveDevIssuer } from './devIssuerEndpoint';
 import { invokeFunction, type RegisteredFunction } from './functionHost';
 import { readBody } from './requestBody';
+import { staleDevTokenError } from './staleToken';
 
 /** Which answer a request gets: the server's own endpoints, then the recorded functions' routes. */
 
@@ -27,6 +30,7 @@ interface RouteContext {
  */
 export function routeListener(routes: RouteContext, isReady: () => boolean = () => true) {
   return (request: IncomingMessage, response: ServerResponse): void => {
+    setCorsHeaders(request, response);
     const answer = isReady() ? route(request, routes) : Promise.resolve(notReady(request, routes.print));
     answer
       .then((result) => {
@@ -78,7 +82,8 @@ export async function route(request: IncomingMessage, routes: RouteContext): Pro
   try {
     const url = requestUrl(request);
     const path = url.pathname.toLowerCase();
-    if (path === '/openapi.json' && method === 'GET') return logLocal(json(200, routes.openApi()));
+    const local = answerPreflight(request, method) ?? serveApiReference(request, path, method, routes);
+    if (local) return logLocal(local);
     const issued =
       routes.devIssuer && isDevIssuerPath(path)
         ? await serveDevIssuer(request, path, method, routes.devIssuer, routes.port)
@@ -91,6 +96,8 @@ export async function route(request: IncomingMessage, routes: RouteContext): Pro
         found.kind === 'methodNotAllowed' ? methodNotAllowed(request, found.allowed) : notFound(request, method);
       return logLocal(answer, answer.status === 405 ? 'MethodNotAllowed' : 'ResourceNotFound');
     }
+    const stale = routes.devIssuer && staleDevTokenError(request, routes.devIssuer);
+    if (stale) throw stale;
     // The configured limit applies before anything is buffered (the handler checks it again).
     const { maxBodyBytes } = getConfig();
     const limit = isBatchRoute(found.entry.route.template) ? batchBodyLimit(maxBodyBytes) : maxBodyBytes;

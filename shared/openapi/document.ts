@@ -32,6 +32,18 @@ export function buildOpenApiDocument(operations: readonly Operation[]): Record<s
       description: packageJson.description,
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    servers: [
+      {
+        url: '{origin}',
+        description: 'A deployment (paths carry the version segment, e.g. /beta)',
+        variables: {
+          origin: {
+            default: 'http://127.0.0.1:7071',
+            description: 'The origin of the deployment, e.g. https://<app>.azurewebsites.net (default: npm start)',
+          },
+        },
+      },
+    ],
     paths,
     components: {
       schemas: components.all(),

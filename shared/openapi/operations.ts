@@ -1,5 +1,6 @@
 import type { HttpMethod, Operation } from '../http/operation';
 import { registrationsOf, type Registration } from '../http/pipeline';
+import { REQUEST_BODY_EXAMPLES } from './examples';
 import { sortKeys, type Json } from './json';
 import { CLIENT_REQUEST_ID_PARAMETER, pathParameters, queryDocumentation } from './parameters';
 import { ERROR_STATUSES, statusOf, successResponse } from './responses';
@@ -33,7 +34,10 @@ function operationObject(registration: Registration, documented: DocumentedPath,
           requestBody: {
             required: true,
             content: {
-              [JSON_MEDIA_TYPE]: { schema: components.add(requestBodyComponent(operation), operation.body, 'input') },
+              [JSON_MEDIA_TYPE]: {
+                schema: components.add(requestBodyComponent(operation), operation.body, 'input'),
+                ...(REQUEST_BODY_EXAMPLES[operation.name] ? { example: REQUEST_BODY_EXAMPLES[operation.name] } : {}),
+              },
             },
           },
         }

@@ -7,6 +7,12 @@ import { compare, unique, type Json } from './json';
 /* The accepted scopes and roles come from the permission table `authorize` enforces. */
 
 const SECURITY_SCHEME = 'azureAdJwt';
+/**
+ * The same access token pasted as-is: OpenAPI tools (and the API page of `npm start`) send a token
+ * they did not obtain through the OAuth flows only through an `http` bearer scheme. The permission
+ * rules are those of the token's claims either way, so the requirement names no scopes.
+ */
+export const BEARER_SCHEME = 'bearerToken';
 
 /**
  * Scopes and roles that can succeed on a registration, each once, in table order. On `/me` the caller
@@ -23,9 +29,9 @@ function acceptedPermissions(row: PermissionRow, me: boolean): string[] {
  */
 export function securityRequirements(registration: Registration): Json[] {
   const accepted = acceptedPermissions(PERMISSIONS[registration.operation.permission], registration.me);
-  return accepted.length === 0
-    ? [{ [SECURITY_SCHEME]: [] }]
-    : accepted.map((scope) => ({ [SECURITY_SCHEME]: [scope] }));
+  const entra =
+    accepted.length === 0 ? [{ [SECURITY_SCHEME]: [] }] : accepted.map((scope) => ({ [SECURITY_SCHEME]: [scope] }));
+  return [...entra, { [BEARER_SCHEME]: [] }];
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -108,6 +114,14 @@ export function securitySchemes(operations: readonly Operation[]): Json {
         },
         clientCredentials: { tokenUrl, scopes: describe(application) },
       },
+    },
+    [BEARER_SCHEME]: {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description:
+        'An access token this API accepts, pasted as-is (from Entra ID, or from the development issuer of `npm start`). ' +
+        'The scopes, roles and directory roles it must carry are those of the `azureAdJwt` requirements.',
     },
   };
 }

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCAL_SERVICE_VARIABLES } from '../../scripts/localServer';
+import { freePort } from '../support/npmStartProcess';
 
 /**
  * `npm start` as a developer runs it: `tsx scripts/localServer.ts` in its own process, configured
@@ -17,16 +17,6 @@ let workDir: string;
 let child: ChildProcess;
 let output = '';
 let exit: Promise<number | null>;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function waitFor(text: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -52,7 +42,13 @@ beforeAll(async () => {
       Values: { AUTH_AUDIENCE: 'api://from-local-settings', SMS_SIGN_IN_ENABLED: 'true', MAX_BODY_BYTES: '999999' },
     }),
   );
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(await freePort()), MAX_BODY_BYTES: '4096' };
+  // The development issuer's key goes to this test's cache folder, not the user's.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(await freePort()),
+    MAX_BODY_BYTES: '4096',
+    XDG_CACHE_HOME: join(workDir, 'cache'),
+  };
   for (const name of LOCAL_SERVICE_VARIABLES) delete env[name];
   child = spawn(TSX, [join(ROOT, 'scripts', 'localServer.ts')], {
     cwd: workDir,

@@ -33,7 +33,11 @@ beforeAll(async () => {
   server = await startLocalServer({
     port: 0,
     quiet: true,
-    env: Object.fromEntries(LOCAL_SERVICE_VARIABLES.map((name) => [name, undefined])),
+    // The policy set off explicitly (the development tenant's default is on): the SDK reads notAllowedByPolicy.
+    env: {
+      ...Object.fromEntries(LOCAL_SERVICE_VARIABLES.map((name) => [name, undefined])),
+      SMS_SIGN_IN_ENABLED: 'false',
+    },
   });
 });
 

@@ -22,6 +22,7 @@ import {
 } from '../../shared/models/phoneAuthenticationMethod';
 import { buildOpenApiDocument } from '../../shared/openapi';
 import { OUTPUT_FILE, openApiDrift, renderOpenApiDocument } from '../../scripts/openapi';
+import { REQUEST_BODY_EXAMPLES } from '../../shared/openapi/examples';
 
 type Json = Record<string, unknown>;
 
@@ -604,6 +605,32 @@ describe('schemas', () => {
   });
 });
 
+describe('request body examples', () => {
+  const withBody = operations.filter((operation) => operation.body !== undefined);
+
+  it.each(withBody.map((operation) => [operation.name, operation] as const))(
+    '%s: the example body is one the operation accepts, and the document carries it',
+    (name, operation) => {
+      const example = REQUEST_BODY_EXAMPLES[name];
+      expect(example).toBeDefined();
+      expect(operation.body!.safeParse(example).success).toBe(true);
+      type DocumentedOperation = {
+        operationId?: string;
+        requestBody?: { content: Record<string, { example?: unknown }> };
+      };
+      const documented = Object.values(document.paths as Record<string, Record<string, DocumentedOperation>>)
+        .flatMap((item) => Object.values(item))
+        .filter((entry) => entry.operationId === name);
+      expect(documented).toHaveLength(1);
+      expect(documented[0]!.requestBody?.content['application/json']?.example).toEqual(example);
+    },
+  );
+
+  it('names only operations that take a body', () => {
+    expect(Object.keys(REQUEST_BODY_EXAMPLES).sort()).toEqual(withBody.map((operation) => operation.name).sort());
+  });
+});
+
 describe('security', () => {
   /** What the permission row lets through on a registration: on /me only the self rule can apply. */
   function accepted(row: PermissionRow, me: boolean): string[] {
@@ -619,7 +646,10 @@ describe('security', () => {
       const { operation: descriptor, me } = expectation.registration;
       const row: PermissionRow = PERMISSIONS[descriptor.permission];
       const operation = at(expectation.path, expectation.method);
-      const { security } = operation;
+      // The last requirement is the bearer scheme OpenAPI tools send a pasted token with.
+      const requirements = operation.security;
+      expect(requirements.at(-1)).toEqual({ bearerToken: [] });
+      const security = requirements.slice(0, -1);
       for (const requirement of security) expect(Object.keys(requirement)).toEqual(['azureAdJwt']);
       const scopes = accepted(row, me);
       if (scopes.length === 0) {

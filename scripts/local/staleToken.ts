@@ -1,0 +1,29 @@
+import type { IncomingMessage } from 'node:http';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { invalidToken } from '../../shared/http/graphErrors';
+import { DEV_ISSUER_PATH, type DevIssuer } from '../devIssuer';
+
+/**
+ * A bearer token from a development issuer (its `iss` is a `/dev-issuer` URL) signed with a key this
+ * server's issuer never had: the service would answer "Invalid signature"; this names the likely cause.
+ * Any other token, and anything that does not decode, is left to the service's verification.
+ */
+export function staleDevTokenError(request: IncomingMessage, issuer: DevIssuer) {
+  const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(request.headers.authorization ?? '');
+  if (!match) return undefined;
+  let kid: unknown;
+  let iss: unknown;
+  try {
+    kid = decodeProtectedHeader(match[1]!).kid;
+    iss = decodeJwt(match[1]!).iss;
+  } catch {
+    return undefined;
+  }
+  if (typeof iss !== 'string' || !URL.canParse(iss) || new URL(iss).pathname !== DEV_ISSUER_PATH) return undefined;
+  const known = issuer.jwks().keys.some((key) => (key as { kid?: string }).kid === kid);
+  if (known) return undefined;
+  return invalidToken(
+    'Access token validation failure. The token was signed by a development issuer key this server does not have (minted by an earlier `npm start`? get a new one with npm run token).',
+    true,
+  );
+}
