@@ -34,6 +34,14 @@ export function routeLines(functions: readonly RegisteredFunction[]): string[] {
   const me = [...meBases].map((base) => `${base}/...`).join(', ');
   return [
     me ? `Routes (each also under ${me} for the signed-in user):` : 'Routes:',
-    ...[...groups].flatMap(([resource, lines]) => [`  ${resource}`, ...lines]),
+    ...[...groups].flatMap(([resource, lines]) => [`  ${resource}`, ...lines.sort(byPathThenMethod)]),
   ];
+}
+
+const METHOD_ORDER = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'];
+/** A resource's lines as a person reads them: by path, and on one path GET, POST, PATCH, DELETE. */
+function byPathThenMethod(a: string, b: string): number {
+  const [methodA = '', pathA = ''] = a.trim().split(/\s+/);
+  const [methodB = '', pathB = ''] = b.trim().split(/\s+/);
+  return pathA.localeCompare(pathB) || METHOD_ORDER.indexOf(methodA) - METHOD_ORDER.indexOf(methodB);
 }

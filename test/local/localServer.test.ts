@@ -83,7 +83,7 @@ describe('zero-install start', () => {
       /^ {2}authentication\/phoneMethods\n {4}GET {4}\/beta\/users\/\{userId\}\/authentication\/phoneMethods$/m,
     );
     expect(banner).toMatch(/^ {4}POST {3}\/beta\/users\/\{userId\}\/profile\/phones$/m);
-    expect(banner).toContain('Routes (each also under /beta/me/... for the signed-in user):');
+    expect(banner).toContain('Routes (each also under /beta/me/..., /v1.0/me/... for the signed-in user):');
     expect(banner).not.toContain('regex(');
     const curls = banner.split('\n').filter((line) => line.startsWith('curl '));
     expect(curls).toHaveLength(2);
