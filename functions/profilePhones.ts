@@ -14,6 +14,7 @@ import {
   updateItemPhoneBody,
   type ItemPhone,
 } from '../shared/models/itemPhone';
+import type { Services } from '../shared/services';
 import { profilePhoneStore } from '../shared/storage/profilePhones';
 
 /** Graph and its SDKs send `/users/{userId}/...`; some clients write `/user/{userId}/...`: both are served. */
@@ -21,6 +22,8 @@ const users: UserRoutes = { collections: ['users', 'user'] };
 const collectionPath = 'profile/phones';
 const phoneId = z.object({ id: z.string() });
 
+const store = (services: Services) =>
+  profilePhoneStore(services.containers, services.storageTiming, () => services.now());
 const notFound = () => itemNotFound('The profile phone does not exist for this user.');
 const findPhone = (phones: readonly ItemPhone[], id: string) => phones.find((phone) => phone.id === id.toLowerCase());
 
@@ -40,7 +43,7 @@ export const listProfilePhones = defineOperation({
   }),
   response: { status: 200, schema: itemPhoneResource, collection: true },
   async run({ userId, query, services }) {
-    const page = pageOf(await profilePhoneStore(services.containers).read(userId), query);
+    const page = pageOf(await store(services).read(userId), query);
     return collection(page.items, page.skipToken);
   },
 });
@@ -56,7 +59,7 @@ export const getProfilePhone = defineOperation({
   params: phoneId,
   response: { status: 200, schema: itemPhoneResource },
   async run({ userId, params, services }) {
-    const phone = findPhone(await profilePhoneStore(services.containers).read(userId), params.id);
+    const phone = findPhone(await store(services).read(userId), params.id);
     if (!phone) throw notFound();
     return ok(phone);
   },
@@ -83,7 +86,7 @@ export const createProfilePhone = defineOperation({
       lastModifiedBy: author,
     });
     const limit = services.config.maxProfilePhonesPerUser;
-    await profilePhoneStore(services.containers).update(userId, (phones) => {
+    await store(services).update(userId, (phones) => {
       if (phones.length >= limit) throw quotaLimitReached(limit);
       return { items: [...phones, phone], answer: undefined };
     });
@@ -104,7 +107,7 @@ export const updateProfilePhone = defineOperation({
   response: { status: 200, schema: itemPhoneResource },
   async run({ userId, caller, params, body, now, services }) {
     const modified = { lastModifiedDateTime: now.toISOString(), lastModifiedBy: identitySetOf(caller) };
-    const updated = await profilePhoneStore(services.containers).update(userId, (phones) => {
+    const updated = await store(services).update(userId, (phones) => {
       const phone = findPhone(phones, params.id);
       if (!phone) throw notFound();
       const next = patchItemPhone(phone, body, modified);
@@ -125,7 +128,7 @@ export const deleteProfilePhone = defineOperation({
   params: phoneId,
   response: { status: 204 },
   async run({ userId, params, services }) {
-    await profilePhoneStore(services.containers).update(userId, (phones) => {
+    await store(services).update(userId, (phones) => {
       const phone = findPhone(phones, params.id);
       if (!phone) throw notFound();
       return { items: phones.filter((item) => item !== phone), answer: undefined };

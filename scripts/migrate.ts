@@ -13,6 +13,7 @@ import {
 import { createServices, type Services } from '../shared/services';
 import { storageStatus, withinDeadline } from '../shared/storage/cosmos';
 import { phoneMethodStores } from '../shared/storage/phoneMethods';
+import type { WonClaim } from '../shared/storage/smsSignInNumbers';
 import { profilePhoneStore } from '../shared/storage/profilePhones';
 
 /**
@@ -239,7 +240,11 @@ export async function migrate(services: Services, options: MigrationOptions = {}
   });
 
   // Phone methods: fold by type; a `ready` mobile claims its number first when the policy is on.
-  const { methods: methodStore, numbers } = phoneMethodStores(services.containers, () => services.now());
+  const { methods: methodStore, numbers } = phoneMethodStores(
+    services.containers,
+    () => services.now(),
+    services.storageTiming,
+  );
   const legacyMethods = await readLegacy(services.containers.phoneMethods, isLegacyPhoneMethod, options.onlyUsers);
   report.unrecognized += legacyMethods.unrecognized;
   const methodCounts = report.phoneMethods;
@@ -288,12 +293,17 @@ export async function migrate(services: Services, options: MigrationOptions = {}
           result,
         };
       };
-      const write = (mobileState: () => SmsSignInState | typeof RETRY) =>
-        methodStore.update<Folded | typeof RETRY>(userId, (current) => {
-          const folded = fold(current, mobileState);
-          if (folded === RETRY || folded.added.length === 0) return { answer: folded };
-          return { items: folded.result, answer: folded };
-        });
+      const write = (mobileState: () => SmsSignInState | typeof RETRY, claim?: WonClaim) =>
+        methodStore.update<Folded | typeof RETRY>(
+          userId,
+          (current) => {
+            const folded = fold(current, mobileState);
+            if (folded === RETRY || folded.added.length === 0) return { answer: folded };
+            return { items: folded.result, answer: folded };
+          },
+          // The write that may make the mobile `ready` carries the claim's lease id and keeps inside the lease.
+          claim ? { writeId: claim.id, sendBy: numbers.sendBy(claim) } : {},
+        );
       /** The migrated mobile's state without a claim: a `ready` one needs a claim, which only a policy-on run makes. */
       const withoutClaim = (): SmsSignInState => {
         const stored = legacyMobile?.smsSignInState ?? 'notEnabled';
@@ -312,7 +322,7 @@ export async function migrate(services: Services, options: MigrationOptions = {}
           const hasMobile = (await methodStore.read(userId)).some((method) => method.phoneType === 'mobile');
           outcome = hasMobile
             ? await write(() => RETRY)
-            : await numbers.withClaim(userId, phoneNumber, (claim) => write(() => numbers.stateFor(claim)));
+            : await numbers.withClaim(userId, phoneNumber, (claim) => write(() => numbers.stateFor(claim), claim));
         }
       }
       if (outcome === RETRY)
