@@ -40,13 +40,13 @@ export function loadServiceWith(overrides: Record<string, string | undefined> = 
 }
 
 /** A copy of the service whose storage traffic goes through a real fault proxy. */
-export async function loadServiceBehindFaultProxy(): Promise<{
+export async function loadServiceBehindFaultProxy(overrides: Record<string, string | undefined> = {}): Promise<{
   proxy: FaultProxy;
   service: IsolatedService;
   close(): Promise<void>;
 }> {
   const proxy = await startFaultProxy(process.env.COSMOS_ENDPOINT!);
-  const service = loadServiceWith({ COSMOS_ENDPOINT: proxy.url });
+  const service = loadServiceWith({ ...overrides, COSMOS_ENDPOINT: proxy.url });
   return {
     proxy,
     service,
