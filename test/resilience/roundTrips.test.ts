@@ -40,7 +40,7 @@ interface Case {
   target: number;
   expected: number;
   /** Prepares a user (without the counted service) and returns the counted request. */
-  prepare(userId: string): Promise<() => Promise<Invocation>>;
+  prepare: (userId: string) => Promise<() => Promise<Invocation>>;
 }
 
 const createdPhone = async (userId: string): Promise<string> =>
@@ -54,8 +54,11 @@ const createdPhone = async (userId: string): Promise<string> =>
   ).id;
 const readyMobile = async (userId: string) =>
   expect(
-    (await direct.create(userId, { token, body: { phoneNumber: randomNumber(), phoneType: 'mobile' } })).body
-      .smsSignInState,
+    (
+      (await direct.create(userId, { token, body: { phoneNumber: randomNumber(), phoneType: 'mobile' } })).body as {
+        smsSignInState: string;
+      }
+    ).smsSignInState,
   ).toBe('ready');
 const withOffice = async (userId: string) =>
   expect(
@@ -144,8 +147,10 @@ const cases: Case[] = [
     name: 'createPhoneMethod (a mobile, SMS sign-in on)',
     target: ROUND_TRIP_TARGETS.createPhoneMethod!,
     expected: 201,
-    prepare: async (userId) => () =>
-      counted().create(userId, { token, body: { phoneNumber: randomNumber(), phoneType: 'mobile' } }),
+    prepare: (userId) =>
+      Promise.resolve(() =>
+        counted().create(userId, { token, body: { phoneNumber: randomNumber(), phoneType: 'mobile' } }),
+      ),
   },
   {
     name: 'createPhoneMethod (an office method, no claim)',

@@ -65,6 +65,9 @@ async function holdUserDocumentWrite(proxy: FaultProxy, forwarded = false): Prom
   }
 }
 
+const stateOf = (result: Invocation) => (result.body as { smsSignInState?: string }).smsSignInState;
+const idOf = (result: Invocation) => (result.body as { id: string }).id;
+const idsOf = (items: Array<Record<string, unknown>>) => items.map((item) => item.id as string);
 const mobileOf = async (userId: string) =>
   (await storedMethods(userId)).find((method) => method.phoneType === 'mobile');
 
@@ -72,10 +75,10 @@ describe('a write storage applies after its client gave up', () => {
   let firstNumber = '';
   const cases: Array<{
     name: string;
-    prepare(userId: string, number: string): Promise<void>;
-    act(userId: string, number: string): Promise<Invocation>;
+    prepare: (userId: string, number: string) => Promise<void>;
+    act: (userId: string, number: string) => Promise<Invocation>;
     /** The user's stored mobile after the failed request, as it was before. */
-    before(number: string): Record<string, unknown> | undefined;
+    before: (number: string) => Record<string, unknown> | undefined;
   }> = [
     {
       name: 'create of the mobile',
@@ -98,8 +101,7 @@ describe('a write storage applies after its client gave up', () => {
       prepare: async (userId) => {
         firstNumber = randomNumber();
         expect(
-          (await onApi.create(userId, { token, body: { phoneNumber: firstNumber, phoneType: 'mobile' } })).body
-            .smsSignInState,
+          stateOf(await onApi.create(userId, { token, body: { phoneNumber: firstNumber, phoneType: 'mobile' } })),
         ).toBe('ready');
       },
       act: (userId, number) => api().update(userId, MOBILE_ID, { token, body: { phoneNumber: number } }),
@@ -125,7 +127,7 @@ describe('a write storage applies after its client gave up', () => {
       else expect(await mobileOf(userId)).toMatchObject(expected);
 
       const second = await onApi.create(other, { token, body: { phoneNumber: number, phoneType: 'mobile' } });
-      expect([second.status, second.body.smsSignInState]).toEqual([201, 'ready']);
+      expect([second.status, stateOf(second)]).toEqual([201, 'ready']);
       expect(await checkNumberInvariants([userId, other], number)).toEqual([other]);
     },
   );
@@ -150,15 +152,15 @@ describe('a read served by a replica that lags behind', () => {
 
   const paths: Array<{
     name: string;
-    prepare(userId: string, number: string): Promise<void>;
-    act(userId: string, number: string): Promise<Invocation>;
-    refused(result: Invocation): void;
+    prepare: (userId: string, number: string) => Promise<void>;
+    act: (userId: string, number: string) => Promise<Invocation>;
+    refused: (result: Invocation) => void;
   }> = [
     {
       name: 'create of a mobile',
       prepare: async () => {},
       act: (userId, number) => api().create(userId, { token, body: { phoneNumber: number, phoneType: 'mobile' } }),
-      refused: (result) => expect([result.status, result.body.smsSignInState]).toEqual([201, 'phoneNumberNotUnique']),
+      refused: (result) => expect([result.status, stateOf(result)]).toEqual([201, 'phoneNumberNotUnique']),
     },
     {
       name: 'enableSmsSignIn',
@@ -223,8 +225,12 @@ describe('a read served by a replica that lags behind', () => {
 describe('a lost answer followed by 20 other writes to the same user reports the true outcome', () => {
   const OTHERS = 20;
   const profilePath = 'profile/phones';
-  const profile = (handlers: Record<string, any>, name: string, userId: string, extra: Record<string, unknown>) =>
-    invoke(handlers[name], { userId, token: profileToken, path: profilePath, ...extra });
+  const profile = (
+    handlers: IsolatedService['handlers'],
+    name: string,
+    userId: string,
+    extra: Record<string, unknown>,
+  ) => invoke(handlers[name]!, { userId, token: profileToken, path: profilePath, ...extra });
 
   /** Runs `act` with its document write's answer held, makes 20 other writes, then drops the answer. */
   async function withLostAnswer(act: () => Promise<Invocation>, others: (n: number) => Promise<Invocation>) {
@@ -244,7 +250,7 @@ describe('a lost answer followed by 20 other writes to the same user reports the
         method: 'POST',
         body: { number: '+1 206 555 0100', type: 'home' },
       });
-      otherPhone = created.body.id;
+      otherPhone = idOf(created);
     });
     const others = (n: number) =>
       profile(off.handlers, 'updateProfilePhone', userId, {
@@ -265,9 +271,7 @@ describe('a lost answer followed by 20 other writes to the same user reports the
       );
       expect(result.status).toBe(201);
       const stored = await storedItems('profilePhones', userId);
-      expect(stored.filter((phone) => phone.number === '+1 206 555 0101').map((phone) => phone.id)).toEqual([
-        result.body.id,
-      ]);
+      expect(idsOf(stored.filter((phone) => phone.number === '+1 206 555 0101'))).toEqual([idOf(result)]);
     });
 
     test('PATCH: 200, applied', async () => {
@@ -297,13 +301,13 @@ describe('a lost answer followed by 20 other writes to the same user reports the
         () =>
           profile(rig.service.handlers, 'deleteProfilePhone', userId, {
             method: 'DELETE',
-            path: `${profilePath}/${second.body.id}`,
-            params: { id: second.body.id },
+            path: `${profilePath}/${idOf(second)}`,
+            params: { id: idOf(second) },
           }),
         others,
       );
       expect(result.status).toBe(204);
-      expect((await storedItems('profilePhones', userId)).map((phone) => phone.id)).toEqual([otherPhone]);
+      expect(idsOf(await storedItems('profilePhones', userId))).toEqual([otherPhone]);
     });
   });
 
