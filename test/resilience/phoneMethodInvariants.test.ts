@@ -427,7 +427,7 @@ describe('races under every fault', () => {
   test(`${REQUESTS_PER_ROUND} concurrent requests a round over ${USERS_IN_RACE} users and ${NUMBERS_IN_RACE} numbers, at least ${MIN_FAULTED} faults: every invariant after every round`, async () => {
     const chaos = await loadServiceBehindFaultProxy({ SMS_SIGN_IN_ENABLED: 'true' });
     try {
-      chaos.service.services.storageTiming = { operationDeadlineMs: 2_000, leaseMs: 5_000, clockSkewMs: 50 };
+      chaos.service.services.storageTiming = { operationDeadlineMs: 1_000, leaseMs: 3_000, clockSkewMs: 50 };
       const seed = Date.now() % 1_000_000;
       const random = seeded(seed);
       const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
@@ -460,7 +460,7 @@ describe('races under every fault', () => {
         chaos.proxy.mode = {
           kind: 'chaos',
           rates: { reset: 0.12, status503: 0.1, loseResponse: 0.15, late: 0.04, stale: 0.25 },
-          lateMs: 2_500,
+          lateMs: 1_500,
           random,
         };
         const results = await Promise.all(Array.from({ length: REQUESTS_PER_ROUND }, () => request(pick(users))));
