@@ -16,9 +16,10 @@ import { writeIdRetentionMs, type StorageTiming } from './timing';
  * not, it writes the same content back with If-Match on the etag just read (a *confirming write*).
  * That write succeeding proves the version read was the latest, so the write had not applied; and
  * the write was conditioned on that version or an older one, so from now on it never can. A
- * confirming write that meets a newer version (412) reads again. A write id stays in its document
- * for `writeIdRetentionMs` whatever other writes follow (userDocument.ts), and settling gives up,
- * reporting the outcome unknown, before a window that could miss it.
+ * confirming write that meets a newer version (412) reads again. A write id stays in a user's document
+ * for `writeIdRetentionMs` whatever other writes follow (userDocument.ts), a lease id in its claim until
+ * the lease ended (smsSignInNumbers.ts), and settling gives up, reporting the outcome unknown, before
+ * a window that could miss it.
  */
 
 /** A stored document as read: its content and the etag a conditional write names. */
@@ -181,8 +182,10 @@ export class ConditionalDocuments<D extends { id: string }> {
 
   /** After a lost answer: 'applied', the receipt of the confirming write that proved it never applies, or 'unknown'. */
   private async settle(id: string, writeId: string, sentAt: number): Promise<'applied' | 'unknown' | Receipt<D>> {
-    // Past this, another write may already have dropped the id: the answer could be wrong.
-    const budget = writeIdRetentionMs(this.timing) - this.timing.operationDeadlineMs - this.timing.clockSkewMs;
+    // Past this, another write may already have dropped the id (a user document's after the retention
+    // window, a claim's once its lease ended): the answer could be wrong.
+    const keptMs = Math.min(writeIdRetentionMs(this.timing), this.timing.leaseMs);
+    const budget = keptMs - this.timing.operationDeadlineMs - this.timing.clockSkewMs;
     for (let attempt = 1; attempt <= MAX_SETTLE_ATTEMPTS; attempt += 1) {
       if (this.now() - sentAt > budget) return 'unknown';
       try {
