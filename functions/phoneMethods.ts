@@ -18,6 +18,8 @@ import {
 } from '../shared/models/phoneAuthenticationMethod';
 import type { Services } from '../shared/services';
 import { phoneMethodStore, phoneMethodStores } from '../shared/storage/phoneMethods';
+import type { SmsSignInNumbers, WonClaim } from '../shared/storage/smsSignInNumbers';
+import type { UserReceipt, UserVersion, WriteOptions } from '../shared/storage/userDocument';
 
 /**
  * Phone authentication methods. Each user's methods live in one document, so every rule that spans
@@ -50,7 +52,28 @@ const replaceMethod = (methods: readonly PhoneAuthenticationMethod[], next: Phon
   methods.map((method) => (method.phoneType === next.phoneType ? next : method));
 const sameNumber = (a: string, b: string) => smsNumberKey(a) === smsNumberKey(b);
 
-const stores = (services: Services) => phoneMethodStores(services.containers, () => services.now());
+const methodStore = (services: Services) =>
+  phoneMethodStore(services.containers, services.storageTiming, () => services.now());
+const stores = (services: Services) =>
+  phoneMethodStores(services.containers, () => services.now(), services.storageTiming);
+
+/** The write that may make a mobile `ready`: it carries the claim's lease id and is sent only while the lease may be used. */
+const claimedWrite = (
+  numbers: SmsSignInNumbers,
+  claim: WonClaim | undefined,
+  from: UserVersion<PhoneAuthenticationMethod>,
+): WriteOptions<PhoneAuthenticationMethod> => ({ from, writeId: claim?.id, sendBy: numbers.sendBy(claim) });
+
+/** After a write that stopped a `ready` mobile being ready on its number (`previous`): frees the number. */
+async function freeNumber(
+  numbers: SmsSignInNumbers,
+  userId: string,
+  previous: PhoneAuthenticationMethod,
+  receipt: UserReceipt<PhoneAuthenticationMethod> | undefined,
+): Promise<void> {
+  if (receipt && previous.phoneType === 'mobile' && previous.smsSignInState === 'ready')
+    await numbers.free(userId, previous.phoneNumber, receipt);
+}
 
 function smsOnlyOnMobile(id: string): void {
   if (id.toLowerCase() !== MOBILE_ID) {
@@ -81,7 +104,7 @@ function presentFor({ caller, userId, services }: ReadInput, method: PhoneAuthen
 
 /** The user's phone methods as reads present them, in Graph's order; `/authentication/methods` lists them too. */
 export async function listUserPhoneMethods(input: ReadInput) {
-  const methods = await phoneMethodStore(input.services.containers).read(input.userId);
+  const methods = await methodStore(input.services).read(input.userId);
   const ordered: PhoneAuthenticationMethod[] = [];
   for (const type of PHONE_TYPE_ORDER) {
     const method = methods.find((candidate) => candidate.phoneType === type);
@@ -92,7 +115,7 @@ export async function listUserPhoneMethods(input: ReadInput) {
 
 /** One of the user's phone methods as reads present it; `/authentication/methods/{id}` gets it too. */
 export async function getUserPhoneMethod(input: MethodInput) {
-  const method = byId(await phoneMethodStore(input.services.containers).read(input.userId), input.params.id);
+  const method = byId(await methodStore(input.services).read(input.userId), input.params.id);
   if (!method) throw notFound();
   return ok(presentFor(input, method));
 }
@@ -126,30 +149,43 @@ export const createPhoneMethod = phoneMethods.collection({
     const policy = services.config.smsSignInEnabled;
     const { methods: store, numbers } = stores(services);
     const method = phoneMethodFromBody(body, { smsSignInEnabled: policy, now });
-    const add = (state: SmsSignInState) =>
-      store.update(userId, (methods) => {
-        if (methods.some((existing) => existing.phoneType === method.phoneType)) {
-          throw conflict(`A phone method of type '${method.phoneType}' already exists for this user.`);
-        }
-        if (method.phoneType === 'alternateMobile' && !mobileOf(methods)) {
-          throw badRequest('An alternateMobile phone method requires a mobile phone method first.', [
-            {
-              code: 'invalidValue',
-              target: 'phoneType',
-              message: 'Add a mobile phone method before an alternateMobile one.',
-            },
-          ]);
-        }
-        const stored = { ...method, smsSignInState: state };
-        return { items: [...methods, stored], answer: stored };
-      });
+    const add = (state: () => SmsSignInState) => (methods: PhoneAuthenticationMethod[]) => {
+      if (methods.some((existing) => existing.phoneType === method.phoneType)) {
+        throw conflict(`A phone method of type '${method.phoneType}' already exists for this user.`);
+      }
+      if (method.phoneType === 'alternateMobile' && !mobileOf(methods)) {
+        throw badRequest('An alternateMobile phone method requires a mobile phone method first.', [
+          {
+            code: 'invalidValue',
+            target: 'phoneType',
+            message: 'Add a mobile phone method before an alternateMobile one.',
+          },
+        ]);
+      }
+      const stored = { ...method, smsSignInState: state() };
+      return { items: [...methods, stored], answer: stored };
+    };
 
     if (method.phoneType !== 'mobile' || !policy)
-      return created(presentPhoneMethod(await add(method.smsSignInState), policy));
+      return created(
+        presentPhoneMethod(
+          await store.update(
+            userId,
+            add(() => method.smsSignInState),
+          ),
+          policy,
+        ),
+      );
+    const start = await store.readVersion(userId);
     // A user who already has a mobile gets the 409 without touching the number's claim.
-    if (mobileOf(await store.read(userId)))
-      throw conflict("A phone method of type 'mobile' already exists for this user.");
-    const stored = await numbers.withClaim(userId, method.phoneNumber, (claim) => add(numbers.stateFor(claim)));
+    if (mobileOf(start.items)) throw conflict("A phone method of type 'mobile' already exists for this user.");
+    const stored = await numbers.withClaim(userId, method.phoneNumber, (claim) =>
+      store.update(
+        userId,
+        add(() => numbers.stateFor(claim)),
+        claimedWrite(numbers, claim, start),
+      ),
+    );
     return created(presentPhoneMethod(stored, policy));
   },
 });
@@ -169,61 +205,65 @@ export const updatePhoneMethod = phoneMethods.item({
     const newNumber = body.phoneNumber;
 
     /** Changes the number; `state` decides the mobile's new SMS state from its current one (RETRY: start over). */
-    const change = (state: (current: PhoneAuthenticationMethod) => SmsSignInState | typeof RETRY) =>
-      store.update(userId, (methods) => {
-        const current = methods.find((method) => method.phoneType === type);
-        if (!current) throw notFound();
-        if (body.phoneType != null && body.phoneType !== current.phoneType) {
-          throw badRequest(
-            'The phone type of a phone method cannot be changed; add a method of the new type and delete this one.',
-            [
-              {
-                code: 'invalidValue',
-                target: 'phoneType',
-                message: `This method's phoneType is '${current.phoneType}'.`,
-              },
-            ],
-          );
-        }
-        if (newNumber === undefined || newNumber === current.phoneNumber)
-          return { answer: { previous: current, retry: false } };
-        const next = state(current);
-        if (next === RETRY) return { answer: { previous: current, retry: true } };
-        return {
-          items: replaceMethod(methods, { ...current, phoneNumber: newNumber, smsSignInState: next }),
-          answer: { previous: current, retry: false },
-        };
-      });
-    /** Frees the mobile's old number when the change moved it off that number. */
-    const freeOld = async (previous: PhoneAuthenticationMethod) => {
-      if (type === 'mobile' && newNumber !== undefined && !sameNumber(previous.phoneNumber, newNumber)) {
-        await numbers.settle(userId, previous.phoneNumber);
-      }
-    };
-
+    const change = (
+      state: (current: PhoneAuthenticationMethod) => SmsSignInState | typeof RETRY,
+      options?: WriteOptions<PhoneAuthenticationMethod>,
+    ) =>
+      store.write(
+        userId,
+        (methods) => {
+          const current = methods.find((method) => method.phoneType === type);
+          if (!current) throw notFound();
+          if (body.phoneType != null && body.phoneType !== current.phoneType) {
+            throw badRequest(
+              'The phone type of a phone method cannot be changed; add a method of the new type and delete this one.',
+              [
+                {
+                  code: 'invalidValue',
+                  target: 'phoneType',
+                  message: `This method's phoneType is '${current.phoneType}'.`,
+                },
+              ],
+            );
+          }
+          if (newNumber === undefined || newNumber === current.phoneNumber)
+            return { answer: { previous: current, retry: false } };
+          const next = state(current);
+          if (next === RETRY) return { answer: { previous: current, retry: true } };
+          return {
+            items: replaceMethod(methods, { ...current, phoneNumber: newNumber, smsSignInState: next }),
+            answer: { previous: current, retry: false },
+          };
+        },
+        options,
+      );
     if (type !== 'mobile' || !policy || newNumber === undefined) {
       // With the policy off a mobile cannot claim a number: a changed mobile is stored notEnabled.
-      const { previous } = await change((current) =>
+      const { answer, receipt } = await change((current) =>
         current.phoneType === 'mobile' ? 'notEnabled' : current.smsSignInState,
       );
-      await freeOld(previous);
+      await freeNumber(numbers, userId, answer.previous, receipt);
       return noContent();
     }
     for (let round = 1; round <= MAX_ROUNDS; round += 1) {
-      const current = byId(await store.read(userId), params.id);
+      const start = await store.readVersion(userId);
+      const current = byId(start.items, params.id);
       if (!current) throw notFound();
       // Nothing to claim (a disabled mobile stays disabled on its new number, an unchanged number keeps
       // its state); should the state have changed meanwhile, start over.
       const wrongType = body.phoneType != null && body.phoneType !== type;
       const claims =
         !wrongType && current.smsSignInState !== 'notEnabled' && !sameNumber(current.phoneNumber, newNumber);
-      const { previous, retry } = claims
+      const { answer, receipt } = claims
         ? await numbers.withClaim(userId, newNumber, (claim) =>
-            change((now) => (now.smsSignInState === 'notEnabled' ? 'notEnabled' : numbers.stateFor(claim))),
+            change(
+              (now) => (now.smsSignInState === 'notEnabled' ? 'notEnabled' : numbers.stateFor(claim)),
+              claimedWrite(numbers, claim, start),
+            ),
           )
-        : await change((now) => (now.smsSignInState === 'notEnabled' ? 'notEnabled' : RETRY));
-      if (retry) continue;
-      await freeOld(previous);
+        : await change((now) => (now.smsSignInState === 'notEnabled' ? 'notEnabled' : RETRY), { from: start });
+      if (answer.retry) continue;
+      await freeNumber(numbers, userId, answer.previous, receipt);
       return noContent();
     }
     throw tooManyChanges();
@@ -238,7 +278,7 @@ export const deletePhoneMethod = phoneMethods.item({
   response: { status: 204 },
   async run({ userId, params, services }) {
     const { methods: store, numbers } = stores(services);
-    const removed = await store.update(userId, (methods) => {
+    const { answer: removed, receipt } = await store.write(userId, (methods) => {
       const method = byId(methods, params.id);
       if (!method) throw notFound();
       if (method.phoneType === 'mobile' && methods.some((other) => other.phoneType === 'alternateMobile')) {
@@ -249,7 +289,7 @@ export const deletePhoneMethod = phoneMethods.item({
       }
       return { items: methods.filter((other) => other !== method), answer: method };
     });
-    if (removed.phoneType === 'mobile') await numbers.settle(userId, removed.phoneNumber);
+    await freeNumber(numbers, userId, removed, receipt);
     return noContent();
   },
 });
@@ -262,19 +302,24 @@ export async function enableMobileSmsSignIn({ userId, params, services }: Method
   smsOnlyOnMobile(params.id);
   const { methods: store, numbers } = stores(services);
   for (let round = 1; round <= MAX_ROUNDS; round += 1) {
-    const mobile = mobileOf(await store.read(userId));
+    const start = await store.readVersion(userId);
+    const mobile = mobileOf(start.items);
     if (!mobile) throw notFound();
     if (mobile.smsSignInState === 'ready') return noContent();
     const phoneNumber = mobile.phoneNumber;
     const outcome = await numbers.withClaim(userId, phoneNumber, (claim) =>
-      store.update<SmsSignInState | typeof RETRY>(userId, (methods) => {
-        const current = mobileOf(methods);
-        if (!current) throw notFound();
-        if (!sameNumber(current.phoneNumber, phoneNumber)) return { answer: RETRY };
-        const state = numbers.stateFor(claim);
-        if (current.smsSignInState === state) return { answer: state };
-        return { items: replaceMethod(methods, { ...current, smsSignInState: state }), answer: state };
-      }),
+      store.update<SmsSignInState | typeof RETRY>(
+        userId,
+        (methods) => {
+          const current = mobileOf(methods);
+          if (!current) throw notFound();
+          if (!sameNumber(current.phoneNumber, phoneNumber)) return { answer: RETRY };
+          const state = numbers.stateFor(claim);
+          if (current.smsSignInState === state) return { answer: state };
+          return { items: replaceMethod(methods, { ...current, smsSignInState: state }), answer: state };
+        },
+        claimedWrite(numbers, claim, start),
+      ),
     );
     if (outcome === RETRY) continue;
     if (outcome !== 'ready') throw numberNotUnique();
@@ -297,13 +342,13 @@ function numberNotUnique(): GraphError {
 export async function disableMobileSmsSignIn({ userId, params, services }: MethodInput) {
   smsOnlyOnMobile(params.id);
   const { methods: store, numbers } = stores(services);
-  const mobile = await store.update(userId, (methods) => {
+  const { answer: mobile, receipt } = await store.write(userId, (methods) => {
     const current = mobileOf(methods);
     if (!current) throw notFound();
     if (current.smsSignInState === 'notEnabled') return { answer: current };
     return { items: replaceMethod(methods, { ...current, smsSignInState: 'notEnabled' }), answer: current };
   });
-  await numbers.settle(userId, mobile.phoneNumber);
+  await freeNumber(numbers, userId, mobile, receipt);
   return noContent();
 }
 

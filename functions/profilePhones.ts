@@ -31,7 +31,10 @@ const profilePhones = resource({
 
 const notFound = () => itemNotFound('The profile phone does not exist for this user.');
 const findPhone = (phones: readonly ItemPhone[], id: string) => phones.find((phone) => phone.id === id.toLowerCase());
-const store = (services: Services) => profilePhoneStore(services.containers, services.config.maxProfilePhonesPerUser);
+const store = (services: Services) =>
+  profilePhoneStore(services.containers, services.config.maxProfilePhonesPerUser, services.storageTiming, () =>
+    services.now(),
+  );
 
 export const listProfilePhones = profilePhones.collection({
   name: 'listProfilePhones',

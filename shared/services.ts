@@ -3,6 +3,7 @@ import { KeySet } from './auth/keySet';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifyToken';
 import type { Config } from './config';
 import { containersOf, createCosmosClient, type Containers } from './storage/cosmos';
+import type { StorageTiming } from './storage/timing';
 import type { Directory } from './users/directory';
 import { DirectoryCache } from './users/directoryCache';
 import { directoryCredential } from './users/directoryToken';
@@ -17,6 +18,8 @@ export interface Services {
   directory: DirectoryCache | undefined;
   /** The time of a request (server-set timestamps). */
   now(): Date;
+  /** The write path's deadline, lease and clock-skew bounds; the defaults when absent (tests shorten them). */
+  storageTiming?: StorageTiming;
 }
 
 /** Services together with the resources they own, for counting and shutdown. */

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { ItemPhone } from '../../shared/models/itemPhone';
 import { PHONE_METHOD_IDS, type PhoneAuthenticationMethod } from '../../shared/models/phoneAuthenticationMethod';
 import type { Services } from '../../shared/services';
-import { phoneMethodStore } from '../../shared/storage/phoneMethods';
+import { phoneMethodStore, phoneMethodStores } from '../../shared/storage/phoneMethods';
 import { profilePhoneStore } from '../../shared/storage/profilePhones';
-import { SmsSignInNumbers } from '../../shared/storage/smsSignInNumbers';
 
 /**
  * The storage-only baseline of each operation, keyed by operation name: the same store calls (and so
@@ -29,10 +28,8 @@ type Baseline = (services: Services, input: BaselineInput) => Promise<BaselineAn
 
 const MOBILE = PHONE_METHOD_IDS.mobile;
 const isMobile = (method: PhoneAuthenticationMethod) => method.phoneType === 'mobile';
-const numbersOf = (services: Services) =>
-  new SmsSignInNumbers(services.containers.smsSignInNumbers, phoneMethodStore(services.containers), () =>
-    services.now(),
-  );
+const storesOf = (services: Services) =>
+  phoneMethodStores(services.containers, () => services.now(), services.storageTiming);
 const replaceMobile = (methods: PhoneAuthenticationMethod[], change: Partial<PhoneAuthenticationMethod>) =>
   methods.map((method) => (isMobile(method) ? { ...method, ...change } : method));
 
@@ -78,8 +75,7 @@ export const BASELINES: Record<string, Baseline> = {
     body: (await phoneMethodStore(s.containers).read(userId)).find(isMobile),
   }),
   createPhoneMethod: async (s, { userId, body }) => {
-    const store = phoneMethodStore(s.containers);
-    const numbers = numbersOf(s);
+    const { methods: store, numbers } = storesOf(s);
     const phoneNumber = String(body.phoneNumber);
     const method = {
       id: MOBILE,
@@ -88,52 +84,60 @@ export const BASELINES: Record<string, Baseline> = {
       smsSignInState: 'ready',
       createdDateTime: new Date().toISOString(),
     } as PhoneAuthenticationMethod;
-    await store.read(userId);
+    const start = await store.readVersion(userId);
     const claim = await numbers.claim(userId, phoneNumber);
-    await store.update(userId, (methods) => ({ items: [...methods, method], answer: undefined }));
-    await numbers.settle(userId, phoneNumber, claim?.holderId);
+    await store.update(userId, (methods) => ({ items: [...methods, method], answer: undefined }), {
+      from: start,
+      writeId: claim?.id,
+      sendBy: numbers.sendBy(claim),
+    });
     return { status: 201, body: method };
   },
   updatePhoneMethod: async (s, { userId, body }) => {
-    const store = phoneMethodStore(s.containers);
-    const numbers = numbersOf(s);
+    const { methods: store, numbers } = storesOf(s);
     const phoneNumber = String(body.phoneNumber);
-    await store.read(userId);
+    const start = await store.readVersion(userId);
     const claim = await numbers.claim(userId, phoneNumber);
-    const previous = await store.update(userId, (methods) => ({
-      items: replaceMobile(methods, { phoneNumber }),
-      answer: methods.find(isMobile)!,
-    }));
-    await numbers.settle(userId, phoneNumber, claim?.holderId);
-    await numbers.settle(userId, previous.phoneNumber);
+    const { answer: previous, receipt } = await store.write(
+      userId,
+      (methods) => ({ items: replaceMobile(methods, { phoneNumber }), answer: methods.find(isMobile)! }),
+      { from: start, writeId: claim?.id, sendBy: numbers.sendBy(claim) },
+    );
+    await numbers.free(userId, previous.phoneNumber, receipt!);
     return { status: 204 };
   },
   deletePhoneMethod: async (s, { userId }) => {
-    const removed = await phoneMethodStore(s.containers).update(userId, (methods) => ({
+    const { methods: store, numbers } = storesOf(s);
+    const { answer: removed, receipt } = await store.write(userId, (methods) => ({
       items: methods.filter((m) => !isMobile(m)),
       answer: methods.find(isMobile)!,
     }));
-    await numbersOf(s).settle(userId, removed.phoneNumber);
+    await numbers.free(userId, removed.phoneNumber, receipt!);
     return { status: 204 };
   },
   enableSmsSignIn: async (s, { userId }) => {
-    const store = phoneMethodStore(s.containers);
-    const numbers = numbersOf(s);
-    const { phoneNumber } = (await store.read(userId)).find(isMobile)!;
+    const { methods: store, numbers } = storesOf(s);
+    const start = await store.readVersion(userId);
+    const { phoneNumber } = start.items.find(isMobile)!;
     const claim = await numbers.claim(userId, phoneNumber);
-    await store.update(userId, (methods) => ({
-      items: replaceMobile(methods, { smsSignInState: 'ready' }),
-      answer: undefined,
-    }));
-    await numbers.settle(userId, phoneNumber, claim?.holderId);
+    await store.update(
+      userId,
+      (methods) => ({ items: replaceMobile(methods, { smsSignInState: 'ready' }), answer: undefined }),
+      {
+        from: start,
+        writeId: claim?.id,
+        sendBy: numbers.sendBy(claim),
+      },
+    );
     return { status: 204 };
   },
   disableSmsSignIn: async (s, { userId }) => {
-    const mobile = await phoneMethodStore(s.containers).update(userId, (methods) => ({
+    const { methods: store, numbers } = storesOf(s);
+    const { answer: mobile, receipt } = await store.write(userId, (methods) => ({
       items: replaceMobile(methods, { smsSignInState: 'notEnabled' }),
       answer: methods.find(isMobile)!,
     }));
-    await numbersOf(s).settle(userId, mobile.phoneNumber);
+    await numbers.free(userId, mobile.phoneNumber, receipt!);
     return { status: 204 };
   },
 };

@@ -145,12 +145,8 @@ async function seedMobile(
   await containers.phoneMethods.items.create({ id: userId, userId, recentWrites: [], methods });
   if (state === 'ready') {
     const id = smsNumberKey(mobile.phoneNumber);
-    await containers.smsSignInNumbers.items.create({
-      id,
-      ownerUserId: userId,
-      claimedAt: now.toISOString(),
-      holders: [],
-    });
+    // As a create leaves it once its lease has ended.
+    await containers.smsSignInNumbers.items.create({ id, ownerUserId: userId, leases: [] });
   }
   return mobile;
 }

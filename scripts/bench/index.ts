@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../bundle';
 import { onCore } from './cores';
-import { evaluate, renderRun, type RunResult, type Target } from './report';
+import { evaluate, renderRoundTrips, renderRun, roundTripTargets, type RunResult, type Target } from './report';
 
 /**
  * `npm run bench [-- --node22]`: one run per Node (this one, and Node 22 with --node22), each in its
@@ -60,10 +60,13 @@ async function main(): Promise<void> {
       continue;
     }
     const result = JSON.parse(readFileSync(outFile, 'utf8')) as RunResult;
-    outcomes.push({ binary, result: { ...result, targets: evaluate(result) } });
+    outcomes.push({ binary, result: { ...result, targets: [...evaluate(result), ...roundTripTargets(result)] } });
   }
 
-  for (const o of outcomes) console.log(o.result ? `\n${renderRun(o.result, o.result.targets)}` : `\n${o.error}`);
+  for (const o of outcomes)
+    console.log(
+      o.result ? `\n${renderRun(o.result, o.result.targets)}\n\n${renderRoundTrips(o.result)}` : `\n${o.error}`,
+    );
   const missed = outcomes.flatMap((o) =>
     o.result ? o.result.targets.filter((t) => !t.met).map((t) => `${o.result!.node}: ${t.name}`) : [o.error!],
   );

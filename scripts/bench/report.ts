@@ -1,4 +1,5 @@
 import type { Placement } from './cores';
+import { ROUND_TRIP_TARGETS } from './roundTrips';
 import type { StageTimes, Times } from './inProcess';
 import type { MemoryResult } from './memory';
 import type { PackageResult } from '../package';
@@ -309,5 +310,34 @@ export function renderCosmosBytes(rows: readonly CosmosBytesRow[]): string {
     `| operation | ${sizes.map((s) => s.label).join(' | ')} |`,
     `|---|${sizes.map(() => '---|').join('')}`,
     ...lines,
+  ].join('\n');
+}
+
+/**
+ * Cosmos requests per request of each operation (the endpoint side) against its round-trip target
+ * (roundTrips.ts): one target per operation, missed when the endpoint makes more.
+ */
+export function roundTripTargets(r: RunResult): Target[] {
+  return r.throughput.map((t) => {
+    const limit = ROUND_TRIP_TARGETS[t.operation];
+    const made = t.cosmosPerRequest.endpoint;
+    return target(
+      `${t.operation} Cosmos requests per request`,
+      made,
+      limit === undefined ? 'no target' : `<= ${limit}`,
+      limit !== undefined && made <= limit + 0.05,
+    );
+  });
+}
+
+/** The round-trip table: per operation, Cosmos requests per request (endpoint and storage-only) beside the target. */
+export function renderRoundTrips(r: RunResult): string {
+  return [
+    '| operation | Cosmos requests per request (endpoint) | storage-only | target |',
+    '|---|---|---|---|',
+    ...r.throughput.map(
+      (t) =>
+        `| ${t.operation} | ${f1(t.cosmosPerRequest.endpoint)} | ${f1(t.cosmosPerRequest.baseline)} | <= ${ROUND_TRIP_TARGETS[t.operation] ?? '?'} |`,
+    ),
   ].join('\n');
 }

@@ -8,6 +8,7 @@ import {
 } from '../../shared/models/phoneAuthenticationMethod';
 import type { Services } from '../../shared/services';
 import { phoneMethodStores } from '../../shared/storage/phoneMethods';
+import type { WonClaim } from '../../shared/storage/smsSignInNumbers';
 import { deleteLegacy, forEachLimited, readLegacy, resourceOf, type StoredDocument } from './legacyDocuments';
 import type { ContainerRun } from './report';
 
@@ -30,7 +31,11 @@ export async function migratePhoneMethods(
   { options, dryRun, concurrency, report, fail }: ContainerRun,
 ): Promise<void> {
   const policy = services.config.smsSignInEnabled;
-  const { methods: methodStore, numbers } = phoneMethodStores(services.containers, () => services.now());
+  const { methods: methodStore, numbers } = phoneMethodStores(
+    services.containers,
+    () => services.now(),
+    services.storageTiming,
+  );
   const legacyMethods = await readLegacy(services.containers.phoneMethods, isLegacyPhoneMethod, options.onlyUsers);
   report.unrecognized += legacyMethods.unrecognized;
   const methodCounts = report.phoneMethods;
@@ -79,12 +84,17 @@ export async function migratePhoneMethods(
           result,
         };
       };
-      const write = (mobileState: () => SmsSignInState | typeof RETRY) =>
-        methodStore.update<Folded | typeof RETRY>(userId, (current) => {
-          const folded = fold(current, mobileState);
-          if (folded === RETRY || folded.added.length === 0) return { answer: folded };
-          return { items: folded.result, answer: folded };
-        });
+      const write = (mobileState: () => SmsSignInState | typeof RETRY, claim?: WonClaim) =>
+        methodStore.update<Folded | typeof RETRY>(
+          userId,
+          (current) => {
+            const folded = fold(current, mobileState);
+            if (folded === RETRY || folded.added.length === 0) return { answer: folded };
+            return { items: folded.result, answer: folded };
+          },
+          // The write that may make the mobile `ready` carries the claim's lease id and keeps inside the lease.
+          claim ? { writeId: claim.id, sendBy: numbers.sendBy(claim) } : {},
+        );
       /** The migrated mobile's state without a claim: a `ready` one needs a claim, which only a policy-on run makes. */
       const withoutClaim = (): SmsSignInState => {
         const stored = legacyMobile?.smsSignInState ?? 'notEnabled';
@@ -103,7 +113,7 @@ export async function migratePhoneMethods(
           const hasMobile = (await methodStore.read(userId)).some((method) => method.phoneType === 'mobile');
           outcome = hasMobile
             ? await write(() => RETRY)
-            : await numbers.withClaim(userId, phoneNumber, (claim) => write(() => numbers.stateFor(claim)));
+            : await numbers.withClaim(userId, phoneNumber, (claim) => write(() => numbers.stateFor(claim), claim));
         }
       }
       if (outcome === RETRY) throw migrationContended();

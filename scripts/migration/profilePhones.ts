@@ -14,7 +14,12 @@ export async function migrateProfilePhones(
   services: Services,
   { options, dryRun, concurrency, report, fail }: ContainerRun,
 ): Promise<void> {
-  const phones = profilePhoneStore(services.containers, services.config.maxProfilePhonesPerUser);
+  const phones = profilePhoneStore(
+    services.containers,
+    services.config.maxProfilePhonesPerUser,
+    services.storageTiming,
+    () => services.now(),
+  );
   const legacyPhones = await readLegacy(services.containers.profilePhones, isLegacyProfilePhone, options.onlyUsers);
   report.unrecognized += legacyPhones.unrecognized;
   const phoneCounts = report.profilePhones;

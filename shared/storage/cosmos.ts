@@ -3,6 +3,7 @@ import { CosmosClient, type Container } from '@azure/cosmos';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { Config } from '../config';
 import { generalException, serviceNotAvailable, tooManyRequests, type GraphError } from '../http/graphErrors';
+import { DEFAULT_STORAGE_TIMING } from './timing';
 
 /** Per-attempt time limit for a storage request, so a stalled connection cannot hold a request open. */
 const STORAGE_REQUEST_TIMEOUT_MS = 5_000;
@@ -13,7 +14,7 @@ const STORAGE_THROTTLE_RETRIES = { maxRetryAttemptCount: 3, maxWaitTimeInSeconds
  * and the SDK retries a timed-out read up to 10 times: without this, a stalled read held a request
  * open for 50 seconds.
  */
-export const STORAGE_OPERATION_DEADLINE_MS = 8_000;
+export const STORAGE_OPERATION_DEADLINE_MS = DEFAULT_STORAGE_TIMING.operationDeadlineMs;
 
 /**
  * Runs one storage operation under a fresh overall deadline, passed to it as request options. The
@@ -21,11 +22,14 @@ export const STORAGE_OPERATION_DEADLINE_MS = 8_000;
  * still fire seconds later, build its TimeoutError and call the SDK's listeners, for every storage
  * call ever made. Past the deadline the signal aborts with a TimeoutError, as `AbortSignal.timeout`'s does.
  */
-export async function withinDeadline<T>(operation: (options: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> {
+export async function withinDeadline<T>(
+  operation: (options: { abortSignal: AbortSignal }) => Promise<T>,
+  deadlineMs = STORAGE_OPERATION_DEADLINE_MS,
+): Promise<T> {
   const controller = new AbortController();
   const timer = setTimeout(
     () => controller.abort(new DOMException('The storage operation took too long.', 'TimeoutError')),
-    STORAGE_OPERATION_DEADLINE_MS,
+    deadlineMs,
   );
   try {
     return await operation({ abortSignal: controller.signal });

@@ -13,16 +13,16 @@ export function jsonBytes(value: unknown): number {
 }
 
 /**
- * Throws when `next` would pass `limitBytes` and its items take more bytes than the stored ones:
- * a change that adds nothing (a delete, a shorter value) always goes through, so a document that is
- * over the limit already (a lowered quota, migrated data) can always be brought back under it.
- * The stored items are measured only on that rare path.
+ * Throws when the next items would pass `limitBytes` and take more bytes than the stored ones: a
+ * change that adds nothing (a delete, a shorter value) always goes through, so a document that is over
+ * the limit already (a lowered quota, migrated data) can always be brought back under it. The stored
+ * items are measured only on that rare path. The document's own bookkeeping (its ids and recent write
+ * ids) is bounded where it is kept, not here.
  */
-export function checkDocumentSize(
-  next: unknown,
+export function checkItemsSize(
   items: { next: readonly unknown[]; stored: readonly unknown[] },
   limitBytes: number,
 ): void {
-  if (jsonBytes(next) <= limitBytes) return;
+  if (jsonBytes(items.next) <= limitBytes) return;
   if (jsonBytes(items.next) > jsonBytes(items.stored)) throw documentLimitReached(limitBytes);
 }

@@ -1,6 +1,7 @@
 import type { PhoneAuthenticationMethod } from '../models/phoneAuthenticationMethod';
 import type { Containers } from './cosmos';
 import { SmsSignInNumbers } from './smsSignInNumbers';
+import { DEFAULT_STORAGE_TIMING, type StorageTiming } from './timing';
 import { UserDocuments } from './userDocument';
 
 /**
@@ -9,15 +10,20 @@ import { UserDocuments } from './userDocument';
  */
 export type PhoneMethodStore = UserDocuments<'methods', PhoneAuthenticationMethod>;
 
-export function phoneMethodStore(containers: Containers): PhoneMethodStore {
-  return new UserDocuments(containers.phoneMethods, 'methods');
+export function phoneMethodStore(
+  containers: Containers,
+  timing: StorageTiming = DEFAULT_STORAGE_TIMING,
+  now: () => Date = () => new Date(),
+): PhoneMethodStore {
+  return new UserDocuments(containers.phoneMethods, 'methods', timing, () => now().getTime());
 }
 
 /** What the phone-method operations write: the users' documents and the SMS sign-in number claims. */
 export function phoneMethodStores(
   containers: Containers,
   now: () => Date,
+  timing: StorageTiming = DEFAULT_STORAGE_TIMING,
 ): { methods: PhoneMethodStore; numbers: SmsSignInNumbers } {
-  const methods = phoneMethodStore(containers);
-  return { methods, numbers: new SmsSignInNumbers(containers.smsSignInNumbers, methods, now) };
+  const methods = phoneMethodStore(containers, timing, now);
+  return { methods, numbers: new SmsSignInNumbers(containers.smsSignInNumbers, methods, now, timing) };
 }

@@ -43,7 +43,11 @@ test('a new mobile is ready and its number is claimed by its user', async () => 
   const number = randomNumber();
   expect((await createMobile(userId, number)).smsSignInState).toBe('ready');
   expect((await mobileOf(userId))!.smsSignInState).toBe('ready');
-  expect(await storedClaim(number)).toMatchObject({ id: claimId(number), ownerUserId: userId, holders: [] });
+  const claim = await storedClaim(number);
+  expect(claim).toMatchObject({ id: claimId(number), ownerUserId: userId });
+  // One lease, the create's, ending a lease after it was taken.
+  expect(claim!.leases).toHaveLength(1);
+  expect(Date.parse(claim!.leases![0]!.until) - Date.now()).toBeGreaterThan(SMS_CLAIM_LEASE_MS - 10_000);
   expect((await api.get(userId, MOBILE_ID, { token })).body.smsSignInState).toBe('ready');
 });
 

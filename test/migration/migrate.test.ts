@@ -250,7 +250,11 @@ test('with SMS sign-in on, two users whose first-release mobiles are ready on on
     [first, second].map(async (userId) => (await listMethods(smsOn, userId)).body.value[0]?.smsSignInState),
   );
   expect(states.sort()).toEqual(['phoneNumberNotUnique', 'ready']);
-  expect(await storedClaim(number)).toMatchObject({ id: claimId(number), ownerUserId: ready[0], holders: [] });
+  expect(await storedClaim(number)).toMatchObject({
+    id: claimId(number),
+    ownerUserId: ready[0],
+    leases: [{ id: expect.any(String) as unknown, until: expect.any(String) as unknown }],
+  });
 
   // A second run changes nothing, and the number stays with its owner.
   const again = await run(smsOn, [first, second]);

@@ -18,7 +18,12 @@ import { dirname, join } from 'node:path';
  *   the test takes them with `nextHeld()` and releases each: with `forwarded` the request reaches
  *   storage at once and only its answer waits, else the request itself waits. Released with 'answer'
  *   it completes normally; with 'drop' the connection is destroyed (after the write, if forwarded).
+ * - chaos: each document operation independently, with the given probabilities: reset before storage,
+ *   answer 503, lose the answer after storage applied it, apply it *late* (storage gets it after up to
+ *   `lateMs`, the client never gets an answer: it gives up at its deadline), or, for a point read, serve
+ *   an older version of that document seen before (a lagging replica). `random` drives the choices.
  * The account metadata call (GET /) is always forwarded, rewritten so the SDK keeps using the proxy.
+ * `staleOnce` makes the next point read of one document answer an older version of it, whatever the mode.
  */
 export type FaultMode =
   | { kind: 'pass' }
@@ -27,13 +32,28 @@ export type FaultMode =
   | { kind: 'stall' }
   | { kind: 'reset' }
   | { kind: 'loseResponse'; methods?: string[] }
-  | { kind: 'hold'; methods?: string[]; forwarded?: boolean };
+  | { kind: 'hold'; methods?: string[]; forwarded?: boolean }
+  | { kind: 'chaos'; rates: ChaosRates; lateMs: number; random: () => number };
+
+/** Probabilities (each 0..1, summing to at most 1) of each fault per document operation. */
+export interface ChaosRates {
+  reset: number;
+  status503: number;
+  loseResponse: number;
+  late: number;
+  stale: number;
+}
 
 /** A request (or, when forwarded, its answer) the proxy holds until the test decides. */
-interface HeldRequest {
+export interface HeldRequest {
   method: string;
   path: string;
   release(outcome: 'answer' | 'drop'): void;
+  /**
+   * A held request (not `forwarded`) sent to storage now, whether or not its client still waits (a
+   * write applied late): resolves with storage's status; the client gets no answer.
+   */
+  apply(): Promise<number>;
 }
 
 export interface FaultProxy {
@@ -41,6 +61,12 @@ export interface FaultProxy {
   mode: FaultMode;
   /** How many requests got a fault instead of the real answer. */
   faultsInjected: number;
+  /** Document operations seen (everything but the account metadata call), in every mode. */
+  requests: number;
+  /** The next point read of a document whose path contains `pathPart` answers `body` (200) instead. */
+  staleOnce(pathPart: string, body: object): void;
+  /** Storage statuses of the writes applied late by `chaos`, once they were applied. */
+  lateStatuses: number[];
   /** The next request held by a `hold` mode (at once if one is waiting). */
   nextHeld(): Promise<HeldRequest>;
   /** Stops listening (connections are refused) until `resume`. */
@@ -70,10 +96,17 @@ export async function startFaultProxy(backendEndpoint: string): Promise<FaultPro
     else unclaimed.push(held);
   };
 
+  const stale: Array<{ pathPart: string; body: object }> = [];
+  /** Chaos mode: the bodies of the last point reads of each document, oldest first. */
+  const seen = new Map<string, string[]>();
+
   const proxy: FaultProxy = {
     url: '',
     mode: { kind: 'pass' },
     faultsInjected: 0,
+    requests: 0,
+    lateStatuses: [],
+    staleOnce: (pathPart, body) => void stale.push({ pathPart, body }),
     nextHeld: () =>
       new Promise((resolve) => {
         const first = unclaimed.shift();
@@ -94,17 +127,68 @@ export async function startFaultProxy(backendEndpoint: string): Promise<FaultPro
 
   function handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) {
     const isMetadata = req.method === 'GET' && (req.url === '/' || req.url === '');
-    const mode = proxy.mode;
+    if (!isMetadata) proxy.requests += 1;
+    const isPointRead = req.method === 'GET' && /\/docs\/[^/]+$/.test(req.url ?? '');
+    const staleIndex = isPointRead ? stale.findIndex((entry) => (req.url ?? '').includes(entry.pathPart)) : -1;
+    if (staleIndex >= 0) {
+      proxy.faultsInjected += 1;
+      answerJson(res, 200, stale.splice(staleIndex, 1)[0]!.body);
+      return;
+    }
+    let mode = proxy.mode;
+    if (!isMetadata && mode.kind === 'chaos') {
+      const fault = chaosFault(mode, isPointRead, req.method ?? '', req.url ?? '');
+      if (fault === 'stale') {
+        const versions = seen.get(req.url ?? '')!;
+        proxy.faultsInjected += 1;
+        answerJson(res, 200, JSON.parse(versions[Math.floor(mode.random() * (versions.length - 1))]!) as object);
+        return;
+      }
+      if (fault === 'late') {
+        const lateMs = mode.random() * mode.lateMs;
+        proxy.faultsInjected += 1;
+        void bufferBody(req).then((body) => {
+          setTimeout(() => {
+            void sendUpstream(req, body).then((status) => {
+              proxy.lateStatuses.push(status);
+              req.socket.destroy();
+            });
+          }, lateMs);
+        });
+        return;
+      }
+      mode =
+        fault === 'reset'
+          ? { kind: 'reset' }
+          : fault === 'status503'
+            ? { kind: 'status', status: 503 }
+            : fault === 'loseResponse'
+              ? { kind: 'loseResponse' }
+              : { kind: 'pass' };
+      if (fault === 'pass' && isPointRead) {
+        recordRead(req, res);
+        return;
+      }
+    }
     const losesResponse =
       !isMetadata && mode.kind === 'loseResponse' && (mode.methods?.includes(req.method ?? '') ?? true);
     const holds = !isMetadata && mode.kind === 'hold' && (mode.methods?.includes(req.method ?? '') ?? true);
     const holdsAnswer = holds && mode.kind === 'hold' && mode.forwarded === true;
     if (holds && !holdsAnswer) {
-      park({
-        method: req.method ?? '',
-        path: req.url ?? '',
-        release: (outcome) => (outcome === 'drop' ? req.socket.destroy() : forward(req, res, isMetadata, false, false)),
-      });
+      void bufferBody(req).then((body) =>
+        park({
+          method: req.method ?? '',
+          path: req.url ?? '',
+          release: (outcome) =>
+            outcome === 'drop'
+              ? req.socket.destroy()
+              : void sendUpstream(req, body, (answer) => {
+                  res.writeHead(answer.statusCode ?? 502, answer.headers);
+                  answer.pipe(res);
+                }),
+          apply: () => sendUpstream(req, body),
+        }),
+      );
       return;
     }
     if (!isMetadata && mode.kind !== 'pass' && mode.kind !== 'loseResponse' && mode.kind !== 'hold') {
@@ -121,6 +205,41 @@ export async function startFaultProxy(backendEndpoint: string): Promise<FaultPro
       return; // stall: never answer
     }
     forward(req, res, isMetadata, losesResponse, holdsAnswer);
+  }
+
+  function chaosFault(
+    mode: Extract<FaultMode, { kind: 'chaos' }>,
+    isPointRead: boolean,
+    method: string,
+    path: string,
+  ): 'pass' | 'stale' | 'late' | 'reset' | 'status503' | 'loseResponse' {
+    const roll = mode.random();
+    const { reset, status503, loseResponse, late, stale: staleRate } = mode.rates;
+    if (roll < reset) return 'reset';
+    if (roll < reset + status503) return 'status503';
+    if (roll < reset + status503 + loseResponse) return method === 'GET' ? 'pass' : 'loseResponse';
+    if (roll < reset + status503 + loseResponse + late) return method === 'GET' ? 'pass' : 'late';
+    if (roll < reset + status503 + loseResponse + late + staleRate)
+      return isPointRead && (seen.get(path)?.length ?? 0) >= 2 ? 'stale' : 'pass';
+    return 'pass';
+  }
+
+  /** A point read forwarded, its answer's body kept as a version a later stale read may serve. */
+  function recordRead(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) {
+    void sendUpstream(req, Buffer.alloc(0), (answer) => {
+      const chunks: Buffer[] = [];
+      answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+      answer.on('end', () => {
+        const body = Buffer.concat(chunks);
+        if (answer.statusCode === 200) {
+          const versions = seen.get(req.url ?? '') ?? [];
+          const text = body.toString('utf8');
+          if (versions[versions.length - 1] !== text) versions.push(text);
+          seen.set(req.url ?? '', versions.slice(-4));
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers).end(body);
+      });
+    });
   }
 
   function forward(
@@ -153,6 +272,7 @@ export async function startFaultProxy(backendEndpoint: string): Promise<FaultPro
                 answer.pipe(res);
               }
             },
+            apply: () => Promise.resolve(answer.statusCode ?? 502),
           });
           return;
         }
@@ -179,6 +299,49 @@ export async function startFaultProxy(backendEndpoint: string): Promise<FaultPro
     );
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
+  }
+
+  function answerJson(res: import('node:http').ServerResponse, status: number, body: object) {
+    const text = JSON.stringify(body);
+    res
+      .writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) })
+      .end(text);
+  }
+
+  function bufferBody(req: import('node:http').IncomingMessage): Promise<Buffer> {
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => resolve(Buffer.concat(chunks)));
+      req.on('error', () => resolve(Buffer.concat(chunks)));
+    });
+  }
+
+  /** Sends a request to storage with this body; resolves with its status (and hands the answer on, if asked). */
+  function sendUpstream(
+    req: import('node:http').IncomingMessage,
+    body: Buffer,
+    onAnswer?: (answer: import('node:http').IncomingMessage) => void,
+  ): Promise<number> {
+    return new Promise((resolve) => {
+      const upstream = httpsRequest(
+        {
+          host: backend.hostname,
+          port: backend.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, 'content-length': String(body.length) },
+          rejectUnauthorized: false,
+        },
+        (answer) => {
+          resolve(answer.statusCode ?? 502);
+          if (onAnswer) onAnswer(answer);
+          else answer.resume();
+        },
+      );
+      upstream.on('error', () => resolve(502));
+      upstream.end(body);
+    });
   }
 
   function listen(): Promise<void> {

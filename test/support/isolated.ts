@@ -46,7 +46,7 @@ export function loadServiceWith(
 }
 
 /** A copy of the service whose storage traffic goes through a real fault proxy. */
-export async function loadServiceBehindFaultProxy(): Promise<{
+export async function loadServiceBehindFaultProxy(overrides: Record<string, string | undefined> = {}): Promise<{
   proxy: FaultProxy;
   service: IsolatedService;
   close: () => Promise<void>;
@@ -54,7 +54,7 @@ export async function loadServiceBehindFaultProxy(): Promise<{
   [Symbol.asyncDispose]: () => Promise<void>;
 }> {
   const proxy = await startFaultProxy(process.env.COSMOS_ENDPOINT!);
-  const service = loadServiceWith({ COSMOS_ENDPOINT: proxy.url });
+  const service = loadServiceWith({ ...overrides, COSMOS_ENDPOINT: proxy.url });
   const close = async () => {
     service.dispose();
     await proxy.close();

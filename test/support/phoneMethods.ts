@@ -23,7 +23,8 @@ export const claimId = (phoneNumber: string) => phoneNumber.replace(' ', '');
 interface StoredClaim {
   id: string;
   ownerUserId?: string;
-  holders: unknown[];
+  /** The requests that may still write the owner's mobile `ready` on this number, until their lease ends. */
+  leases?: Array<{ id: string; until: string }>;
 }
 
 /** The claim document of a number, or undefined where the number has none. */
