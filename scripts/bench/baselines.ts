@@ -141,3 +141,9 @@ export const BASELINES: Record<string, Baseline> = {
     return { status: 204 };
   },
 };
+
+// The same storage work as the phone-method operations they share their code with.
+BASELINES.listAuthenticationMethods = BASELINES.listPhoneMethods!;
+BASELINES.getAuthenticationMethod = BASELINES.getPhoneMethod!;
+BASELINES.enableAuthenticationMethodSmsSignIn = BASELINES.enableSmsSignIn!;
+BASELINES.disableAuthenticationMethodSmsSignIn = BASELINES.disableSmsSignIn!;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { configVariableNames } from '../../shared/config';
+import { freePort } from '../../test/support/npmStartProcess';
 import { ROOT } from '../bundle';
 import { BatchClient, type ItemAnswer } from '../bulk/batchClient';
 import { digitsOf } from '../bulk/journal';
@@ -109,7 +110,7 @@ export async function measureBatchVsSequential(
 async function startNpmStart(): Promise<{ url: string; stop(): void }> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of configVariableNames) delete env[name];
-  env.PORT = '0';
+  env.PORT = String(await freePort());
   const child = spawn('npm', ['start'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
   const stop = () => {
     // The process group this function started: npm, its shell and the server.

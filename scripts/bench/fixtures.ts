@@ -231,6 +231,20 @@ export const FIXTURES: Record<string, Fixture> = {
   },
 };
 
+/** `/authentication/methods` serves the same phone methods: the same users and requests, on its path. */
+const AUTHENTICATION_METHODS = 'authentication/methods';
+const onAuthenticationMethods = (fixture: Fixture): Fixture => ({
+  consumes: fixture.consumes,
+  prepare: async (c, userId) => {
+    const request = await fixture.prepare(c, userId);
+    return { ...request, path: request.path.replace(METHODS, AUTHENTICATION_METHODS) };
+  },
+});
+FIXTURES.listAuthenticationMethods = onAuthenticationMethods(FIXTURES.listPhoneMethods!);
+FIXTURES.getAuthenticationMethod = onAuthenticationMethods(FIXTURES.getPhoneMethod!);
+FIXTURES.enableAuthenticationMethodSmsSignIn = onAuthenticationMethods(FIXTURES.enableSmsSignIn!);
+FIXTURES.disableAuthenticationMethodSmsSignIn = onAuthenticationMethods(FIXTURES.disableSmsSignIn!);
+
 /** Prepares `count` users (in parallel batches) and returns their ids and requests, in order. */
 export async function prepareUsers(
   fixture: Fixture,
