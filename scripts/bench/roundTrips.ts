@@ -22,4 +22,9 @@ export const ROUND_TRIP_TARGETS: Readonly<Record<string, number>> = {
   deletePhoneMethod: 4,
   enableSmsSignIn: 3,
   disableSmsSignIn: 4,
+  // `/authentication/methods` runs the phone methods' code.
+  listAuthenticationMethods: 1,
+  getAuthenticationMethod: 1,
+  enableAuthenticationMethodSmsSignIn: 3,
+  disableAuthenticationMethodSmsSignIn: 4,
 };
