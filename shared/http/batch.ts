@@ -12,15 +12,9 @@ import { describeCause, logRequest, startLogEntry } from '../log';
 import type { Services } from '../services';
 import { batchBodyLimit, parseBatch, type BatchItem } from './batchRequest';
 import { runSteps } from './batchSchedule';
+import { unmatchedRouteError, type ServedRoute } from './unmatchedRoute';
 import type { ApiVersion } from './versions';
-import {
-  badRequest,
-  failedDependency,
-  GraphError,
-  generalException,
-  methodNotAllowed,
-  segmentNotFound,
-} from './graphErrors';
+import { badRequest, failedDependency, GraphError, generalException } from './graphErrors';
 import { errorResponse, ROUTE_PREFIX, SECURITY_HEADERS } from './graphResponses';
 import { publicOrigin } from './origin';
 import { handle, type Registration } from './pipeline';
@@ -88,6 +82,7 @@ export function handleBatch(
     name: registration.name,
     handler: handle(registration, services),
   }));
+  const served: ServedRoute[] = targets.map(({ route, methods }) => ({ route, method: methods[0]! }));
   const route = compileRoute(ROUTE_PREFIX, batch.route).template;
 
   return async (request: HttpRequest, context: InvocationContext) => {
@@ -112,7 +107,7 @@ export function handleBatch(
       const authorization = request.headers.get('authorization')!;
       const answers = await runSteps(items, BATCH_CONCURRENCY, {
         run: (index) =>
-          runItem(items[index]!, targets, authorization, context).catch((error: unknown) =>
+          runItem(items[index]!, targets, served, authorization, context).catch((error: unknown) =>
             errorAnswer(items[index]!, generalException(error), context),
           ),
         blocked: (index, failedKey) => {
@@ -147,21 +142,19 @@ export function handleBatch(
 async function runItem(
   item: BatchItem,
   targets: readonly Target[],
+  served: readonly ServedRoute[],
   authorization: string,
   context: InvocationContext,
 ): Promise<ItemAnswer> {
   let found;
   try {
     found = findRoute(targets, item.method, item.url.pathname);
+    // The same answer the catch-all function gives the same path sent alone.
+    if (found.kind !== 'match') return errorAnswer(item, unmatchedRouteError(served, item.url.pathname), context);
   } catch (error) {
     if (error instanceof BadPathError) return errorAnswer(item, badRequest(error.message), context);
     throw error;
   }
-  if (found.kind === 'notFound') {
-    const segments = item.url.pathname.split('/').filter((segment) => segment.length > 0);
-    return errorAnswer(item, segmentNotFound(decodeURIComponentSafe(segments.at(-1) ?? '')), context);
-  }
-  if (found.kind === 'methodNotAllowed') return errorAnswer(item, methodNotAllowed(found.allowed), context);
   try {
     const request = new HttpRequest({
       method: item.method,
@@ -260,12 +253,4 @@ async function answerOf(item: BatchItem, result: HttpResponseInit | HttpResponse
       ? (JSON.parse(bytes.toString('utf8')) as unknown)
       : bytes.toString('base64');
   return answer;
-}
-
-function decodeURIComponentSafe(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }

@@ -34,7 +34,7 @@ export const UNMATCHED_ROUTE = `{version:regex(^(${API_VERSIONS.map((version) =>
 export const UNMATCHED_ROUTE_METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
 /** A served route with its methods, compiled once. */
-interface ServedRoute {
+export interface ServedRoute {
   route: CompiledRoute;
   method: string;
 }
