@@ -9,9 +9,22 @@ import { StartupError } from './startupError';
 /** The embedded Cosmos-compatible server accepts any key; this one only has to be present. */
 const EMBEDDED_COSMOS_KEY = 'bG9jYWwtZW1iZWRkZWQtY29zbW9zLWtleQ==';
 
+/**
+ * The in-memory Cosmos-compatible server, keeping its connections as Cosmos DB's gateway and the SDK's
+ * agent do: the package's default answers every request with `Connection: close`, so every storage call
+ * paid a TLS handshake on both sides. Idle connections stay open until the client closes them: Node
+ * closes them after 5 s by default, and a request that reuses one as it is being closed fails with
+ * ECONNRESET ("socket hang up").
+ */
+export function keepAliveCosmosServer(): HttpsServer {
+  const server = cosmosServer({ keepAlive: true });
+  server.keepAliveTimeout = 0;
+  return server;
+}
+
 /** Starts the in-memory server on a free loopback port and points COSMOS_ENDPOINT/COSMOS_KEY at it. */
 export async function startEmbeddedCosmos(): Promise<HttpsServer> {
-  const server = cosmosServer();
+  const server = keepAliveCosmosServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);

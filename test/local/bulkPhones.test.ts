@@ -218,7 +218,8 @@ test('1,000 rows, throttled, killed mid-run and resumed: every method present ex
   // No phone number (in any spelling) in the output of any run or in the journal; no token either.
   const everything =
     [dry, killed, second, third].map((run) => run.stdout + run.stderr).join('\n') + readFileSync(journal, 'utf8');
+  const digitsOfEverything = everything.replace(/\D/g, ' ');
   for (const phoneNumber of [...rows.map((row) => row.phoneNumber), ...held])
-    expect(everything.replace(/\D/g, ' ')).not.toContain(phoneNumber.replace(/\D/g, ''));
+    expect(digitsOfEverything).not.toContain(phoneNumber.replace(/\D/g, ''));
   expect(everything).not.toContain(token);
 }, 240_000);

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { CosmosClient } from '@azure/cosmos';
-import cosmosServer from '@vercel/cosmosdb-server';
+import { keepAliveCosmosServer } from '../../scripts/local/cosmos';
 import { parseConfig } from '../../shared/config';
 import { createCosmosClient } from '../../shared/storage/cosmos';
 import { ensureStorage } from '../../shared/storage/bootstrap';
@@ -18,7 +18,7 @@ import { startStandInManagedIdentity } from './standInManagedIdentity';
  * test tokens carry (test/support/tokens.ts registers them). Suites about the directory start their own.
  */
 export default async function globalSetup(): Promise<void> {
-  const cosmos = cosmosServer();
+  const cosmos = keepAliveCosmosServer();
   await new Promise<void>((resolve) => cosmos.listen(0, '127.0.0.1', resolve));
   const key = newTestKey('test-key-1');
   const jwks = await startJwksServer([key.publicJwk]);

@@ -9,7 +9,7 @@ export function testContainer(name: 'phoneMethods' | 'profilePhones' | 'smsSignI
   client ??= new CosmosClient({
     endpoint: process.env.COSMOS_ENDPOINT!,
     key: process.env.COSMOS_KEY!,
-    agent: new Agent({ rejectUnauthorized: false }),
+    agent: new Agent({ rejectUnauthorized: false, keepAlive: true }),
   });
   return client.database('graph-phones').container(name);
 }
