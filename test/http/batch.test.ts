@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_STORAGE_TIMING } from '../../shared/storage/timing';
 import { ALTERNATE_MOBILE_ID, MOBILE_ID } from '../support/constants';
 import { batchHandlerFor, createItem, postBatch } from '../support/batch';
 import { loadServiceBehindFaultProxy, loadServiceWith } from '../support/isolated';
@@ -355,7 +356,8 @@ describe('the whole batch is refused, and no item runs', () => {
 });
 
 test('a throttled item answers its own 429 with Retry-After; the batch is 200', async () => {
-  const behindProxy = await loadServiceBehindFaultProxy();
+  // Production's deadline: the SDK's wait for storage's 3 s Retry-After fits in it (a shorter one would end as 503).
+  const behindProxy = await loadServiceBehindFaultProxy({}, DEFAULT_STORAGE_TIMING);
   const { proxy, service } = behindProxy;
   try {
     const handler = batchHandlerFor(service.services);

@@ -4,7 +4,12 @@ import { SMS_CLAIM_LEASE_MS } from '../../shared/storage/smsSignInNumbers';
 import { ALTERNATE_MOBILE_ID, MOBILE_ID, OFFICE_ID } from '../support/constants';
 import { countBy } from '../support/counts';
 import type { FaultMode, FaultProxy } from '../support/faultProxy';
-import { loadServiceBehindFaultProxy, loadServiceWith, type IsolatedService } from '../support/isolated';
+import {
+  FAULT_PROXY_STORAGE_TIMING,
+  loadServiceBehindFaultProxy,
+  loadServiceWith,
+  type IsolatedService,
+} from '../support/isolated';
 import {
   checkNumberInvariants,
   checkUserInvariants,
@@ -187,6 +192,7 @@ describe('storage faults', () => {
         smsSignInNumbers: claims.service.services.containers.smsSignInNumbers,
       },
       now: () => new Date(),
+      storageTiming: FAULT_PROXY_STORAGE_TIMING,
     };
     rig = {
       methodsProxy: methods.proxy,
@@ -423,9 +429,11 @@ describe('races under every fault', () => {
   }
 
   test(`${REQUESTS_PER_ROUND} concurrent requests a round over ${USERS_IN_RACE} users and ${NUMBERS_IN_RACE} numbers, at least ${MIN_FAULTED} faults: every invariant after every round`, async () => {
-    const chaos = await loadServiceBehindFaultProxy({ SMS_SIGN_IN_ENABLED: 'true' });
+    const chaos = await loadServiceBehindFaultProxy(
+      { SMS_SIGN_IN_ENABLED: 'true' },
+      { operationDeadlineMs: 1_000, leaseMs: 3_000, clockSkewMs: 50 },
+    );
     try {
-      chaos.service.services.storageTiming = { operationDeadlineMs: 1_000, leaseMs: 3_000, clockSkewMs: 50 };
       const seed = Date.now() % 1_000_000;
       const random = seeded(seed);
       const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;

@@ -35,8 +35,7 @@ const offApi = phoneMethodsApi(off.handlers);
 beforeAll(async () => {
   token = await userToken();
   profileToken = await userToken({ scp: 'User.ReadWrite.All' });
-  rig = await loadServiceBehindFaultProxy({ SMS_SIGN_IN_ENABLED: 'true' });
-  rig.service.services.storageTiming = FAST;
+  rig = await loadServiceBehindFaultProxy({ SMS_SIGN_IN_ENABLED: 'true' }, FAST);
 });
 afterAll(async () => {
   await rig.close();
