@@ -9,6 +9,7 @@ import { decodeJwt } from 'jose';
 import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../scripts/localServer';
 import { chunkedBody, parseRawAnswer, rawExchange } from './rawHttp';
 import { parseGraphBody, type GraphBody } from '../support/graphBody';
+import { tsxScript } from '../support/npmStartProcess';
 
 /**
  * Findings of an outside probe against `npm start`, reproduced over real sockets: oversized and slow
@@ -17,7 +18,6 @@ import { parseGraphBody, type GraphBody } from '../support/graphBody';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const LIMIT = 1024;
 
 let server: LocalServer;
@@ -209,7 +209,7 @@ describe('npm run token follows PORT', () => {
 
   test('without --server it asks 127.0.0.1:$PORT', async () => {
     const env = { ...process.env, PORT: String(port) };
-    const { stdout } = await run(TSX, [join(ROOT, 'scripts', 'token.ts'), '--scp', 'User.ReadWrite'], {
+    const { stdout } = await run(...tsxScript('scripts/token.ts', '--scp', 'User.ReadWrite'), {
       cwd: ROOT,
       env,
     });
@@ -225,7 +225,7 @@ describe('npm run token follows PORT', () => {
       );
       const env = { ...process.env };
       delete env.PORT;
-      const { stdout } = await run(TSX, [join(ROOT, 'scripts', 'token.ts')], { cwd: dir, env });
+      const { stdout } = await run(...tsxScript('scripts/token.ts'), { cwd: dir, env });
       expect(decodeJwt(stdout.trim()).iss).toBe(`${server.url}/dev-issuer`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -233,7 +233,7 @@ describe('npm run token follows PORT', () => {
   });
 
   test('PORT=abc is one line naming PORT (exit 1, nothing on stdout)', async () => {
-    const failure = await run(TSX, [join(ROOT, 'scripts', 'token.ts')], {
+    const failure = await run(...tsxScript('scripts/token.ts'), {
       cwd: ROOT,
       env: { ...process.env, PORT: 'abc' },
     }).catch((error: { code: number; stdout: string; stderr: string }) => error);

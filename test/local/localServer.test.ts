@@ -8,6 +8,7 @@ import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../
 import { AUTHENTICATION_ADMINISTRATOR, MOBILE_ID } from '../support/constants';
 import { storedItems } from '../support/storage';
 import { parseGraphBody, type GraphBody } from '../support/graphBody';
+import { tsxScript } from '../support/npmStartProcess';
 
 /**
  * `npm start` with nothing configured: the real function handlers behind plain node:http, the
@@ -17,7 +18,6 @@ import { parseGraphBody, type GraphBody } from '../support/graphBody';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const PHONE = '+1 2065550100';
 
 let server: LocalServer;
@@ -321,7 +321,7 @@ describe('routing like the Functions host', () => {
 });
 
 describe('npm run token', () => {
-  const token = (...args: string[]) => run(TSX, ['scripts/token.ts', ...args], { cwd: ROOT });
+  const token = (...args: string[]) => run(...tsxScript('scripts/token.ts', ...args), { cwd: ROOT });
 
   test('mints a token the running server accepts, with the requested claims; prints only the token', async () => {
     const oid = randomUUID();

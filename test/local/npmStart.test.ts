@@ -3,15 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCAL_SERVICE_VARIABLES } from '../../scripts/localServer';
-import { freePort } from '../support/npmStartProcess';
+import { freePort, tsxScript } from '../support/npmStartProcess';
 
 /**
- * `npm start` as a developer runs it: `tsx scripts/localServer.ts` in its own process, configured
+ * `npm start` as a developer runs it: `node --import tsx scripts/localServer.ts` in its own process, configured
  * only by its environment and a local.settings.json in the working directory, stopped by a signal.
  */
-
-const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 
 let workDir: string;
 let child: ChildProcess;
@@ -50,7 +47,7 @@ beforeAll(async () => {
     XDG_CACHE_HOME: join(workDir, 'cache'),
   };
   for (const name of LOCAL_SERVICE_VARIABLES) delete env[name];
-  child = spawn(TSX, [join(ROOT, 'scripts', 'localServer.ts')], {
+  child = spawn(...tsxScript('scripts/localServer.ts'), {
     cwd: workDir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

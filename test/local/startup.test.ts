@@ -4,6 +4,7 @@ import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { LOCAL_SERVICE_VARIABLES } from '../../scripts/localServer';
+import { tsxScript } from '../support/npmStartProcess';
 
 /**
  * What a new user meets when `npm start` cannot start, or is stopped: one line that says what to do
@@ -11,7 +12,6 @@ import { LOCAL_SERVICE_VARIABLES } from '../../scripts/localServer';
  */
 
 const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 let workDir: string;
 /** The process group of `npm start` in the signal test, killed after the file even when that test times out. */
 let npmGroup: number | undefined;
@@ -58,7 +58,7 @@ function startExpectingFailure(
   env: NodeJS.ProcessEnv,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(TSX, [join(ROOT, 'scripts', 'localServer.ts')], { cwd, env }, (error, stdout, stderr) =>
+    execFile(...tsxScript('scripts/localServer.ts'), { cwd, env }, (error, stdout, stderr) =>
       resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
     );
   });
@@ -164,7 +164,7 @@ describe('the development issuer and configured storage', () => {
   });
 
   test('LOCAL_DEV_ISSUER=1 over an emulator starts, with a loud warning in the banner', async () => {
-    const server = spawn(TSX, [join(ROOT, 'scripts', 'localServer.ts')], {
+    const server = spawn(...tsxScript('scripts/localServer.ts'), {
       cwd: workDir,
       env: await envWith({ ...storage(), LOCAL_DEV_ISSUER: '1' }),
       stdio: ['ignore', 'pipe', 'pipe'],
