@@ -407,12 +407,15 @@ describe('storage faults', () => {
  * storage operation at risk of each fault of the write path's fault model (reset, 503, a lost answer,
  * a write applied after its client gave up, a read served from an older version), with deadlines and
  * leases short enough that leases end and numbers change hands within the run. Every invariant is
- * checked on the stored state after every round.
+ * checked on the stored state after every round. A round waits mostly for deadlines, so independent
+ * lanes (each its own service, fault proxy, users and numbers) run their rounds side by side until the
+ * lanes together have injected the faults and made the requests the run needs.
  */
 describe('races under every fault', () => {
   const USERS_IN_RACE = 5;
   const NUMBERS_IN_RACE = 3;
   const REQUESTS_PER_ROUND = 50;
+  const LANES = 3;
   const MIN_FAULTED = 2_000;
   const MAX_ROUNDS = 200;
 
@@ -429,69 +432,74 @@ describe('races under every fault', () => {
   }
 
   test(`${REQUESTS_PER_ROUND} concurrent requests a round over ${USERS_IN_RACE} users and ${NUMBERS_IN_RACE} numbers, at least ${MIN_FAULTED} faults: every invariant after every round`, async () => {
-    const chaos = await loadServiceBehindFaultProxy(
-      { SMS_SIGN_IN_ENABLED: 'true' },
-      { operationDeadlineMs: 1_000, leaseMs: 3_000, clockSkewMs: 50 },
-    );
-    try {
-      const seed = Date.now() % 1_000_000;
-      const random = seeded(seed);
-      const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
-      const api = phoneMethodsApi(chaos.service.handlers);
-      const users = Array.from({ length: USERS_IN_RACE }, () => randomUUID());
-      const numbers = Array.from({ length: NUMBERS_IN_RACE }, () => randomNumber());
-      const ids = [MOBILE_ID, ALTERNATE_MOBILE_ID, OFFICE_ID];
-      const request = (userId: string) => {
-        const roll = random();
-        if (roll < 0.25)
-          return api.create(userId, {
-            token,
-            body: { phoneNumber: pick(numbers), phoneType: pick(['mobile', 'mobile', 'alternateMobile', 'office']) },
-          });
-        if (roll < 0.45) return api.enable(userId, MOBILE_ID, { token });
-        if (roll < 0.55) return api.disable(userId, MOBILE_ID, { token });
-        if (roll < 0.7) return api.update(userId, pick(ids), { token, body: { phoneNumber: pick(numbers) } });
-        if (roll < 0.85) return api.remove(userId, pick(ids), { token });
-        return roll < 0.93 ? api.get(userId, pick(ids), { token }) : api.list(userId, { token });
-      };
+    const seed = Date.now() % 1_000_000;
+    const statuses: number[] = [];
+    let faulted = 0;
+    let rounds = 0;
+    let lateWrites = 0;
 
-      const statuses: number[] = [];
-      const faultsBefore = chaos.proxy.faultsInjected;
-      let rounds = 0;
-      while (
-        (chaos.proxy.faultsInjected - faultsBefore < MIN_FAULTED || statuses.length < MIN_FAULTED) &&
-        rounds < MAX_ROUNDS
-      ) {
-        rounds += 1;
-        chaos.proxy.mode = {
-          kind: 'chaos',
-          rates: { reset: 0.12, status503: 0.1, loseResponse: 0.15, late: 0.04, stale: 0.25 },
-          lateMs: 1_500,
-          random,
-        };
-        const results = await Promise.all(Array.from({ length: REQUESTS_PER_ROUND }, () => request(pick(users))));
-        chaos.proxy.mode = { kind: 'pass' };
-        statuses.push(...statusesOf(results));
-        // Every answer is one the contract allows: a success, a refusal, or 503/429 under faults.
-        for (const result of results) expect([200, 201, 204, 400, 404, 409, 429, 503]).toContain(result.status);
-        // One type per user, no alternateMobile without a mobile, at most one user ready per number...
-        await checkNumberInvariants(users);
-        // ...and the user that has a number ready owns its claim.
-        for (const number of numbers) {
-          const ready = await checkNumberInvariants(users, number);
-          if (ready.length === 1) expect((await storedClaim(number))!.ownerUserId).toBe(ready[0]);
-        }
-      }
-      const faulted = chaos.proxy.faultsInjected - faultsBefore;
-      console.log(
-        `races under every fault (seed ${seed}): ${rounds} rounds, ${statuses.length} requests, ${faulted} faults injected, ${chaos.proxy.lateStatuses.length} writes applied late, statuses ${JSON.stringify(countBy(statuses))}`,
+    async function lane(index: number): Promise<void> {
+      const chaos = await loadServiceBehindFaultProxy(
+        { SMS_SIGN_IN_ENABLED: 'true' },
+        { operationDeadlineMs: 1_000, leaseMs: 3_000, clockSkewMs: 50 },
       );
-      expect(faulted).toBeGreaterThanOrEqual(MIN_FAULTED);
-      expect(statuses.length).toBeGreaterThanOrEqual(MIN_FAULTED);
-      // The faults did not reduce the service to 503s: many requests were still decided.
-      expect(statuses.filter((status) => status !== 503 && status !== 429).length).toBeGreaterThan(statuses.length / 4);
-    } finally {
-      await chaos.close();
+      try {
+        const random = seeded(seed + index);
+        const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+        const api = phoneMethodsApi(chaos.service.handlers);
+        const users = Array.from({ length: USERS_IN_RACE }, () => randomUUID());
+        const numbers = Array.from({ length: NUMBERS_IN_RACE }, () => randomNumber());
+        const ids = [MOBILE_ID, ALTERNATE_MOBILE_ID, OFFICE_ID];
+        const request = (userId: string) => {
+          const roll = random();
+          if (roll < 0.25)
+            return api.create(userId, {
+              token,
+              body: { phoneNumber: pick(numbers), phoneType: pick(['mobile', 'mobile', 'alternateMobile', 'office']) },
+            });
+          if (roll < 0.45) return api.enable(userId, MOBILE_ID, { token });
+          if (roll < 0.55) return api.disable(userId, MOBILE_ID, { token });
+          if (roll < 0.7) return api.update(userId, pick(ids), { token, body: { phoneNumber: pick(numbers) } });
+          if (roll < 0.85) return api.remove(userId, pick(ids), { token });
+          return roll < 0.93 ? api.get(userId, pick(ids), { token }) : api.list(userId, { token });
+        };
+
+        while ((faulted < MIN_FAULTED || statuses.length < MIN_FAULTED) && rounds < MAX_ROUNDS) {
+          rounds += 1;
+          const faultsBefore = chaos.proxy.faultsInjected;
+          chaos.proxy.mode = {
+            kind: 'chaos',
+            rates: { reset: 0.12, status503: 0.1, loseResponse: 0.15, late: 0.04, stale: 0.25 },
+            lateMs: 1_500,
+            random,
+          };
+          const results = await Promise.all(Array.from({ length: REQUESTS_PER_ROUND }, () => request(pick(users))));
+          chaos.proxy.mode = { kind: 'pass' };
+          faulted += chaos.proxy.faultsInjected - faultsBefore;
+          statuses.push(...statusesOf(results));
+          // Every answer is one the contract allows: a success, a refusal, or 503/429 under faults.
+          for (const result of results) expect([200, 201, 204, 400, 404, 409, 429, 503]).toContain(result.status);
+          // One type per user, no alternateMobile without a mobile, at most one user ready per number...
+          await checkNumberInvariants(users);
+          // ...and the user that has a number ready owns its claim.
+          for (const number of numbers) {
+            const ready = await checkNumberInvariants(users, number);
+            if (ready.length === 1) expect((await storedClaim(number))!.ownerUserId).toBe(ready[0]);
+          }
+        }
+        lateWrites += chaos.proxy.lateStatuses.length;
+      } finally {
+        await chaos.close();
+      }
     }
+
+    await Promise.all(Array.from({ length: LANES }, (_, index) => lane(index)));
+    console.log(
+      `races under every fault (seed ${seed}, lanes ${LANES}): ${rounds} rounds, ${statuses.length} requests, ${faulted} faults injected, ${lateWrites} writes applied late, statuses ${JSON.stringify(countBy(statuses))}`,
+    );
+    expect(faulted).toBeGreaterThanOrEqual(MIN_FAULTED);
+    expect(statuses.length).toBeGreaterThanOrEqual(MIN_FAULTED);
+    // The faults did not reduce the service to 503s: many requests were still decided.
+    expect(statuses.filter((status) => status !== 503 && status !== 429).length).toBeGreaterThan(statuses.length / 4);
   }, 900_000);
 });
