@@ -9,13 +9,14 @@ import {
 } from '../../shared/auth/verifyToken';
 import { TEST_AUDIENCE, TEST_TENANT_ID } from '../support/constants';
 import { startJwksServer, type JwksServer } from '../support/jwksServer';
-import { newTestKey, type TestKey } from '../support/keys';
+import { fileTestKey, type TestKey } from '../support/keys';
 import { signToken, v1Issuer, v2Issuer } from '../support/tokens';
 
 /**
- * The verifier on its own: a real JWKS server on loopback publishing a fresh RS256 key, a KeySet and a
- * verifier over it sharing one injectable clock, tokens signed relative to that clock, and real
- * HttpRequest objects. No function handler, no storage.
+ * The verifier on its own: a real JWKS server on loopback publishing an RS256 key under a fresh kid
+ * (the file's key pair: see fileTestKey), a KeySet and a verifier over it sharing one injectable
+ * clock, tokens signed relative to that clock, and real HttpRequest objects. No function handler, no
+ * storage.
  */
 
 export const COOL_DOWN_MS = 5 * 60_000;
@@ -71,7 +72,7 @@ export async function startAuthFixture(
   options: { keySet?: KeySetOptions; verifier?: TokenVerifierOptions } = {},
 ): Promise<AuthFixture> {
   const clock = new TestClock();
-  const key = newTestKey(`kid-${randomUUID().slice(0, 8)}`);
+  const key = fileTestKey(`kid-${randomUUID().slice(0, 8)}`);
   const jwks = await startJwksServer([key.publicJwk]);
   const auth: Config['auth'] = {
     tenantIds: [TEST_TENANT_ID],
