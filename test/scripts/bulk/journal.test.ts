@@ -1,5 +1,5 @@
-import { maskPhoneNumber } from '../../shared/auth/maskedNumbers';
-import { sameStoredNumber } from '../../scripts/bulk/journal';
+import { maskPhoneNumber } from '../../../shared/auth/maskedNumbers';
+import { sameStoredNumber } from '../../../scripts/bulk/journal';
 
 describe('sameStoredNumber: the bulk command matches a number read back, whole or masked', () => {
   test.each([
