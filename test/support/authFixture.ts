@@ -7,10 +7,10 @@ import {
   type CachingTokenVerifier,
   type TokenVerifierOptions,
 } from '../../shared/auth/verifyToken';
-import { TEST_AUDIENCE, TEST_TENANT_ID } from '../support/constants';
-import { startJwksServer, type JwksServer } from '../support/jwksServer';
-import { newTestKey, type TestKey } from '../support/keys';
-import { signToken, v1Issuer, v2Issuer } from '../support/tokens';
+import { TEST_AUDIENCE, TEST_TENANT_ID } from './constants';
+import { startJwksServer, type JwksServer } from './jwksServer';
+import { newTestKey, type TestKey } from './keys';
+import { signToken, v1Issuer, v2Issuer } from './tokens';
 
 /**
  * The verifier on its own: a real JWKS server on loopback publishing a fresh RS256 key, a KeySet and a

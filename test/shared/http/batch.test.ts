@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ALTERNATE_MOBILE_ID, MOBILE_ID } from '../support/constants';
-import { batchHandlerFor, createItem, postBatch } from '../support/batch';
-import { loadServiceBehindFaultProxy, loadServiceWith } from '../support/isolated';
-import { randomNumber, storedMethods } from '../support/phoneMethods';
-import { testService } from '../support/service';
-import { storedItems } from '../support/storage';
-import { userToken } from '../support/tokens';
+import { ALTERNATE_MOBILE_ID, MOBILE_ID } from '../../support/constants';
+import { batchHandlerFor, createItem, postBatch } from '../../support/batch';
+import { loadServiceBehindFaultProxy, loadServiceWith } from '../../support/isolated';
+import { randomNumber, storedMethods } from '../../support/phoneMethods';
+import { testService } from '../../support/service';
+import { storedItems } from '../../support/storage';
+import { userToken } from '../../support/tokens';
 
 /**
  * `POST /beta/$batch` case by case, through the real pipeline and storage: every item is answered by

@@ -1,22 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { operations } from '../../functions/operations';
-import { registrationsOf } from '../../shared/http/pipeline';
-import { parseConfig } from '../../shared/config';
-import { directoryMode } from '../../shared/services';
-import { GraphDirectory } from '../../shared/users/graphDirectory';
-import { directoryCredential } from '../../shared/users/directoryToken';
+import { operations } from '../../../functions/operations';
+import { registrationsOf } from '../../../shared/http/pipeline';
+import { parseConfig } from '../../../shared/config';
+import { directoryMode } from '../../../shared/services';
+import { GraphDirectory } from '../../../shared/users/graphDirectory';
+import { directoryCredential } from '../../../shared/users/directoryToken';
 import {
   MOBILE_ID,
   PRIVILEGED_AUTHENTICATION_ADMINISTRATOR,
   TEST_MANAGED_IDENTITY_CLIENT_ID,
-} from '../support/constants';
-import { invoke, type Invocation } from '../support/invoke';
-import { loadServiceWith, type IsolatedService } from '../support/isolated';
-import { phoneMethodsApi, randomNumber, storedMethods } from '../support/phoneMethods';
-import { startStandInDirectory, type StandInDirectory, type StandInUser } from '../support/standInDirectory';
-import { ownManagedIdentity } from '../support/standInManagedIdentity';
-import { storedItems } from '../support/storage';
-import { appToken, userToken } from '../support/tokens';
+} from '../../support/constants';
+import { invoke, type Invocation } from '../../support/invoke';
+import { loadServiceWith, type IsolatedService } from '../../support/isolated';
+import { phoneMethodsApi, randomNumber, storedMethods } from '../../support/phoneMethods';
+import { startStandInDirectory, type StandInDirectory, type StandInUser } from '../../support/standInDirectory';
+import { ownManagedIdentity } from '../../support/standInManagedIdentity';
+import { storedItems } from '../../support/storage';
+import { appToken, userToken } from '../../support/tokens';
 
 /**
  * `{userId}` through the directory, end to end: the pipeline, the real `ManagedIdentityCredential`

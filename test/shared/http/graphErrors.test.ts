@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import type { FaultProxy } from '../support/faultProxy';
-import { parseLogLine } from '../support/graphBody';
-import { invoke, type Invocation } from '../support/invoke';
-import { loadServiceBehindFaultProxy, loadServiceWith, type IsolatedService } from '../support/isolated';
-import { newTestKey } from '../support/keys';
-import { storedItems } from '../support/storage';
-import { signToken, userToken, v1Issuer, v2Issuer } from '../support/tokens';
-import { TEST_TENANT_ID } from '../support/constants';
-import { testService } from '../support/service';
+import type { FaultProxy } from '../../support/faultProxy';
+import { parseLogLine } from '../../support/graphBody';
+import { invoke, type Invocation } from '../../support/invoke';
+import { loadServiceBehindFaultProxy, loadServiceWith, type IsolatedService } from '../../support/isolated';
+import { newTestKey } from '../../support/keys';
+import { storedItems } from '../../support/storage';
+import { signToken, userToken, v1Issuer, v2Issuer } from '../../support/tokens';
+import { TEST_TENANT_ID } from '../../support/constants';
+import { testService } from '../../support/service';
 
 const { createPhoneMethod, createProfilePhone } = testService();
 

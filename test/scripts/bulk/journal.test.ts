@@ -1,5 +1,5 @@
-import { maskPhoneNumber } from '../../shared/auth/maskedNumbers';
-import { compareStoredNumber } from '../../scripts/bulk/journal';
+import { maskPhoneNumber } from '../../../shared/auth/maskedNumbers';
+import { compareStoredNumber } from '../../../scripts/bulk/journal';
 
 describe('compareStoredNumber: the bulk command compares a number read back, whole or masked', () => {
   test.each([
