@@ -237,14 +237,11 @@ test('a masked number that agrees where shown is unconfirmed, not present: left 
   // two digits (masked, both read `+44 XXXXXXXXX42`), and a number whose last two digits differ.
   const users = [randomUUID(), randomUUID(), randomUUID()];
   const held = users.map(() => `${randomNumber().slice(0, -2)}42`);
-  for (const [index, userId] of users.entries()) {
-    const created = await fetch(`${server.baseUrl}/users/${userId}/authentication/phoneMethods`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ phoneNumber: held[index], phoneType: 'mobile' }),
-    });
-    expect(created.status).toBe(201);
-  }
+  // The held numbers are added by the command itself (a child process, as every run here).
+  const heldFile = join(dir, 'held.csv');
+  writeFileSync(heldFile, users.map((userId, index) => `${userId},mobile,${held[index]}`).join('\n'));
+  const adding = await bulk([heldFile, '--base', server.baseUrl]).done;
+  expect([adding.code, /added\s+(\d+)/.exec(adding.stdout)?.[1]]).toEqual([0, '3']);
   // One digit after `+44 7` changed: a different number that masks the same.
   const sameLastDigits = `${held[1]!.slice(0, 5)}${(Number(held[1]![5]) + 1) % 10}${held[1]!.slice(6)}`;
   const otherLastDigits = `${held[2]!.slice(0, -2)}17`;
@@ -258,7 +255,7 @@ test('a masked number that agrees where shown is unconfirmed, not present: left 
     ].join('\n'),
   );
 
-  const masked = await bulk([file, '--base', `${server.baseUrl}`], maskedToken).done;
+  const masked = await bulk([file, '--base', server.baseUrl], maskedToken).done;
   expect(masked.code).toBe(1);
   expect(masked.stdout).toMatch(/already present\s+0\n/);
   expect(masked.stdout).toMatch(/unconfirmed\s+2\n/);
@@ -268,7 +265,7 @@ test('a masked number that agrees where shown is unconfirmed, not present: left 
   expect(journalEntries(`${file}.journal`)).toBe(0);
 
   // The same file with a token that reads numbers whole: the first row is present, the second a conflict.
-  const whole = await bulk([file, '--base', `${server.baseUrl}`]).done;
+  const whole = await bulk([file, '--base', server.baseUrl]).done;
   expect(whole.stdout).toMatch(/already present\s+1\n/);
   expect(whole.stdout).toMatch(/unconfirmed\s+0\n/);
   expect(whole.stdout).toMatch(/conflicts\s+2\n/);
@@ -276,7 +273,7 @@ test('a masked number that agrees where shown is unconfirmed, not present: left 
   expect(journalEntries(`${file}.journal`)).toBe(1);
   for (const [index, userId] of users.entries())
     expect((await storedMethods(userId)).map((method) => method.phoneNumber)).toEqual([held[index]]);
-  const everything = [masked, whole].map((run) => run.stdout + run.stderr).join('\n');
+  const everything = [adding, masked, whole].map((run) => run.stdout + run.stderr).join('\n');
   for (const phoneNumber of [...held, sameLastDigits, otherLastDigits])
     expect(everything.replace(/\D/g, ' ')).not.toContain(phoneNumber.replace(/\D/g, ''));
 }, 60_000);
