@@ -10,7 +10,8 @@ import { FUNCTION_NAME_SUFFIX, API_VERSIONS } from '../../shared/http/versions';
 import { MOBILE_ID, OFFICE_ID } from '../support/constants';
 import { loadServiceWith } from '../support/isolated';
 import { invoke, type Invocation } from '../support/invoke';
-import { phoneMethodsApi, storedMethods } from '../support/phoneMethods';
+import { PHONE_METHODS, storedMethods } from '../support/phoneMethods';
+import { resourceCalls } from '../support/resourceCalls';
 import { appToken, userToken } from '../support/tokens';
 
 /**
@@ -21,7 +22,7 @@ import { appToken, userToken } from '../support/tokens';
 
 const service = loadServiceWith({});
 afterAll(() => service.dispose());
-const api = phoneMethodsApi(service.handlers);
+const api = resourceCalls(service.handlers, PHONE_METHODS);
 
 const MOBILE = '+1 2065550100';
 const OFFICE = '+1 4255550123x789';

@@ -5,6 +5,7 @@ import { parseGraphBody, type GraphEntity } from '../support/graphBody';
 import { invoke, type Invocation } from '../support/invoke';
 import { loadServiceWith } from '../support/isolated';
 import { testService } from '../support/service';
+import { resourceCalls } from '../support/resourceCalls';
 import { storedItems } from '../support/storage';
 import { appToken, userToken } from '../support/tokens';
 
@@ -34,34 +35,18 @@ async function self(scp = 'User.ReadWrite'): Promise<Caller> {
 type Target = { userId: string; me?: boolean; collection?: string };
 const on = (who: Caller | string, me = false): Target => ({ userId: typeof who === 'string' ? who : who.oid, me });
 
-function create(target: Target, token: string, body: unknown): Promise<Invocation> {
-  return invoke(handlers[target.me ? 'createProfilePhoneMe' : 'createProfilePhone']!, {
-    ...target,
-    token,
-    body,
-    path: COLLECTION,
-  });
-}
-function list(target: Target, token: string, query?: Record<string, string>): Promise<Invocation> {
-  return invoke(handlers[target.me ? 'listProfilePhonesMe' : 'listProfilePhones']!, {
-    ...target,
-    token,
-    method: 'GET',
-    path: COLLECTION,
-    query,
-  });
-}
-function byId(
+const phones = resourceCalls(handlers, COLLECTION);
+const create = ({ userId, ...at }: Target, token: string, body: unknown) =>
+  phones.create(userId, { ...at, token, body });
+const list = ({ userId, ...at }: Target, token: string, query?: Record<string, string>) =>
+  phones.list(userId, { ...at, token, query });
+const byId = (
   name: 'get' | 'update' | 'delete',
-  target: Target,
+  { userId, ...at }: Target,
   token: string,
   id: string,
   body?: unknown,
-): Promise<Invocation> {
-  const method = { get: 'GET', update: 'PATCH', delete: 'DELETE' } as const;
-  const handler = handlers[`${name}ProfilePhone${target.me ? 'Me' : ''}`]!;
-  return invoke(handler, { ...target, token, method: method[name], path: `${COLLECTION}/${id}`, params: { id }, body });
-}
+) => phones[name](userId, id, { ...at, token, body });
 
 async function seed(
   owner: Caller,

@@ -12,7 +12,8 @@ import {
 } from '../../support/constants';
 import { invoke, type Invocation } from '../../support/invoke';
 import { loadServiceWith, type IsolatedService } from '../../support/isolated';
-import { phoneMethodsApi, randomNumber, storedMethods } from '../../support/phoneMethods';
+import { PHONE_METHODS, randomNumber, storedMethods } from '../../support/phoneMethods';
+import { resourceCalls } from '../../support/resourceCalls';
 import { startStandInDirectory, type StandInDirectory, type StandInUser } from '../../support/standInDirectory';
 import { ownManagedIdentity } from '../../support/standInManagedIdentity';
 import { storedItems } from '../../support/storage';
@@ -113,7 +114,7 @@ describe('another user by user principal name', () => {
   afterAll(() => t.close());
 
   test('every phone-method operation by UPN reaches the data of the object id', async () => {
-    const api = phoneMethodsApi(t.service.handlers);
+    const api = resourceCalls(t.service.handlers, PHONE_METHODS);
     const token = await adminToken();
     const upn = alex.userPrincipalName.toUpperCase(); // case-insensitive, as Entra ID is
 
@@ -129,9 +130,9 @@ describe('another user by user principal name', () => {
     const updated = await api.update(upn, MOBILE_ID, { token, body: { phoneNumber: '+1 2065550199' } });
     expect(updated.status).toBeLessThan(300);
     expect((await storedMethods(alex.id))[0]!.phoneNumber).toBe('+1 2065550199');
-    expect((await api.enable(upn, MOBILE_ID, { token })).status).toBeLessThan(500);
-    expect((await api.disable(upn, MOBILE_ID, { token })).status).toBe(204);
-    expect((await api.remove(upn, MOBILE_ID, { token })).status).toBe(204);
+    expect((await api.action('enableSmsSignIn', upn, MOBILE_ID, { token })).status).toBeLessThan(500);
+    expect((await api.action('disableSmsSignIn', upn, MOBILE_ID, { token })).status).toBe(204);
+    expect((await api.delete(upn, MOBILE_ID, { token })).status).toBe(204);
     expect(await storedMethods(alex.id)).toEqual([]);
   });
 
@@ -164,7 +165,7 @@ describe('another user by user principal name', () => {
   });
 
   test("a guest's #EXT# name arrives percent-decoded, is sent to the directory encoded, and resolves", async () => {
-    const api = phoneMethodsApi(t.service.handlers);
+    const api = resourceCalls(t.service.handlers, PHONE_METHODS);
     const token = await adminToken();
     const created = await api.create(guest.userPrincipalName, {
       token,
@@ -391,7 +392,7 @@ describe('DIRECTORY_ENDPOINT=none: the second release (object ids and your own U
   });
 
   test("another user's UPN is a 400 that says what the path accepts; any object id is accepted", async () => {
-    const api = phoneMethodsApi(service.handlers);
+    const api = resourceCalls(service.handlers, PHONE_METHODS);
     const token = await adminToken();
     const refused = await api.create('someone.else@contoso.example', {
       token,
