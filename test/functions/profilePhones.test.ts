@@ -536,23 +536,19 @@ describe('list query options', () => {
 
 describe('quota and concurrency', () => {
   test('the create past MAX_PROFILE_PHONES_PER_USER is 409 quotaLimitReached and writes nothing', async () => {
-    const limited = loadServiceWith({ MAX_PROFILE_PHONES_PER_USER: '3' });
-    try {
-      const owner = await self();
-      const call = () =>
-        invoke(limited.createProfilePhone, {
-          userId: owner.oid,
-          token: owner.token,
-          body: { number: '555 0100' },
-          path: COLLECTION,
-        });
-      const results = await Promise.all(Array.from({ length: 6 }, call));
-      expect(results.map((result) => result.status).sort()).toEqual([201, 201, 201, 409, 409, 409]);
-      expect(results.find((result) => result.status === 409)!.body.error.code).toBe('quotaLimitReached');
-      expect(await stored(owner.oid)).toHaveLength(3);
-    } finally {
-      limited.dispose();
-    }
+    using limited = loadServiceWith({ MAX_PROFILE_PHONES_PER_USER: '3' });
+    const owner = await self();
+    const call = () =>
+      invoke(limited.createProfilePhone, {
+        userId: owner.oid,
+        token: owner.token,
+        body: { number: '555 0100' },
+        path: COLLECTION,
+      });
+    const results = await Promise.all(Array.from({ length: 6 }, call));
+    expect(results.map((result) => result.status).sort()).toEqual([201, 201, 201, 409, 409, 409]);
+    expect(results.find((result) => result.status === 409)!.body.error.code).toBe('quotaLimitReached');
+    expect(await stored(owner.oid)).toHaveLength(3);
   });
 
   test('two concurrent PATCHes of different properties of one phone both take effect', async () => {
@@ -572,24 +568,20 @@ describe('quota and concurrency', () => {
 
 describe('links and error hardening', () => {
   test('with PUBLIC_BASE_URL set, links use it whatever the Host header says', async () => {
-    const configured = loadServiceWith({ PUBLIC_BASE_URL: 'https://phones.contoso.example' });
-    try {
-      const owner = await self();
-      const result = await invoke(configured.createProfilePhone, {
-        userId: owner.oid,
-        token: owner.token,
-        body: { number: '555 0100' },
-        path: COLLECTION,
-        headers: { host: 'evil.example' },
-      });
-      expect(result.status).toBe(201);
-      expect(result.headers.get('location')).toBe(
-        `https://phones.contoso.example/beta/users/${owner.oid}/profile/phones/${result.body.id}`,
-      );
-      expect(result.body['@odata.context']).toMatch(/^https:\/\/phones\.contoso\.example\/beta\/\$metadata#/);
-    } finally {
-      configured.dispose();
-    }
+    using configured = loadServiceWith({ PUBLIC_BASE_URL: 'https://phones.contoso.example' });
+    const owner = await self();
+    const result = await invoke(configured.createProfilePhone, {
+      userId: owner.oid,
+      token: owner.token,
+      body: { number: '555 0100' },
+      path: COLLECTION,
+      headers: { host: 'evil.example' },
+    });
+    expect(result.status).toBe(201);
+    expect(result.headers.get('location')).toBe(
+      `https://phones.contoso.example/beta/users/${owner.oid}/profile/phones/${result.body.id}`,
+    );
+    expect(result.body['@odata.context']).toMatch(/^https:\/\/phones\.contoso\.example\/beta\/\$metadata#/);
   });
 
   test('without PUBLIC_BASE_URL, a request whose host is not a plain host name is a 400 (never a 500) and writes nothing', async () => {

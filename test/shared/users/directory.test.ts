@@ -37,7 +37,7 @@ const adminToken = () =>
     wids: [PRIVILEGED_AUTHENTICATION_ADMINISTRATOR],
   });
 
-interface Tenant {
+interface Tenant extends AsyncDisposable {
   directory: StandInDirectory;
   service: IsolatedService;
   close(): Promise<void>;
@@ -58,14 +58,11 @@ async function tenant(parts: { deadlineMs?: number } = {}): Promise<Tenant> {
             }),
           },
         );
-  return {
-    directory,
-    service,
-    close: async () => {
-      service.dispose();
-      await directory.close();
-    },
+  const close = async () => {
+    service.dispose();
+    await directory.close();
   };
+  return { directory, service, close, [Symbol.asyncDispose]: close };
 }
 
 /** Every operation on `/users/{userId}/...` with a well-formed request, for the "before anything" checks. */
@@ -291,12 +288,8 @@ describe('a directory that cannot answer: 503 with Retry-After, nothing stored',
 
   /** A tenant of its own (its own cache and throttling pause) with one user the service has not seen. */
   async function withUser(run: (t: Tenant, user: StandInUser) => Promise<void>, deadlineMs = 300) {
-    const t = await tenant({ deadlineMs });
-    try {
-      await run(t, t.directory.newUser(`user.${randomUUID()}@contoso.example`));
-    } finally {
-      await t.close();
-    }
+    await using t = await tenant({ deadlineMs });
+    await run(t, t.directory.newUser(`user.${randomUUID()}@contoso.example`));
   }
 
   async function expectUnavailable(t: Tenant, user: StandInUser): Promise<string[]> {
