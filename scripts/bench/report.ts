@@ -83,6 +83,11 @@ function summarizeStages(rounds: readonly StageTimes[]): StageSummary {
 }
 
 const target = (name: string, value: number, limit: string, met: boolean): Target => ({ name, value, limit, met });
+/** Met when `value` is at most `limit`. */
+const atMost = (name: string, value: number, limit: number) => target(name, value, `<= ${limit}`, value <= limit);
+/** Met when a count is exactly `expected`. */
+const exactly = (name: string, value: number, expected: number) =>
+  target(name, value, `= ${expected}`, value === expected);
 
 export function evaluate(r: RunResult): Target[] {
   const s = summarizeStages(r.stages);
@@ -92,12 +97,7 @@ export function evaluate(r: RunResult): Target[] {
     r.cosmosBytes.reduce((sum, b) => sum + b.failures, 0);
   const importRatio = r.imports.bundleMs / r.imports.dependenciesMs;
   return [
-    target(
-      'operations without a fixture (not measured)',
-      r.withoutFixture.length,
-      '= 0',
-      r.withoutFixture.length === 0,
-    ),
+    exactly('operations without a fixture (not measured)', r.withoutFixture.length, 0),
     ...throughputTargets(r.throughput),
     ...r.throughput.map((t) => {
       const same = Math.abs(t.cosmosPerRequest.endpoint - t.cosmosPerRequest.baseline) < 0.05;
@@ -108,18 +108,8 @@ export function evaluate(r: RunResult): Target[] {
         same,
       );
     }),
-    target(
-      'authentication, cache hit, p50 (us)',
-      s.authHit.median,
-      `<= ${TARGETS.authHitP50Us}`,
-      s.authHit.median <= TARGETS.authHitP50Us,
-    ),
-    target(
-      'user from the directory cache, p50 (us)',
-      s.directoryHit.median,
-      `<= ${TARGETS.directoryHitP50Us}`,
-      s.directoryHit.median <= TARGETS.directoryHitP50Us,
-    ),
+    atMost('authentication, cache hit, p50 (us)', s.authHit.median, TARGETS.authHitP50Us),
+    atMost('user from the directory cache, p50 (us)', s.directoryHit.median, TARGETS.directoryHitP50Us),
     target(
       'directory calls per user (whole run, one cache lifetime)',
       r.counters.directoryCalls / Math.max(1, r.counters.directoryUsers),
@@ -127,35 +117,15 @@ export function evaluate(r: RunResult): Target[] {
       r.counters.directoryCalls === r.counters.directoryUsers,
     ),
     ...s.operations.map((o) =>
-      target(
-        `${o.operation} auth+validation+response, hit, p50 (us)`,
-        o.total.median,
-        `<= ${TARGETS.pipelineHitP50Us}`,
-        o.total.median <= TARGETS.pipelineHitP50Us,
-      ),
+      atMost(`${o.operation} auth+validation+response, hit, p50 (us)`, o.total.median, TARGETS.pipelineHitP50Us),
     ),
-    target(
-      'authentication, miss / jose jwtVerify (p50)',
-      s.authMiss.median / s.jose.median,
-      `<= ${TARGETS.missVsJose}`,
-      s.authMiss.median / s.jose.median <= TARGETS.missVsJose,
-    ),
-    target('key-set fetches', r.counters.keySetFetches, '= 1', r.counters.keySetFetches === 1),
-    target('Cosmos clients in use', r.counters.cosmosClients, '= 1', r.counters.cosmosClients === 1),
-    target('requests not answered 2xx (load, soak and bytes)', failures, '= 0', failures === 0),
-    target(
-      'heap after soak / after warm-up',
-      r.memory.heapGrowth,
-      `<= ${TARGETS.heapGrowth}`,
-      r.memory.heapGrowth <= TARGETS.heapGrowth,
-    ),
-    target(
-      'bundle import / dependencies import',
-      importRatio,
-      `<= ${TARGETS.importVsDependencies}`,
-      importRatio <= TARGETS.importVsDependencies,
-    ),
-    target('bundle loads without node_modules', pkg(r.package), '= 1', pkg(r.package) === 1),
+    atMost('authentication, miss / jose jwtVerify (p50)', s.authMiss.median / s.jose.median, TARGETS.missVsJose),
+    exactly('key-set fetches', r.counters.keySetFetches, 1),
+    exactly('Cosmos clients in use', r.counters.cosmosClients, 1),
+    exactly('requests not answered 2xx (load, soak and bytes)', failures, 0),
+    atMost('heap after soak / after warm-up', r.memory.heapGrowth, TARGETS.heapGrowth),
+    atMost('bundle import / dependencies import', importRatio, TARGETS.importVsDependencies),
+    exactly('bundle loads without node_modules', pkg(r.package), 1),
   ];
 }
 

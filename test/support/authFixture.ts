@@ -42,7 +42,7 @@ interface SignOptions {
   expiresIn?: number;
 }
 
-export interface AuthFixture {
+export interface AuthFixture extends AsyncDisposable {
   clock: TestClock;
   key: TestKey;
   jwks: JwksServer;
@@ -112,6 +112,7 @@ export async function startAuthFixture(
     },
     authenticate: async (token) => fixture.verifier.authenticate(bearer(token)),
     close: () => fixture.jwks.close(),
+    [Symbol.asyncDispose]: () => fixture.jwks.close(),
   };
   fixture.rebuild(options);
   return fixture;

@@ -15,7 +15,7 @@ import { LOCAL_SERVICE_VARIABLES } from '../../scripts/localServer';
 export const REPO_ROOT = join(__dirname, '..', '..');
 const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 
-export interface NpmStartProcess {
+export interface NpmStartProcess extends AsyncDisposable {
   /** e.g. http://127.0.0.1:40123 */
   url: string;
   port: number;
@@ -84,5 +84,12 @@ export async function startNpmStart(options: NpmStartOptions = {}): Promise<NpmS
     await stop();
     throw error;
   }
-  return { url: `http://127.0.0.1:${port}`, port, output: () => output, env, stop };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    output: () => output,
+    env,
+    stop,
+    [Symbol.asyncDispose]: async () => void (await stop()),
+  };
 }
