@@ -1,3 +1,4 @@
+import { PRIVILEGED_AUTHENTICATION_ADMINISTRATOR } from '../shared/auth/permissions';
 import { isLoopbackHost } from '../shared/config';
 import { parseBulkArgs, USAGE, UsageError, type BulkArgs } from './bulk/args';
 import { BatchClient } from './bulk/batchClient';
@@ -20,8 +21,9 @@ async function tokenFor(args: BulkArgs): Promise<string> {
   const base = new URL(args.base);
   if (!isLoopbackHost(base.hostname))
     throw new UsageError('Give a token for this endpoint: GRAPH_TOKEN=... (or --token).');
-  // The local server's development issuer: delegated UserAuthenticationMethod.ReadWrite.All + Authentication Administrator.
-  return requestToken(new URL(base.origin), {});
+  // The local server's development issuer: delegated UserAuthenticationMethod.ReadWrite.All as a Privileged
+  // Authentication Administrator, who reads numbers whole, so a row found present is confirmed, not guessed.
+  return requestToken(new URL(base.origin), { wids: [PRIVILEGED_AUTHENTICATION_ADMINISTRATOR] });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -72,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
   const clean =
     summary.notDone.length === 0 &&
     summary.conflicts.length === 0 &&
+    summary.unconfirmed.length === 0 &&
     summary.refused.length === 0 &&
     malformed.length === 0;
   return clean ? 0 : 1;

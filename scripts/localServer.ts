@@ -82,6 +82,8 @@ export interface LocalServer {
   /** The start banner (printed unless quiet). Carries tokens only when the development issuer is active. */
   banner: string;
   close(): Promise<void>;
+  /** `await using server = await startLocalServer(...)` closes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
@@ -188,7 +190,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       devIssuerOptIn: DEV_ISSUER_OPT_IN,
     });
     print(banner);
-    return { url, baseUrl, functions: functions.map((f) => f.name), devIssuer, banner, close: cleanup };
+    return {
+      url,
+      baseUrl,
+      functions: functions.map((f) => f.name),
+      devIssuer,
+      banner,
+      close: cleanup,
+      [Symbol.asyncDispose]: cleanup,
+    };
   } catch (error) {
     await cleanup();
     throw error;

@@ -1,4 +1,5 @@
 import type { Services } from '../../shared/services';
+import type { DirectoryAudit } from './directoryAudit';
 import { FIXTURES, prepareUsers } from './fixtures';
 import type { LoadRequest } from './load';
 import type { LoadRunner } from './loadChild';
@@ -48,6 +49,7 @@ async function collect(): Promise<MemoryPoint> {
 
 export async function measureMemory(
   services: Services,
+  audit: DirectoryAudit,
   load: LoadRunner,
   origin: string,
   tokens: string[],
@@ -58,7 +60,11 @@ export async function measureMemory(
   const mix: LoadRequest[] = [];
   for (const name of SOAK_OPERATIONS) {
     const users = await prepareUsers(FIXTURES[name]!, services.containers, 20);
-    await resolveUsers(services, users);
+    await resolveUsers(
+      services,
+      audit,
+      users.map(({ userId }) => userId),
+    );
     for (const { userId, request } of users) {
       mix.push({
         method: request.method,

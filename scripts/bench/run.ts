@@ -10,6 +10,7 @@ import { BASELINES } from './baselines';
 import { measureCosmosBytes } from './cosmosBytes';
 import { describeBatching, measureBatchVsSequential, measureBulk } from './batch';
 import { CosmosProbe } from './cosmosProbe';
+import { DirectoryAudit } from './directoryAudit';
 import { FIXTURES } from './fixtures';
 import { measureStages, type StageTimes } from './inProcess';
 import { placement } from './cores';
@@ -24,6 +25,7 @@ import { measureThroughput } from './throughput';
 import { createdOnce, mintTokens } from './tokens';
 import { startStandInDirectory } from '../../test/support/standInDirectory';
 import { startStandInManagedIdentity } from '../../test/support/standInManagedIdentity';
+import { DIRECTORY_CACHE_DEFAULTS } from '../../shared/users/directoryCache';
 
 /**
  * One benchmark run on the Node that runs this file (index.ts starts it with --expose-gc, once per
@@ -100,6 +102,12 @@ async function main(outFile: string): Promise<void> {
   probe.countClientsFromHere();
   const storageOnly = await startStorageOnlyServer(services, operations);
   const load = startLoadRunner();
+  // The service's cache is built with the default bound; its lifetime is the configured one.
+  const audit = new DirectoryAudit(
+    directory.calls,
+    DIRECTORY_CACHE_DEFAULTS.maxFound,
+    (services.config.directory?.cacheSeconds ?? DIRECTORY_CACHE_DEFAULTS.foundSeconds) * 1000,
+  );
   try {
     if (new URL(services.config.cosmos.endpoint).origin !== new URL(storage.endpoint).origin)
       throw new Error('the service does not use the storage process');
@@ -122,6 +130,7 @@ async function main(outFile: string): Promise<void> {
         origins: { service: new URL(server.url).origin, storageOnly: storageOnly.origin },
         tokens,
         settings: SETTINGS,
+        audit,
       },
       log,
     );
@@ -139,6 +148,7 @@ async function main(outFile: string): Promise<void> {
     log(`memory: ${SETTINGS.warmupRequests} warm-up requests, then a soak of ${SETTINGS.soakRequests}`);
     const memory = await measureMemory(
       services,
+      audit,
       load,
       new URL(server.url).origin,
       tokens,
@@ -172,6 +182,8 @@ async function main(outFile: string): Promise<void> {
         cosmosRequests: probe.requests,
         directoryCalls: directory.calls.length,
         directoryUsers: new Set(directory.calls.map((call) => call.key.toLowerCase())).size,
+        directoryCallsAfterBound: audit.afterBound,
+        directoryCallsAfterExpiry: audit.afterExpiry,
       },
       coldStart,
       imports,

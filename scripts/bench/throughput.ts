@@ -1,6 +1,7 @@
 import type { Operation } from '../../shared/http/operation';
 import type { Services } from '../../shared/services';
 import type { CosmosProbe } from './cosmosProbe';
+import type { DirectoryAudit } from './directoryAudit';
 import { FIXTURES, prepareUsers, type Fixture } from './fixtures';
 import type { LoadRequest, LoadResult } from './load';
 import type { LoadRunner } from './loadChild';
@@ -80,7 +81,7 @@ async function requestsFor(
   fixture: Fixture,
   ctx: RunContext,
   count: number,
-): Promise<LoadRequest[]> {
+): Promise<{ requests: LoadRequest[]; userIds: string[] }> {
   const { containers } = ctx.services;
   // Consumed fixtures: one user per request plus slack (autocannon may prepare a request it never sends).
   if (!fixture.consumes && !ctx.pools.has(operation.name))
@@ -90,21 +91,27 @@ async function requestsFor(
     : await ctx.pools.get(operation.name)!;
   // The users are looked up once, before the timed part (their one directory call per cache lifetime):
   // the throughput compared with storage alone is the steady state, where the directory cache answers.
-  if (side === 'endpoint') await resolveUsers(ctx.services, prepared);
+  const userIds = prepared.map(({ userId }) => userId);
+  if (side === 'endpoint') await resolveUsers(ctx.services, ctx.audit, userIds);
   const prefix = side === 'endpoint' ? '/beta' : baselinePathPrefix(operation.name);
   const list = prepared.map(({ userId, request }) => ({
     method: request.method,
     path: `${prefix}/users/${userId}/${request.path}`,
     ...(request.body ? { body: JSON.stringify(request.body) } : {}),
   }));
-  return fixture.consumes ? list : Array.from({ length: count }, (_, n) => list[n % list.length]!);
+  return {
+    requests: fixture.consumes ? list : Array.from({ length: count }, (_, n) => list[n % list.length]!),
+    userIds,
+  };
 }
 
-/** Puts each user in the service's directory cache (a no-op for users already there). */
-export async function resolveUsers(services: Services, users: ReadonlyArray<{ userId: string }>): Promise<void> {
-  const { directory } = services;
-  if (!directory) return;
-  for (const { userId } of users) await directory.objectIdOf(userId);
+/** Puts each user in the service's directory cache (no call for users already there), accounting for every call. */
+export async function resolveUsers(
+  services: Services,
+  audit: DirectoryAudit,
+  userIds: readonly string[],
+): Promise<void> {
+  if (services.directory) await audit.resolve(services.directory, userIds);
 }
 
 async function runSide(
@@ -114,7 +121,7 @@ async function runSide(
   ctx: RunContext,
   count: number,
 ): Promise<SideRun> {
-  const requests = await requestsFor(side, operation, fixture, ctx, count);
+  const { requests, userIds } = await requestsFor(side, operation, fixture, ctx, count);
   const before = ctx.probe.requests;
   const cpuBefore = process.cpuUsage();
   const result = await ctx.load.run({
@@ -125,6 +132,7 @@ async function runSide(
     connections: ctx.settings.connections,
   });
   const cpu = process.cpuUsage(cpuBefore);
+  if (side === 'endpoint') ctx.audit.used(userIds);
   const perRequest = (total: number) => total / Math.max(1, result.requests);
   return {
     ...result,
@@ -140,6 +148,8 @@ interface Context {
   origins: Origins;
   tokens: string[];
   settings: ThroughputSettings;
+  /** Resolves the users before each endpoint run and accounts for the directory calls. */
+  audit: DirectoryAudit;
 }
 
 type RunContext = Context & { pools: UserPools };

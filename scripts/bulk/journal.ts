@@ -21,16 +21,18 @@ interface Entry {
 export const digitsOf = (phoneNumber: string) => phoneNumber.replace(/[^\d+]/g, '');
 
 /**
- * Whether a number read back from the service is the number a row sent. Graph shows an Authentication
- * Administrator other users' numbers masked (`+1 XXXXXXXX00`: country code and last two digits kept,
- * an extension dropped), so a masked answer matches every number with the same digits where it
- * shows them; that is as far as such a caller can tell.
+ * How a number read back from the service compares with the number a row sent. Graph shows an
+ * Authentication Administrator other users' numbers masked (`+1 XXXXXXXX00`: country code and last two
+ * digits kept, an extension dropped), so a masked number can prove a difference but never sameness:
+ * one that agrees where it shows digits is `agreesWhereShown` (about one number in a hundred would).
  */
-export function sameStoredNumber(stored: string, sent: string): boolean {
-  if (!stored.includes('X')) return digitsOf(stored) === digitsOf(sent);
+export function compareStoredNumber(stored: string, sent: string): 'same' | 'different' | 'agreesWhereShown' {
+  if (!stored.includes('X')) return digitsOf(stored) === digitsOf(sent) ? 'same' : 'different';
   const shown = stored.replace(/[^\dX+]/g, '');
   const whole = digitsOf(sent.replace(/x\d*$/i, ''));
-  return shown.length === whole.length && [...shown].every((char, index) => char === 'X' || char === whole[index]);
+  const agrees =
+    shown.length === whole.length && [...shown].every((char, index) => char === 'X' || char === whole[index]);
+  return agrees ? 'agreesWhereShown' : 'different';
 }
 
 export class Journal {

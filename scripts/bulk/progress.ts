@@ -9,7 +9,12 @@ export interface Progress {
 }
 
 const doneOf = (summary: Summary) =>
-  summary.skipped + summary.added + summary.present + summary.conflicts.length + summary.refused.length;
+  summary.skipped +
+  summary.added +
+  summary.present +
+  summary.conflicts.length +
+  summary.unconfirmed.length +
+  summary.refused.length;
 
 export function progressFor(stream: NodeJS.WriteStream & { isTTY?: boolean }, total: number): Progress {
   if (stream.isTTY) {

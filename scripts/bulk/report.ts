@@ -8,6 +8,7 @@ export function reportOf(file: string, journalPath: string, summary: Summary, ma
     `  added              ${summary.added}`,
     `  already present    ${summary.present + summary.skipped}${summary.skipped ? ` (${summary.skipped} recorded by an earlier run)` : ''}`,
     `  conflicts          ${summary.conflicts.length}`,
+    `  unconfirmed        ${summary.unconfirmed.length}`,
     `  refused            ${summary.refused.length}`,
     `  malformed          ${malformed.length}`,
     `  not done           ${summary.notDone.length}`,
@@ -15,6 +16,7 @@ export function reportOf(file: string, journalPath: string, summary: Summary, ma
   const issues = [
     ...malformed.map(({ line, reason }) => ({ line, text: `malformed: ${reason}` })),
     ...summary.conflicts.map(({ line, reason }) => ({ line, text: `conflict: ${reason}` })),
+    ...summary.unconfirmed.map(({ line, reason }) => ({ line, text: `unconfirmed: ${reason}` })),
     ...summary.refused.map(({ line, reason }) => ({ line, text: `refused: ${reason}` })),
   ].sort((a, b) => a.line - b.line);
   for (const { line, text } of issues) lines.push(`line ${line}: ${text}`);

@@ -1,13 +1,14 @@
 import { BatchFailure, headerOf, retryAfterMs, type BatchClient, type ItemAnswer } from './batchClient';
-import { sameStoredNumber, type Journal } from './journal';
+import { compareStoredNumber, type Journal } from './journal';
 import type { Row } from './rows';
 
 /**
  * The bulk run: rows not yet in the journal go out as batches of 20 creates, at most `concurrency`
  * batches at a time. Each row ends as added, already present (a refused create whose type the user
  * holds with the row's number), a conflict (the type held with another number: nothing is
- * overwritten), refused (with the reason), or, when
- * it was throttled more than `maxAttempts` times or the run stopped, not done (a re-run resumes it).
+ * overwritten), unconfirmed (the type held with a number this token reads masked and that agrees where
+ * shown: only a token that reads numbers whole can tell), refused (with the reason), or, when it was
+ * throttled more than `maxAttempts` times or the run stopped, not done (a re-run resumes it).
  */
 
 export const BATCH_SIZE = 20;
@@ -25,6 +26,8 @@ export interface Summary {
   added: number;
   present: number;
   conflicts: Issue[];
+  /** Rows whose type the user holds with a masked number that agrees where shown: not recorded. */
+  unconfirmed: Issue[];
   refused: Issue[];
   /** Rows waiting for their Retry-After right now. */
   retrying: number;
@@ -79,6 +82,7 @@ export async function runBulk(options: RunOptions): Promise<Summary> {
     added: 0,
     present: 0,
     conflicts: [],
+    unconfirmed: [],
     refused: [],
     retrying: 0,
     notDone: [],
@@ -116,7 +120,9 @@ export async function runBulk(options: RunOptions): Promise<Summary> {
 
   /**
    * A create refused with 409 or 400: the user's methods are read. One of the row's type with the row's
-   * number is already present; with another number it is a conflict; without one, the refusal stands.
+   * number is already present; with another number it is a conflict; with a masked number that agrees
+   * where shown it is unconfirmed (and not recorded, so a re-run checks it again); without one, the
+   * refusal stands.
    */
   const check = async (refusals: Refusal[]) => {
     let answers: Map<string, ItemAnswer>;
@@ -139,13 +145,24 @@ export async function runBulk(options: RunOptions): Promise<Summary> {
         continue;
       }
       const stored = answer.body?.value?.find((method) => method.phoneType === pending.row.phoneType);
-      if (stored?.phoneNumber && sameStoredNumber(stored.phoneNumber, pending.row.phoneNumber)) present.push(pending);
+      const { line, phoneType } = pending.row;
+      const comparison = stored?.phoneNumber
+        ? compareStoredNumber(stored.phoneNumber, pending.row.phoneNumber)
+        : undefined;
+      if (comparison === 'same') present.push(pending);
+      else if (comparison === 'agreesWhereShown')
+        summary.unconfirmed.push({
+          line,
+          reason:
+            `the user has a ${phoneType} method whose number this token reads masked; it agrees where shown, ` +
+            'which does not make it the same (a token that reads numbers whole can confirm it)',
+        });
       else if (stored)
         summary.conflicts.push({
-          line: pending.row.line,
-          reason: `the user already has a ${pending.row.phoneType} method with another number (nothing was changed)`,
+          line,
+          reason: `the user already has a ${phoneType} method with another number (nothing was changed)`,
         });
-      else summary.refused.push({ line: pending.row.line, reason: reasonOf(refusal) });
+      else summary.refused.push({ line, reason: reasonOf(refusal) });
     }
     summary.present += present.length;
     journal.record(present.map(({ row }) => ({ row, outcome: 'present' })));

@@ -1,6 +1,6 @@
 import type { Container } from '@azure/cosmos';
 import { storageStatus, withinDeadline } from '../../shared/storage/cosmos';
-import type { ContainerCounts } from './report';
+import type { ContainerCounts, ContainerRun } from './report';
 
 /** A document as stored: the resource's properties, the partition key, Cosmos's system properties. */
 export type StoredDocument = Record<string, unknown> & { id: string; userId: string; _etag?: string };
@@ -26,7 +26,7 @@ export function resourceOf<Item>(doc: StoredDocument): Item {
 }
 
 /** Every first-release document of a container, grouped by user (ReadFeed: no query, no index needed). */
-export async function readLegacy(
+async function readLegacy(
   container: Container,
   isItem: (doc: StoredDocument) => boolean,
   onlyUsers: ReadonlySet<string> | undefined,
@@ -50,7 +50,7 @@ export async function readLegacy(
 }
 
 /** Deletes first-release documents already folded: If-Match on the etag read; 404 counts as gone. */
-export async function deleteLegacy(
+async function deleteLegacy(
   container: Container,
   docs: readonly StoredDocument[],
   counts: ContainerCounts,
@@ -74,7 +74,7 @@ export async function deleteLegacy(
 }
 
 /** Runs `work` for each entry, at most `limit` at once. */
-export async function forEachLimited<T>(
+async function forEachLimited<T>(
   entries: readonly T[],
   limit: number,
   work: (entry: T) => Promise<void>,
@@ -84,4 +84,30 @@ export async function forEachLimited<T>(
     while (next < entries.length) await work(entries[next++]!);
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, entries.length)) }, worker));
+}
+
+/**
+ * A container's migration: reads its first-release documents and, at most `concurrency` users at once,
+ * folds each user's into the user's document (`foldUser`, which counts what it moved), then deletes them
+ * (a dry run only counts them). A user whose fold or delete fails is counted and left for a later run.
+ */
+export async function foldEachUser(
+  container: Container,
+  isItem: (doc: StoredDocument) => boolean,
+  { options, dryRun, concurrency, report, fail }: ContainerRun,
+  counts: ContainerCounts,
+  foldUser: (userId: string, docs: StoredDocument[]) => Promise<void>,
+): Promise<void> {
+  const legacy = await readLegacy(container, isItem, options.onlyUsers);
+  report.unrecognized += legacy.unrecognized;
+  counts.users = legacy.byUser.size;
+  await forEachLimited([...legacy.byUser], concurrency, async ([userId, docs]) => {
+    try {
+      await foldUser(userId, docs);
+      if (dryRun) counts.deleted += docs.length;
+      else await deleteLegacy(container, docs, counts);
+    } catch (error) {
+      fail(counts, error);
+    }
+  });
 }

@@ -1,7 +1,7 @@
 import { ITEM_PHONE_TYPE, type ItemPhone } from '../../shared/models/itemPhone';
 import type { Services } from '../../shared/services';
 import { profilePhoneStore } from '../../shared/storage/profilePhones';
-import { deleteLegacy, forEachLimited, readLegacy, resourceOf, type StoredDocument } from './legacyDocuments';
+import { foldEachUser, resourceOf, type StoredDocument } from './legacyDocuments';
 import type { ContainerRun } from './report';
 
 const isLegacyProfilePhone = (doc: StoredDocument) =>
@@ -10,22 +10,20 @@ const isLegacyProfilePhone = (doc: StoredDocument) =>
   typeof doc.createdDateTime === 'string';
 
 /** Folds each user's first-release profile phones into the user's document, by id. */
-export async function migrateProfilePhones(
-  services: Services,
-  { options, dryRun, concurrency, report, fail }: ContainerRun,
-): Promise<void> {
+export async function migrateProfilePhones(services: Services, run: ContainerRun): Promise<void> {
   const phones = profilePhoneStore(
     services.containers,
     services.config.maxProfilePhonesPerUser,
     services.storageTiming,
     () => services.now(),
   );
-  const legacyPhones = await readLegacy(services.containers.profilePhones, isLegacyProfilePhone, options.onlyUsers);
-  report.unrecognized += legacyPhones.unrecognized;
-  const phoneCounts = report.profilePhones;
-  phoneCounts.users = legacyPhones.byUser.size;
-  await forEachLimited([...legacyPhones.byUser], concurrency, async ([userId, docs]) => {
-    try {
+  const phoneCounts = run.report.profilePhones;
+  await foldEachUser(
+    services.containers.profilePhones,
+    isLegacyProfilePhone,
+    run,
+    phoneCounts,
+    async (userId, docs) => {
       const items = docs.map((doc) => resourceOf<ItemPhone>(doc));
       const fold = (current: ItemPhone[]) => {
         const present = new Set(current.map((phone) => phone.id));
@@ -38,7 +36,7 @@ export async function migrateProfilePhones(
           result,
         };
       };
-      const outcome = dryRun
+      const outcome = run.dryRun
         ? fold(await phones.read(userId))
         : await phones.update(userId, (current) => {
             const folded = fold(current);
@@ -47,10 +45,6 @@ export async function migrateProfilePhones(
       phoneCounts.migrated += outcome.added.length;
       phoneCounts.skipped += outcome.skipped;
       if (outcome.overQuota) phoneCounts.usersOverQuota += 1;
-      if (dryRun) phoneCounts.deleted += docs.length;
-      else await deleteLegacy(services.containers.profilePhones, docs, phoneCounts);
-    } catch (error) {
-      fail(phoneCounts, error);
-    }
-  });
+    },
+  );
 }

@@ -83,13 +83,16 @@ export function handle({ operation, version, route, me }: Registration, services
       log.tenantId = caller.tenantId;
       log.callerObjectId = caller.objectId;
       log.callerKind = caller.kind;
-      const segment = me ? { me: true as const } : { segment: request.params.userId ?? '' };
+      const pathUser = me ? undefined : (request.params.userId ?? '');
+      const segment = pathUser === undefined ? { me: true as const } : { segment: pathUser };
       // Permission first, on the user the path appears to name: a token without it learns nothing of
       // the directory (no 404-or-403 answer about who exists) and costs no directory call.
       authorize(caller, permission, presumedUserId(segment, caller));
       // Before anything is read or written: an unknown user is a 404, an unreachable directory a 503.
-      const target = resolveUserKey(segment, caller, current.directory);
-      const { userId, userKey } = target instanceof Promise ? await target : target;
+      const resolved = resolveUserKey(segment, caller, current.directory);
+      const userId = typeof resolved === 'string' ? resolved : await resolved;
+      // How links name the user: the path segment as given, or the caller's object id for `/me`.
+      const userKey = pathUser ?? caller.objectId;
       log.targetUserId = userId;
       authorize(caller, permission, userId);
       const origin = publicOrigin(request, current.config.publicBaseUrl);

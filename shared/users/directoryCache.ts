@@ -1,4 +1,5 @@
 import type { Directory } from './directory';
+import { LruMap } from './lruMap';
 
 export interface DirectoryCacheOptions {
   /** Seconds a found user is remembered (DIRECTORY_CACHE_SECONDS). Default 300. */
@@ -42,13 +43,11 @@ interface Entry {
  * - A remembered answer is returned as it is, without a Promise: the pipeline awaits only a miss.
  */
 export class DirectoryCache {
-  private readonly found = new Map<string, Entry>();
-  private readonly missing = new Map<string, Entry>();
+  private readonly found: LruMap<Entry>;
+  private readonly missing: LruMap<Entry>;
   private readonly pending = new Map<string, Promise<string | null>>();
   private readonly foundMs: number;
   private readonly missingMs: number;
-  private readonly maxFound: number;
-  private readonly maxMissing: number;
   private readonly clock: () => number;
 
   constructor(
@@ -60,8 +59,8 @@ export class DirectoryCache {
     this.missingMs =
       Math.min(options.missingSeconds ?? DIRECTORY_CACHE_DEFAULTS.missingSeconds, foundSeconds, MAX_MISSING_SECONDS) *
       1000;
-    this.maxFound = Math.max(1, options.maxFound ?? DIRECTORY_CACHE_DEFAULTS.maxFound);
-    this.maxMissing = Math.max(1, options.maxMissing ?? DIRECTORY_CACHE_DEFAULTS.maxMissing);
+    this.found = new LruMap(Math.max(1, options.maxFound ?? DIRECTORY_CACHE_DEFAULTS.maxFound));
+    this.missing = new LruMap(Math.max(1, options.maxMissing ?? DIRECTORY_CACHE_DEFAULTS.maxMissing));
     this.clock = options.clock ?? Date.now;
   }
 
@@ -77,17 +76,13 @@ export class DirectoryCache {
   objectIdOf(key: string): string | null | Promise<string | null> {
     const cacheKey = key.toLowerCase();
     const now = this.clock();
+    // A hit makes the user the most recently used (the least recently used goes first).
     const user = this.found.get(cacheKey);
     if (user !== undefined) {
-      if (now < user.expiresAt) {
-        // Least recently used goes first: a hit moves its entry to the young end of the Map's order.
-        this.found.delete(cacheKey);
-        this.found.set(cacheKey, user);
-        return user.objectId;
-      }
+      if (now < user.expiresAt) return user.objectId;
       this.found.delete(cacheKey);
     }
-    const unknown = this.missing.get(cacheKey);
+    const unknown = this.missing.peek(cacheKey);
     if (unknown !== undefined) {
       if (now < unknown.expiresAt) return null;
       this.missing.delete(cacheKey);
@@ -113,11 +108,8 @@ export class DirectoryCache {
   }
 
   private remember(cacheKey: string, objectId: string | null): void {
-    const [entries, lifetime, max] =
-      objectId === null ? [this.missing, this.missingMs, this.maxMissing] : [this.found, this.foundMs, this.maxFound];
+    const [entries, lifetime] = objectId === null ? [this.missing, this.missingMs] : [this.found, this.foundMs];
     (objectId === null ? this.found : this.missing).delete(cacheKey);
-    entries.delete(cacheKey);
     entries.set(cacheKey, { objectId, expiresAt: this.clock() + lifetime });
-    if (entries.size > max) entries.delete(entries.keys().next().value!);
   }
 }

@@ -1,9 +1,8 @@
-import { MAX_USER_PRINCIPAL_NAME_LENGTH, type Caller } from '../auth/caller';
+import { guid, MAX_USER_PRINCIPAL_NAME_LENGTH, type Caller } from '../auth/caller';
 import { badRequest, DETAIL_CODE, resourceNotFound, serviceNotAvailable } from '../http/graphErrors';
 import { DirectoryUnavailable } from './directory';
 import type { DirectoryCache } from './directoryCache';
 
-const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * What can be a user principal name: `local@domain` (a guest's is `name_home#EXT#@tenant`), no
  * whitespace, control or format characters, nothing that would leave the URL path segment. Anything
@@ -11,34 +10,31 @@ const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
  */
 const USER_PRINCIPAL_NAME = /^[^\s@/\\?\p{Cc}\p{Cf}\p{Cs}]+@[^\s@/\\?\p{Cc}\p{Cf}\p{Cs}]+$/u;
 
-interface ResolvedUser {
-  /** The canonical user id: the lower-case object id, which is also the partition key. */
-  userId: string;
-  /** How links name the user: the path segment as given, or the caller's object id for `/me`. */
-  userKey: string;
-}
-
 /**
- * Turns `/me` or the `{userId}` path segment into the canonical user id.
+ * Turns `/me` or the `{userId}` path segment into the canonical user id: the lower-case object id,
+ * which is also the partition key.
  *
  * With a directory, the segment (any user's object id or user principal name) is resolved through
  * it: an unknown user is a 404 `Request_ResourceNotFound`, a directory that cannot answer a 503. The
  * answer is synchronous when the directory cache holds it. Without one (DIRECTORY_ENDPOINT=none),
  * only object ids and the caller's own UPN are accepted and nothing is checked for existence.
  * `/me` is the caller's `oid`, never looked up.
+ *
+ * On a cache hit nothing is allocated: the answer is the cached id string itself.
  */
 export function resolveUserKey(
   target: { me: true } | { segment: string },
   caller: Caller,
   directory: DirectoryCache | undefined,
-): ResolvedUser | Promise<ResolvedUser> {
-  if ('me' in target) return { userId: signedInUser(caller), userKey: caller.objectId };
+): string | Promise<string> {
+  if ('me' in target) return signedInUser(caller);
   const { segment } = target;
-  if (directory === undefined) return withoutDirectory(segment, caller);
-  if (!OBJECT_ID.test(segment) && !isUserPrincipalName(segment)) throw resourceNotFound(segment);
-  const objectId = directory.objectIdOf(segment);
-  if (objectId instanceof Promise) {
-    return objectId.then(
+  const objectId = guid(segment);
+  if (directory === undefined) return withoutDirectory(segment, objectId, caller);
+  if (objectId === undefined && !isUserPrincipalName(segment)) throw resourceNotFound(segment);
+  const found = directory.objectIdOf(objectId ?? segment);
+  if (found instanceof Promise) {
+    return found.then(
       (id) => resolved(id, segment),
       (error: unknown) => {
         throw error instanceof DirectoryUnavailable
@@ -51,7 +47,7 @@ export function resolveUserKey(
       },
     );
   }
-  return resolved(objectId, segment);
+  return resolved(found, segment);
 }
 
 /**
@@ -70,20 +66,20 @@ function signedInUser(caller: Caller): string {
   return caller.objectId;
 }
 
-function resolved(objectId: string | null, segment: string): ResolvedUser {
+function resolved(objectId: string | null, segment: string): string {
   if (objectId === null) throw resourceNotFound(segment);
-  return { userId: objectId, userKey: segment };
+  return objectId;
 }
 
 function isUserPrincipalName(segment: string): boolean {
   return segment.length <= MAX_USER_PRINCIPAL_NAME_LENGTH && USER_PRINCIPAL_NAME.test(segment);
 }
 
-/** The second release's rule: an object id, or the caller's own UPN. */
-function withoutDirectory(segment: string, caller: Caller): ResolvedUser {
-  if (OBJECT_ID.test(segment)) return { userId: segment.toLowerCase(), userKey: segment };
+/** The second release's rule: an object id (`objectId`, the segment read as one), or the caller's own UPN. */
+function withoutDirectory(segment: string, objectId: string | undefined, caller: Caller): string {
+  if (objectId !== undefined) return objectId;
   const ownName = caller.userPrincipalName;
-  if (ownName && segment.toLowerCase() === ownName.toLowerCase()) return { userId: caller.objectId, userKey: segment };
+  if (ownName && segment.toLowerCase() === ownName.toLowerCase()) return caller.objectId;
   throw badRequest(
     "Invalid user id in the path: use the user's object id (a GUID), the signed-in user's own user principal name, or /me.",
     [

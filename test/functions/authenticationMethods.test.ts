@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GLOBAL_READER } from '../../shared/auth/permissions';
-import { FUNCTION_NAME_SUFFIX, API_VERSIONS, type ApiVersion } from '../../shared/http/versions';
+import { API_VERSIONS } from '../../shared/http/versions';
 import {
   ALTERNATE_MOBILE_ID,
   AUTHENTICATION_ADMINISTRATOR,
@@ -9,8 +9,9 @@ import {
   PRIVILEGED_AUTHENTICATION_ADMINISTRATOR,
 } from '../support/constants';
 import { loadServiceWith } from '../support/isolated';
-import { invoke, type Invocation } from '../support/invoke';
-import { phoneMethodsApi, randomNumber, storedMethods } from '../support/phoneMethods';
+import type { Invocation } from '../support/invoke';
+import { PHONE_METHODS, randomNumber, storedMethods } from '../support/phoneMethods';
+import { resourceCalls } from '../support/resourceCalls';
 import { appToken, userToken } from '../support/tokens';
 
 /**
@@ -21,40 +22,10 @@ import { appToken, userToken } from '../support/tokens';
 
 const service = loadServiceWith({ SMS_SIGN_IN_ENABLED: 'true' });
 afterAll(() => service.dispose());
-const phoneMethods = phoneMethodsApi(service.handlers);
-const PATH = 'authentication/methods';
-
-interface Call {
-  token: string;
-  version?: ApiVersion;
-  me?: boolean;
-}
-const handler = (name: string, { version = 'beta', me }: Call) =>
-  service.handlers[`${name}${me ? 'Me' : ''}${FUNCTION_NAME_SUFFIX[version]}`]!;
-const list = (userId: string, call: Call) =>
-  invoke(handler('listAuthenticationMethods', call), { ...call, userId, method: 'GET', path: PATH });
-const get = (userId: string, id: string, call: Call) =>
-  invoke(handler('getAuthenticationMethod', call), {
-    ...call,
-    userId,
-    method: 'GET',
-    path: `${PATH}/${id}`,
-    params: { id },
-  });
-const action = (name: 'enableSmsSignIn' | 'disableSmsSignIn', userId: string, id: string, call: Call) =>
-  invoke(
-    handler(
-      name === 'enableSmsSignIn' ? 'enableAuthenticationMethodSmsSignIn' : 'disableAuthenticationMethodSmsSignIn',
-      call,
-    ),
-    {
-      ...call,
-      userId,
-      method: 'POST',
-      path: `${PATH}/${id}/${name}`,
-      params: { id },
-    },
-  );
+const phoneMethods = resourceCalls(service.handlers, PHONE_METHODS);
+const METHODS = 'authentication/methods';
+/** `/authentication/methods` in beta; each version's own in the version blocks. */
+const methods = resourceCalls(service.handlers, METHODS);
 
 type Method = { id: string; phoneType: string; phoneNumber: string; '@odata.type': string };
 const body = <T>(result: Invocation) => result.body as T;
@@ -73,9 +44,11 @@ async function userWithMethods() {
 }
 
 describe.each(API_VERSIONS)('%s', (version) => {
+  const methodsIn = resourceCalls(service.handlers, METHODS, version);
+
   test('list: every phone method, each with its @odata.type, in Graph order, with the collection context', async () => {
     const { userId, token, numbers } = await userWithMethods();
-    const result = await list(userId, { token, version });
+    const result = await methodsIn.list(userId, { token });
     expect(result.status).toBe(200);
     const page = body<{ '@odata.context': string; value: Method[] }>(result);
     expect(page['@odata.context']).toBe(
@@ -93,7 +66,7 @@ describe.each(API_VERSIONS)('%s', (version) => {
 
   test('get: one method with its entity context; an id the user does not have is 404', async () => {
     const { userId, token, numbers } = await userWithMethods();
-    const result = await get(userId, OFFICE_ID, { token, version });
+    const result = await methodsIn.get(userId, OFFICE_ID, { token });
     expect(result.status).toBe(200);
     expect(body<Method & { '@odata.context': string }>(result)).toMatchObject({
       '@odata.context': `http://localhost:7071/${version}/$metadata#users('${userId}')/authentication/methods/$entity`,
@@ -102,7 +75,7 @@ describe.each(API_VERSIONS)('%s', (version) => {
       phoneNumber: numbers.office,
     });
     for (const missing of [ALTERNATE_MOBILE_ID, '28c10230-6103-485e-b985-444c60001490', 'password'])
-      expect((await get(userId, missing, { token, version })).status).toBe(404);
+      expect((await methodsIn.get(userId, missing, { token })).status).toBe(404);
   });
 
   test('/me: the signed-in user reads their own methods with a UserAuthenticationMethod.Read scope', async () => {
@@ -113,10 +86,10 @@ describe.each(API_VERSIONS)('%s', (version) => {
         .status,
     ).toBe(201);
     const token = await userToken({ oid, scp: 'UserAuthenticationMethod.Read', wids: [] });
-    const result = await list('ignored', { token, version, me: true });
+    const result = await methodsIn.list('ignored', { token, me: true });
     expect(result.status).toBe(200);
     expect(body<{ value: Method[] }>(result).value.map((method) => method.phoneNumber)).toEqual([mobile]);
-    expect((await get('ignored', MOBILE_ID, { token, version, me: true })).status).toBe(200);
+    expect((await methodsIn.get('ignored', MOBILE_ID, { token, me: true })).status).toBe(200);
   });
 });
 
@@ -147,7 +120,7 @@ describe('permissions: the UserAuthenticationMethod family, as Graph asks for on
   ] as const)('delegated, %s → %i', async (_name, who, status) => {
     const { userId } = await userWithMethods();
     const token = await userToken({ oid: 'self' in who ? userId : randomUUID(), scp: who.scp, wids: [...who.wids] });
-    const result = await list(userId, { token });
+    const result = await methods.list(userId, { token });
     expect(result.status).toBe(status);
     if (status === 403) {
       expect(result.headers.get('www-authenticate')).toContain('UserAuthenticationMethod.');
@@ -162,26 +135,26 @@ describe('permissions: the UserAuthenticationMethod family, as Graph asks for on
     ['UserAuthMethod-Phone.ReadWrite.All', 403],
   ])('application, role %s → %i', async (role, status) => {
     const { userId } = await userWithMethods();
-    expect((await list(userId, { token: await appToken([role]) })).status).toBe(status);
-    expect((await get(userId, MOBILE_ID, { token: await appToken([role]) })).status).toBe(status);
+    expect((await methods.list(userId, { token: await appToken([role]) })).status).toBe(status);
+    expect((await methods.get(userId, MOBILE_ID, { token: await appToken([role]) })).status).toBe(status);
   });
 });
 
 describe('SMS sign-in through /beta/.../authentication/methods/{id}', () => {
   test('disable and enable act on the stored mobile exactly as on phoneMethods', async () => {
     const { userId, token } = await userWithMethods();
-    expect((await action('disableSmsSignIn', userId, MOBILE_ID, { token })).status).toBe(204);
+    expect((await methods.action('disableSmsSignIn', userId, MOBILE_ID, { token })).status).toBe(204);
     expect((await storedMethods(userId)).find((m) => m.phoneType === 'mobile')?.smsSignInState).toBe('notEnabled');
-    expect((await action('enableSmsSignIn', userId, MOBILE_ID, { token })).status).toBe(204);
+    expect((await methods.action('enableSmsSignIn', userId, MOBILE_ID, { token })).status).toBe(204);
     expect((await storedMethods(userId)).find((m) => m.phoneType === 'mobile')?.smsSignInState).toBe('ready');
-    const office = await action('enableSmsSignIn', userId, OFFICE_ID, { token });
+    const office = await methods.action('enableSmsSignIn', userId, OFFICE_ID, { token });
     expect(office.status).toBe(400);
   });
 
   test('the phone-only scope is not enough, as on phoneMethods (UserAuthenticationMethod.ReadWrite.All needed)', async () => {
     const { userId } = await userWithMethods();
     const token = await userToken({ scp: 'UserAuthMethod-Phone.ReadWrite.All', wids: [AUTHENTICATION_ADMINISTRATOR] });
-    expect((await action('disableSmsSignIn', userId, MOBILE_ID, { token })).status).toBe(403);
+    expect((await methods.action('disableSmsSignIn', userId, MOBILE_ID, { token })).status).toBe(403);
     expect((await storedMethods(userId)).find((m) => m.phoneType === 'mobile')?.smsSignInState).toBe('ready');
   });
 

@@ -6,11 +6,11 @@ import {
   GLOBAL_READER,
   PRIVILEGED_AUTHENTICATION_ADMINISTRATOR,
 } from '../../shared/auth/permissions';
-import { FUNCTION_NAME_SUFFIX, API_VERSIONS } from '../../shared/http/versions';
+import { API_VERSIONS } from '../../shared/http/versions';
 import { MOBILE_ID, OFFICE_ID } from '../support/constants';
 import { loadServiceWith } from '../support/isolated';
-import { invoke, type Invocation } from '../support/invoke';
-import { phoneMethodsApi, storedMethods } from '../support/phoneMethods';
+import { PHONE_METHODS, storedMethods } from '../support/phoneMethods';
+import { resourceCalls } from '../support/resourceCalls';
 import { appToken, userToken } from '../support/tokens';
 
 /**
@@ -21,7 +21,7 @@ import { appToken, userToken } from '../support/tokens';
 
 const service = loadServiceWith({});
 afterAll(() => service.dispose());
-const api = phoneMethodsApi(service.handlers);
+const api = resourceCalls(service.handlers, PHONE_METHODS);
 
 const MOBILE = '+1 2065550100';
 const OFFICE = '+1 4255550123x789';
@@ -37,21 +37,13 @@ test('the mask keeps the country code and the last two digits, turns every other
 async function readNumbers(userId: string, token: string, me = false): Promise<string[]> {
   const numbers: string[] = [];
   for (const version of API_VERSIONS) {
-    const suffix = `${me ? 'Me' : ''}${FUNCTION_NAME_SUFFIX[version]}`;
-    for (const [collection, list, get] of [
-      ['authentication/phoneMethods', 'listPhoneMethods', 'getPhoneMethod'],
-      ['authentication/methods', 'listAuthenticationMethods', 'getAuthenticationMethod'],
-    ] as const) {
-      const common = { userId, me, version, token, method: 'GET' } as const;
-      const listed: Invocation = await invoke(service.handlers[`${list}${suffix}`]!, { ...common, path: collection });
+    for (const collection of [PHONE_METHODS, 'authentication/methods']) {
+      const calls = resourceCalls(service.handlers, collection, version);
+      const listed = await calls.list(userId, { token, me });
       expect(listed.status).toBe(200);
       numbers.push(...(listed.body as { value: Array<{ phoneNumber: string }> }).value.map((m) => m.phoneNumber));
       for (const id of [MOBILE_ID, OFFICE_ID]) {
-        const got = await invoke(service.handlers[`${get}${suffix}`]!, {
-          ...common,
-          path: `${collection}/${id}`,
-          params: { id },
-        });
+        const got = await calls.get(userId, id, { token, me });
         expect(got.status).toBe(200);
         numbers.push((got.body as { phoneNumber: string }).phoneNumber);
       }

@@ -10,7 +10,8 @@ import {
 import { loadServiceWith } from '../support/isolated';
 import type { GraphBody } from '../support/graphBody';
 import { invoke } from '../support/invoke';
-import { PATH, phoneMethodsApi, randomNumber, storedMethods, type PhoneMethodsApi } from '../support/phoneMethods';
+import { PHONE_METHODS, randomNumber, storedMethods } from '../support/phoneMethods';
+import { resourceCalls, type ResourceCalls } from '../support/resourceCalls';
 import { testService } from '../support/service';
 import { appToken, userToken } from '../support/tokens';
 
@@ -19,9 +20,9 @@ import { appToken, userToken } from '../support/tokens';
  * SMS sign-in) through the real pipeline and storage, every answer read back from the stored document.
  */
 
-const api = phoneMethodsApi(testService().handlers);
+const api = resourceCalls(testService().handlers, PHONE_METHODS);
 const policyOn = loadServiceWith({ SMS_SIGN_IN_ENABLED: 'true' });
-const apiOn = phoneMethodsApi(policyOn.handlers);
+const apiOn = resourceCalls(policyOn.handlers, PHONE_METHODS);
 afterAll(() => policyOn.dispose());
 
 const admin = () => userToken();
@@ -29,7 +30,7 @@ const admin = () => userToken();
 const wholeReader = () => userToken({ wids: [PRIVILEGED_AUTHENTICATION_ADMINISTRATOR] });
 
 /** A user holding the given method types, created through the API. */
-async function userWith(types: Array<'mobile' | 'alternateMobile' | 'office'>, through: PhoneMethodsApi = api) {
+async function userWith(types: Array<'mobile' | 'alternateMobile' | 'office'>, through: ResourceCalls = api) {
   const userId = randomUUID();
   const token = await admin();
   const numbers: Record<string, string> = {};
@@ -72,7 +73,7 @@ describe('list and get', () => {
     const { handlers } = testService();
     const call = (name: string, path: string, query: Record<string, string>, params?: Record<string, string>) =>
       invoke(handlers[name]!, { userId, token, method: 'GET', path, query, params });
-    const two = await call('listPhoneMethods', PATH, { $top: '1', 'api-version': '1', $select: 'id' });
+    const two = await call('listPhoneMethods', PHONE_METHODS, { $top: '1', 'api-version': '1', $select: 'id' });
     expect(two.status).toBe(400);
     expect(two.body.error.code).toBe('badRequest');
     expect(two.body.error.message).toBe('The request has 2 invalid query options.');
@@ -82,10 +83,10 @@ describe('list and get', () => {
       ['invalidQueryOption', '$top'],
       ['invalidQueryOption', '$select'],
     ]);
-    const one = await call('getPhoneMethod', `${PATH}/${MOBILE_ID}`, { $expand: 'x' }, { id: MOBILE_ID });
+    const one = await call('getPhoneMethod', `${PHONE_METHODS}/${MOBILE_ID}`, { $expand: 'x' }, { id: MOBILE_ID });
     expect(one.status).toBe(400);
     expect(one.body.error.message).toBe("The query option '$expand' is not supported by this operation.");
-    const ignored = await call('listPhoneMethods', PATH, { 'api-version': '1', top: '1' });
+    const ignored = await call('listPhoneMethods', PHONE_METHODS, { 'api-version': '1', top: '1' });
     expect(ignored.status).toBe(200);
     expect(ignored.body.value).toHaveLength(1);
   });
@@ -188,7 +189,7 @@ describe('update (PATCH)', () => {
 describe('delete', () => {
   test('204 and the method is gone; the others stay', async () => {
     const { userId, token } = await userWith(['mobile', 'office']);
-    const result = await api.remove(userId, OFFICE_ID, { token });
+    const result = await api.delete(userId, OFFICE_ID, { token });
     expect(result.status).toBe(204);
     expect((await storedMethods(userId)).map((method) => method.id)).toEqual([MOBILE_ID]);
     expect((await api.get(userId, OFFICE_ID, { token })).status).toBe(404);
@@ -196,20 +197,20 @@ describe('delete', () => {
 
   test('the mobile while an alternateMobile exists: 400, both stay; after deleting the alternate it works', async () => {
     const { userId, token } = await userWith(['mobile', 'alternateMobile']);
-    const refused = await api.remove(userId, MOBILE_ID, { token });
+    const refused = await api.delete(userId, MOBILE_ID, { token });
     expect(refused.status).toBe(400);
     expect(refused.body.error.code).toBe('badRequest');
     expect((await storedMethods(userId)).map((method) => method.id).sort()).toEqual(
       [ALTERNATE_MOBILE_ID, MOBILE_ID].sort(),
     );
-    expect((await api.remove(userId, ALTERNATE_MOBILE_ID, { token })).status).toBe(204);
-    expect((await api.remove(userId, MOBILE_ID, { token })).status).toBe(204);
+    expect((await api.delete(userId, ALTERNATE_MOBILE_ID, { token })).status).toBe(204);
+    expect((await api.delete(userId, MOBILE_ID, { token })).status).toBe(204);
     expect(await storedMethods(userId)).toEqual([]);
   });
 
   test('a method the user does not have: 404', async () => {
     const { userId, token } = await userWith(['office']);
-    const result = await api.remove(userId, MOBILE_ID, { token });
+    const result = await api.delete(userId, MOBILE_ID, { token });
     expect(result.status).toBe(404);
     expect(result.body.error.code).toBe('itemNotFound');
     expect(await storedMethods(userId)).toHaveLength(1);
@@ -220,7 +221,7 @@ describe('enable and disable SMS sign-in', () => {
   test('policy off: enable is 400 and changes nothing; the mobile reports notAllowedByPolicy', async () => {
     const { userId, token } = await userWith(['mobile']);
     const before = await storedMethods(userId);
-    const result = await api.enable(userId, MOBILE_ID, { token });
+    const result = await api.action('enableSmsSignIn', userId, MOBILE_ID, { token });
     expect(result.status).toBe(400);
     expect(result.body.error.code).toBe('badRequest');
     expect(await storedMethods(userId)).toEqual(before);
@@ -236,7 +237,7 @@ describe('enable and disable SMS sign-in', () => {
   ] as const)('%s on %s (not the mobile): 400, nothing changed', async (operation, id) => {
     const { userId, token } = await userWith(['mobile', 'alternateMobile', 'office'], apiOn);
     const before = await storedMethods(userId);
-    const result = await apiOn[operation](userId, id, { token });
+    const result = await apiOn.action(`${operation}SmsSignIn`, userId, id, { token });
     expect(result.status).toBe(400);
     expect(result.body.error.details).toEqual([expect.objectContaining({ target: 'id' })]);
     expect(await storedMethods(userId)).toEqual(before);
@@ -244,7 +245,7 @@ describe('enable and disable SMS sign-in', () => {
 
   test.each(['enable', 'disable'] as const)('%s without a mobile: 404', async (operation) => {
     const { userId, token } = await userWith(['office'], apiOn);
-    const result = await apiOn[operation](userId, MOBILE_ID, { token });
+    const result = await apiOn.action(`${operation}SmsSignIn`, userId, MOBILE_ID, { token });
     expect(result.status).toBe(404);
     expect(result.body.error.code).toBe('itemNotFound');
   });
@@ -256,7 +257,7 @@ describe('enable and disable SMS sign-in', () => {
         userId,
         token,
         method: 'POST',
-        path: `${PATH}/${MOBILE_ID}/${action}`,
+        path: `${PHONE_METHODS}/${MOBILE_ID}/${action}`,
         params: { id: MOBILE_ID },
         rawBody: '{not json',
         headers: { 'content-type': 'text/plain' },
@@ -296,11 +297,11 @@ describe('permissions', () => {
       case 'update':
         return apiOn.update(userId, OFFICE_ID, { ...o, body: { phoneNumber: randomNumber() } });
       case 'remove':
-        return apiOn.remove(userId, OFFICE_ID, o);
+        return apiOn.delete(userId, OFFICE_ID, o);
       case 'enable':
-        return apiOn.enable(userId, MOBILE_ID, o);
+        return apiOn.action('enableSmsSignIn', userId, MOBILE_ID, o);
       case 'disable':
-        return apiOn.disable(userId, MOBILE_ID, o);
+        return apiOn.action('disableSmsSignIn', userId, MOBILE_ID, o);
     }
   };
   const ROWS: Array<{

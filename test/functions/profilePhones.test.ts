@@ -5,6 +5,7 @@ import { parseGraphBody, type GraphEntity } from '../support/graphBody';
 import { invoke, type Invocation } from '../support/invoke';
 import { loadServiceWith } from '../support/isolated';
 import { testService } from '../support/service';
+import { resourceCalls } from '../support/resourceCalls';
 import { storedItems } from '../support/storage';
 import { appToken, userToken } from '../support/tokens';
 
@@ -34,34 +35,18 @@ async function self(scp = 'User.ReadWrite'): Promise<Caller> {
 type Target = { userId: string; me?: boolean; collection?: string };
 const on = (who: Caller | string, me = false): Target => ({ userId: typeof who === 'string' ? who : who.oid, me });
 
-function create(target: Target, token: string, body: unknown): Promise<Invocation> {
-  return invoke(handlers[target.me ? 'createProfilePhoneMe' : 'createProfilePhone']!, {
-    ...target,
-    token,
-    body,
-    path: COLLECTION,
-  });
-}
-function list(target: Target, token: string, query?: Record<string, string>): Promise<Invocation> {
-  return invoke(handlers[target.me ? 'listProfilePhonesMe' : 'listProfilePhones']!, {
-    ...target,
-    token,
-    method: 'GET',
-    path: COLLECTION,
-    query,
-  });
-}
-function byId(
+const phones = resourceCalls(handlers, COLLECTION);
+const create = ({ userId, ...at }: Target, token: string, body: unknown) =>
+  phones.create(userId, { ...at, token, body });
+const list = ({ userId, ...at }: Target, token: string, query?: Record<string, string>) =>
+  phones.list(userId, { ...at, token, query });
+const byId = (
   name: 'get' | 'update' | 'delete',
-  target: Target,
+  { userId, ...at }: Target,
   token: string,
   id: string,
   body?: unknown,
-): Promise<Invocation> {
-  const method = { get: 'GET', update: 'PATCH', delete: 'DELETE' } as const;
-  const handler = handlers[`${name}ProfilePhone${target.me ? 'Me' : ''}`]!;
-  return invoke(handler, { ...target, token, method: method[name], path: `${COLLECTION}/${id}`, params: { id }, body });
-}
+) => phones[name](userId, id, { ...at, token, body });
 
 async function seed(
   owner: Caller,
@@ -551,23 +536,19 @@ describe('list query options', () => {
 
 describe('quota and concurrency', () => {
   test('the create past MAX_PROFILE_PHONES_PER_USER is 409 quotaLimitReached and writes nothing', async () => {
-    const limited = loadServiceWith({ MAX_PROFILE_PHONES_PER_USER: '3' });
-    try {
-      const owner = await self();
-      const call = () =>
-        invoke(limited.createProfilePhone, {
-          userId: owner.oid,
-          token: owner.token,
-          body: { number: '555 0100' },
-          path: COLLECTION,
-        });
-      const results = await Promise.all(Array.from({ length: 6 }, call));
-      expect(results.map((result) => result.status).sort()).toEqual([201, 201, 201, 409, 409, 409]);
-      expect(results.find((result) => result.status === 409)!.body.error.code).toBe('quotaLimitReached');
-      expect(await stored(owner.oid)).toHaveLength(3);
-    } finally {
-      limited.dispose();
-    }
+    using limited = loadServiceWith({ MAX_PROFILE_PHONES_PER_USER: '3' });
+    const owner = await self();
+    const call = () =>
+      invoke(limited.createProfilePhone, {
+        userId: owner.oid,
+        token: owner.token,
+        body: { number: '555 0100' },
+        path: COLLECTION,
+      });
+    const results = await Promise.all(Array.from({ length: 6 }, call));
+    expect(results.map((result) => result.status).sort()).toEqual([201, 201, 201, 409, 409, 409]);
+    expect(results.find((result) => result.status === 409)!.body.error.code).toBe('quotaLimitReached');
+    expect(await stored(owner.oid)).toHaveLength(3);
   });
 
   test('two concurrent PATCHes of different properties of one phone both take effect', async () => {
@@ -587,24 +568,20 @@ describe('quota and concurrency', () => {
 
 describe('links and error hardening', () => {
   test('with PUBLIC_BASE_URL set, links use it whatever the Host header says', async () => {
-    const configured = loadServiceWith({ PUBLIC_BASE_URL: 'https://phones.contoso.example' });
-    try {
-      const owner = await self();
-      const result = await invoke(configured.createProfilePhone, {
-        userId: owner.oid,
-        token: owner.token,
-        body: { number: '555 0100' },
-        path: COLLECTION,
-        headers: { host: 'evil.example' },
-      });
-      expect(result.status).toBe(201);
-      expect(result.headers.get('location')).toBe(
-        `https://phones.contoso.example/beta/users/${owner.oid}/profile/phones/${result.body.id}`,
-      );
-      expect(result.body['@odata.context']).toMatch(/^https:\/\/phones\.contoso\.example\/beta\/\$metadata#/);
-    } finally {
-      configured.dispose();
-    }
+    using configured = loadServiceWith({ PUBLIC_BASE_URL: 'https://phones.contoso.example' });
+    const owner = await self();
+    const result = await invoke(configured.createProfilePhone, {
+      userId: owner.oid,
+      token: owner.token,
+      body: { number: '555 0100' },
+      path: COLLECTION,
+      headers: { host: 'evil.example' },
+    });
+    expect(result.status).toBe(201);
+    expect(result.headers.get('location')).toBe(
+      `https://phones.contoso.example/beta/users/${owner.oid}/profile/phones/${result.body.id}`,
+    );
+    expect(result.body['@odata.context']).toMatch(/^https:\/\/phones\.contoso\.example\/beta\/\$metadata#/);
   });
 
   test('without PUBLIC_BASE_URL, a request whose host is not a plain host name is a 400 (never a 500) and writes nothing', async () => {

@@ -5,11 +5,12 @@ import { loadServiceWith } from '../support/isolated';
 import {
   checkNumberInvariants,
   claimId,
-  phoneMethodsApi,
+  PHONE_METHODS,
   randomNumber,
   storedClaim,
   storedMethods,
 } from '../support/phoneMethods';
+import { resourceCalls } from '../support/resourceCalls';
 import { testService } from '../support/service';
 import { testContainer } from '../support/storage';
 import { userToken } from '../support/tokens';
@@ -21,8 +22,8 @@ import { userToken } from '../support/tokens';
  */
 
 const on = loadServiceWith({ SMS_SIGN_IN_ENABLED: 'true' });
-const api = phoneMethodsApi(on.handlers);
-const apiOff = phoneMethodsApi(testService().handlers);
+const api = resourceCalls(on.handlers, PHONE_METHODS);
+const apiOff = resourceCalls(testService().handlers, PHONE_METHODS);
 afterAll(() => on.dispose());
 
 let token: string;
@@ -56,10 +57,10 @@ test('a second user with the same number: phoneNumberNotUnique; enabling it is 4
   const number = randomNumber();
   await createMobile(first, number);
   expect((await createMobile(second, number)).smsSignInState).toBe('phoneNumberNotUnique');
-  expect((await api.disable(second, MOBILE_ID, { token })).status).toBe(204);
+  expect((await api.action('disableSmsSignIn', second, MOBILE_ID, { token })).status).toBe(204);
   expect((await mobileOf(second))!.smsSignInState).toBe('notEnabled');
 
-  const refused = await api.enable(second, MOBILE_ID, { token });
+  const refused = await api.action('enableSmsSignIn', second, MOBILE_ID, { token });
   expect(refused.status).toBe(400);
   expect(refused.body.error.details).toEqual([expect.objectContaining({ code: 'phoneNumberNotUnique' })]);
   expect((await mobileOf(second))!.smsSignInState).toBe('phoneNumberNotUnique');
@@ -72,13 +73,13 @@ test('enabling an already ready mobile is 204 and changes nothing', async () => 
   const number = randomNumber();
   await createMobile(userId, number);
   const before = await storedMethods(userId);
-  expect((await api.enable(userId, MOBILE_ID, { token })).status).toBe(204);
+  expect((await api.action('enableSmsSignIn', userId, MOBILE_ID, { token })).status).toBe(204);
   expect(await storedMethods(userId)).toEqual(before);
 });
 
 test.each([
-  ['disable', (userId: string) => api.disable(userId, MOBILE_ID, { token })],
-  ['delete', (userId: string) => api.remove(userId, MOBILE_ID, { token })],
+  ['disable', (userId: string) => api.action('disableSmsSignIn', userId, MOBILE_ID, { token })],
+  ['delete', (userId: string) => api.delete(userId, MOBILE_ID, { token })],
   [
     'a number change',
     (userId: string) => api.update(userId, MOBILE_ID, { token, body: { phoneNumber: randomNumber() } }),
@@ -90,7 +91,7 @@ test.each([
   await createMobile(second, number);
   expect((await free(first)).status).toBe(204);
   expect(await storedClaim(number)).toBeUndefined();
-  expect((await api.enable(second, MOBILE_ID, { token })).status).toBe(204);
+  expect((await api.action('enableSmsSignIn', second, MOBILE_ID, { token })).status).toBe(204);
   expect((await mobileOf(second))!.smsSignInState).toBe('ready');
   expect((await storedClaim(number))!.ownerUserId).toBe(second);
   expect(await checkNumberInvariants([first, second], number)).toEqual([second]);
@@ -113,7 +114,7 @@ test('a notEnabled mobile stays notEnabled on its new number and claims nothing'
   const userId = randomUUID();
   const [number, next] = [randomNumber(), randomNumber()];
   await createMobile(userId, number);
-  expect((await api.disable(userId, MOBILE_ID, { token })).status).toBe(204);
+  expect((await api.action('disableSmsSignIn', userId, MOBILE_ID, { token })).status).toBe(204);
   expect((await api.update(userId, MOBILE_ID, { token, body: { phoneNumber: next } })).status).toBe(204);
   expect(await mobileOf(userId)).toMatchObject({ phoneNumber: next, smsSignInState: 'notEnabled' });
   expect(await storedClaim(next)).toBeUndefined();
@@ -125,7 +126,7 @@ test('a mobile created with the policy off is stored notEnabled: with the policy
   const created = await createMobile(userId, randomNumber(), apiOff);
   expect(created.smsSignInState).toBe('notAllowedByPolicy');
   expect((await api.get(userId, MOBILE_ID, { token })).body.smsSignInState).toBe('notEnabled');
-  expect((await api.enable(userId, MOBILE_ID, { token })).status).toBe(204);
+  expect((await api.action('enableSmsSignIn', userId, MOBILE_ID, { token })).status).toBe(204);
   expect((await api.get(userId, MOBILE_ID, { token })).body.smsSignInState).toBe('ready');
   // And with the policy off again, it reports notAllowedByPolicy whatever is stored.
   expect((await apiOff.get(userId, MOBILE_ID, { token })).body.smsSignInState).toBe('notAllowedByPolicy');
@@ -167,7 +168,10 @@ describe('claims left behind', () => {
     // The same service a lease later (its clock moved on): the holder has expired.
     using later = loadServiceWith({ SMS_SIGN_IN_ENABLED: 'true' });
     later.services.now = () => new Date(Date.now() + SMS_CLAIM_LEASE_MS + 1_000);
-    expect((await phoneMethodsApi(later.handlers).enable(userId, MOBILE_ID, { token })).status).toBe(204);
+    expect(
+      (await resourceCalls(later.handlers, PHONE_METHODS).action('enableSmsSignIn', userId, MOBILE_ID, { token }))
+        .status,
+    ).toBe(204);
     expect((await mobileOf(userId))!.smsSignInState).toBe('ready');
     expect((await storedClaim(number))!.ownerUserId).toBe(userId);
   });

@@ -4,7 +4,8 @@ import { registrationsOf } from '../../shared/http/pipeline';
 import { API_VERSIONS } from '../../shared/http/versions';
 import { MOBILE_ID, OFFICE_ID, PRIVILEGED_AUTHENTICATION_ADMINISTRATOR } from '../support/constants';
 import { loadServiceWith } from '../support/isolated';
-import { phoneMethodsApi, randomNumber, storedMethods } from '../support/phoneMethods';
+import { PHONE_METHODS, randomNumber, storedMethods } from '../support/phoneMethods';
+import { resourceCalls } from '../support/resourceCalls';
 import type { Invocation } from '../support/invoke';
 import { userToken } from '../support/tokens';
 
@@ -39,7 +40,7 @@ test('phone methods and methods list and get are registered in both versions; pr
 });
 
 describe.each(API_VERSIONS)('%s', (version) => {
-  const api = phoneMethodsApi(service.handlers, version);
+  const api = resourceCalls(service.handlers, PHONE_METHODS, version);
   const answers = ANSWERS[version];
 
   test('the whole lifecycle of a user’s phone methods, with this version’s status codes and links', async () => {
@@ -77,17 +78,17 @@ describe.each(API_VERSIONS)('%s', (version) => {
     const updated = await api.update(userId, MOBILE_ID, { token, body: { phoneNumber: changed } });
     expect([updated.status, updated.body]).toEqual([answers.update, undefined]);
 
-    const disabled = await api.disable(userId, MOBILE_ID, { token });
+    const disabled = await api.action('disableSmsSignIn', userId, MOBILE_ID, { token });
     expect(disabled.status).toBe(answers.disable);
     expect((await storedMethods(userId)).find((m) => m.phoneType === 'mobile')).toMatchObject({
       phoneNumber: changed,
       smsSignInState: 'notEnabled',
     });
-    const enabled = await api.enable(userId, MOBILE_ID, { token });
+    const enabled = await api.action('enableSmsSignIn', userId, MOBILE_ID, { token });
     expect(enabled.status).toBe(answers.enable);
     expect((await storedMethods(userId)).find((m) => m.phoneType === 'mobile')?.smsSignInState).toBe('ready');
 
-    const removed = await api.remove(userId, OFFICE_ID, { token });
+    const removed = await api.delete(userId, OFFICE_ID, { token });
     expect(removed.status).toBe(answers.remove);
     expect((await storedMethods(userId)).map((m) => m.phoneType)).toEqual(['mobile']);
   });

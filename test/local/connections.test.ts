@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../scripts/localServer';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
-import { openRaw, type RawConnection } from './rawHttp';
+import { openRaw, type RawConnection } from '../support/rawHttp';
 
 /**
  * The local server's connections, over raw sockets: pipelined requests are answered in order and

@@ -34,25 +34,20 @@ test('a token outlives a restart; after the key is gone, its 401 names the earli
   expect(statSync(keyFile).mode & 0o777).toBe(0o600);
   expect(statSync(join(cacheHome, 'graph-phones')).mode & 0o777).toBe(0o700);
 
-  const second = await startNpmStart({ cacheHome, port: first.port });
-  try {
+  {
+    // Stopped at the end of this block, before the next start on the same port.
+    await using second = await startNpmStart({ cacheHome, port: first.port });
     expect((await list(second.url, token)).status).toBe(200);
-  } finally {
-    await second.stop();
   }
 
   rmSync(keyFile);
-  const third = await startNpmStart({ cacheHome, port: first.port });
-  try {
-    const stale = await list(third.url, token);
-    expect(stale.status).toBe(401);
-    const { error } = (await stale.json()) as { error: { code: string; message: string } };
-    expect(error.code).toBe('InvalidAuthenticationToken');
-    expect(error.message).toContain('minted by an earlier `npm start`? get a new one with npm run token');
-    expect(stale.headers.get('www-authenticate')).toContain('error="invalid_token"');
-    // A token of this run is accepted.
-    expect((await list(third.url, await mint(third.url))).status).toBe(200);
-  } finally {
-    await third.stop();
-  }
+  await using third = await startNpmStart({ cacheHome, port: first.port });
+  const stale = await list(third.url, token);
+  expect(stale.status).toBe(401);
+  const { error } = (await stale.json()) as { error: { code: string; message: string } };
+  expect(error.code).toBe('InvalidAuthenticationToken');
+  expect(error.message).toContain('minted by an earlier `npm start`? get a new one with npm run token');
+  expect(stale.headers.get('www-authenticate')).toContain('error="invalid_token"');
+  // A token of this run is accepted.
+  expect((await list(third.url, await mint(third.url))).status).toBe(200);
 }, 180_000);

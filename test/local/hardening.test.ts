@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../scripts/localServer';
-import { chunkedBody, parseRawAnswer, rawExchange } from './rawHttp';
+import { chunkedBody, parseRawAnswer, rawExchange } from '../support/rawHttp';
 import { parseGraphBody, type GraphBody } from '../support/graphBody';
 import { tsxScript } from '../support/npmStartProcess';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../scripts/localServer';
-import { openRaw, type RawAnswer } from './rawHttp';
+import { openRaw, type RawAnswer } from '../support/rawHttp';
 
 /**
  * Hosts and request targets through the real local server, over raw sockets (fetch would refuse to

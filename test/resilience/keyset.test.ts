@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { startJwksServer } from '../support/jwksServer';
 import { newTestKey } from '../support/keys';
 import { controlClock } from '../support/ownKeySet';
-import { COOL_DOWN_MS, MAX_AGE_MS, refusal, startAuthFixture, type AuthFixture } from '../auth/fixture';
+import { COOL_DOWN_MS, MAX_AGE_MS, refusal, startAuthFixture, type AuthFixture } from '../support/authFixture';
 
 /**
  * Key set faults, each with its own JWKS server on loopback and a verifier built over its own KeySet

@@ -6,6 +6,7 @@ import { countBy } from '../support/counts';
 import type { FaultMode, FaultProxy } from '../support/faultProxy';
 import {
   FAULT_PROXY_STORAGE_TIMING,
+  handlersFor,
   loadServiceBehindFaultProxy,
   loadServiceWith,
   type IsolatedService,
@@ -13,13 +14,13 @@ import {
 import {
   checkNumberInvariants,
   checkUserInvariants,
-  handlersFor,
-  phoneMethodsApi,
+  PHONE_METHODS,
   randomNumber,
   statusesOf,
   storedClaim,
   storedMethods,
 } from '../support/phoneMethods';
+import { resourceCalls, type ResourceCalls } from '../support/resourceCalls';
 import { testService } from '../support/service';
 import { userToken } from '../support/tokens';
 
@@ -29,9 +30,9 @@ import { userToken } from '../support/tokens';
  * a failed request changes nothing, and at most one user has a number `ready` for SMS sign-in.
  */
 
-const off = phoneMethodsApi(testService().handlers);
+const off = resourceCalls(testService().handlers, PHONE_METHODS);
 const onService = loadServiceWith({ SMS_SIGN_IN_ENABLED: 'true' });
-const on = phoneMethodsApi(onService.handlers);
+const on = resourceCalls(onService.handlers, PHONE_METHODS);
 let token: string;
 beforeAll(async () => {
   token = await userToken();
@@ -58,7 +59,7 @@ describe('races', () => {
         users.map(async (userId) => {
           const [alternate, removed] = await Promise.all([
             api.create(userId, { token, body: { phoneNumber: randomNumber(), phoneType: 'alternateMobile' } }),
-            api.remove(userId, MOBILE_ID, { token }),
+            api.delete(userId, MOBILE_ID, { token }),
           ]);
           return { userId, alternate: alternate.status, removed: removed.status };
         }),
@@ -132,7 +133,9 @@ describe('races', () => {
           ),
         ),
       );
-      const results = await Promise.all(users.map((userId) => on.enable(userId, MOBILE_ID, { token })));
+      const results = await Promise.all(
+        users.map((userId) => on.action('enableSmsSignIn', userId, MOBILE_ID, { token })),
+      );
       expect(countBy(statusesOf(results))).toEqual({ 204: 1, 400: 9 });
       const ready = await checkNumberInvariants(users, number);
       expect(ready).toEqual([users[results.findIndex((result) => result.status === 204)]]);
@@ -149,14 +152,16 @@ describe('races', () => {
     for (let round = 0; round < ROUNDS * 2; round += 1) {
       await Promise.all(
         users.flatMap((userId, index) => [
-          on.enable(userId, MOBILE_ID, { token }),
-          index % 3 === round % 3 ? on.disable(userId, MOBILE_ID, { token }) : on.enable(userId, MOBILE_ID, { token }),
+          on.action('enableSmsSignIn', userId, MOBILE_ID, { token }),
+          index % 3 === round % 3
+            ? on.action('disableSmsSignIn', userId, MOBILE_ID, { token })
+            : on.action('enableSmsSignIn', userId, MOBILE_ID, { token }),
           index % 4 === round % 4
             ? on.update(userId, MOBILE_ID, { token, body: { phoneNumber: round % 2 ? number : randomNumber() } })
             : on.get(userId, MOBILE_ID, { token }),
           index === round
             ? on
-                .remove(userId, MOBILE_ID, { token })
+                .delete(userId, MOBILE_ID, { token })
                 .then(() => on.create(userId, { token, body: { phoneNumber: number, phoneType: 'mobile' } }))
             : on.list(userId, { token }),
         ]),
@@ -176,7 +181,7 @@ describe('storage faults', () => {
   interface Rig {
     methodsProxy: FaultProxy;
     claimsProxy: FaultProxy;
-    api: ReturnType<typeof phoneMethodsApi>;
+    api: ResourceCalls;
     services: Services;
     close(): Promise<void>;
   }
@@ -197,7 +202,7 @@ describe('storage faults', () => {
     rig = {
       methodsProxy: methods.proxy,
       claimsProxy: claims.proxy,
-      api: phoneMethodsApi(handlersFor(services)),
+      api: resourceCalls(handlersFor(services), PHONE_METHODS),
       services,
       close: async () => {
         await methods.close();
@@ -212,10 +217,10 @@ describe('storage faults', () => {
   });
 
   /** A service a lease later (its clock moved on), storage direct. */
-  function aLeaseLater(): { api: ReturnType<typeof phoneMethodsApi>; dispose(): void } {
+  function aLeaseLater(): { api: ResourceCalls; dispose(): void } {
     const later: IsolatedService = loadServiceWith({ SMS_SIGN_IN_ENABLED: 'true' });
     later.services.now = () => new Date(Date.now() + SMS_CLAIM_LEASE_MS + 1_000);
-    return { api: phoneMethodsApi(later.handlers), dispose: () => later.dispose() };
+    return { api: resourceCalls(later.handlers, PHONE_METHODS), dispose: () => later.dispose() };
   }
 
   test.each(['drop', 'answer'] as const)(
@@ -340,7 +345,7 @@ describe('storage faults', () => {
     ).toBe('phoneNumberNotUnique');
     const later = aLeaseLater();
     try {
-      expect((await later.api.enable(other, MOBILE_ID, { token })).status).toBe(204);
+      expect((await later.api.action('enableSmsSignIn', other, MOBILE_ID, { token })).status).toBe(204);
     } finally {
       later.dispose();
     }
@@ -356,16 +361,16 @@ describe('storage faults', () => {
       (await rig.api.create(userId, { token, body: { phoneNumber: number, phoneType: 'mobile' } })).body.smsSignInState,
     ).toBe('ready');
     rig.claimsProxy.mode = { kind: 'reset' };
-    expect((await rig.api.disable(userId, MOBILE_ID, { token })).status).toBe(204);
+    expect((await rig.api.action('disableSmsSignIn', userId, MOBILE_ID, { token })).status).toBe(204);
     rig.claimsProxy.mode = { kind: 'pass' };
     expect((await storedMethods(userId))[0]!.smsSignInState).toBe('notEnabled');
     expect((await storedClaim(number))!.ownerUserId).toBe(userId);
 
     await off.create(other, { token, body: { phoneNumber: number, phoneType: 'mobile' } });
-    expect((await on.enable(other, MOBILE_ID, { token })).status).toBe(400);
+    expect((await on.action('enableSmsSignIn', other, MOBILE_ID, { token })).status).toBe(400);
     const later = aLeaseLater();
     try {
-      expect((await later.api.enable(other, MOBILE_ID, { token })).status).toBe(204);
+      expect((await later.api.action('enableSmsSignIn', other, MOBILE_ID, { token })).status).toBe(204);
     } finally {
       later.dispose();
     }
@@ -388,7 +393,7 @@ describe('storage faults', () => {
       for (const userId of [users[index % 2]!]) {
         const before = await storedMethods(userId);
         (proxy === 'claims' ? rig.claimsProxy : rig.methodsProxy).mode = mode;
-        const result = await rig.api.enable(userId, MOBILE_ID, { token });
+        const result = await rig.api.action('enableSmsSignIn', userId, MOBILE_ID, { token });
         rig.claimsProxy.mode = { kind: 'pass' };
         rig.methodsProxy.mode = { kind: 'pass' };
         expect([204, 400, 503]).toContain(result.status);
@@ -446,7 +451,7 @@ describe('races under every fault', () => {
       try {
         const random = seeded(seed + index);
         const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
-        const api = phoneMethodsApi(chaos.service.handlers);
+        const api = resourceCalls(chaos.service.handlers, PHONE_METHODS);
         const users = Array.from({ length: USERS_IN_RACE }, () => randomUUID());
         const numbers = Array.from({ length: NUMBERS_IN_RACE }, () => randomNumber());
         const ids = [MOBILE_ID, ALTERNATE_MOBILE_ID, OFFICE_ID];
@@ -457,10 +462,10 @@ describe('races under every fault', () => {
               token,
               body: { phoneNumber: pick(numbers), phoneType: pick(['mobile', 'mobile', 'alternateMobile', 'office']) },
             });
-          if (roll < 0.45) return api.enable(userId, MOBILE_ID, { token });
-          if (roll < 0.55) return api.disable(userId, MOBILE_ID, { token });
+          if (roll < 0.45) return api.action('enableSmsSignIn', userId, MOBILE_ID, { token });
+          if (roll < 0.55) return api.action('disableSmsSignIn', userId, MOBILE_ID, { token });
           if (roll < 0.7) return api.update(userId, pick(ids), { token, body: { phoneNumber: pick(numbers) } });
-          if (roll < 0.85) return api.remove(userId, pick(ids), { token });
+          if (roll < 0.85) return api.delete(userId, pick(ids), { token });
           return roll < 0.93 ? api.get(userId, pick(ids), { token }) : api.list(userId, { token });
         };
 

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { ROUND_TRIP_TARGETS } from '../../scripts/bench/roundTrips';
 import { MOBILE_ID, OFFICE_ID } from '../support/constants';
 import type { FaultProxy } from '../support/faultProxy';
-import { invoke, type Invocation } from '../support/invoke';
+import type { Invocation } from '../support/invoke';
 import { loadServiceBehindFaultProxy, loadServiceWith, type IsolatedService } from '../support/isolated';
-import { phoneMethodsApi, randomNumber } from '../support/phoneMethods';
+import { PHONE_METHODS, randomNumber } from '../support/phoneMethods';
+import { resourceCalls } from '../support/resourceCalls';
 import { userToken } from '../support/tokens';
 
 /**
@@ -17,8 +18,8 @@ let token: string;
 let profileToken: string;
 let rig: { proxy: FaultProxy; service: IsolatedService; close(): Promise<void> };
 const on = loadServiceWith({ SMS_SIGN_IN_ENABLED: 'true' });
-const direct = phoneMethodsApi(on.handlers);
-const counted = () => phoneMethodsApi(rig.service.handlers);
+const direct = resourceCalls(on.handlers, PHONE_METHODS);
+const counted = () => resourceCalls(rig.service.handlers, PHONE_METHODS);
 
 beforeAll(async () => {
   token = await userToken();
@@ -31,8 +32,7 @@ afterAll(async () => {
 });
 
 const PHONES = 'profile/phones';
-const profile = (handlers: IsolatedService['handlers'], name: string, userId: string, extra: object) =>
-  invoke(handlers[name]!, { userId, token: profileToken, path: PHONES, ...extra });
+const phonesOf = (handlers: IsolatedService['handlers']) => resourceCalls(handlers, PHONES);
 
 interface Case {
   name: string;
@@ -45,8 +45,8 @@ interface Case {
 const createdPhone = async (userId: string): Promise<string> =>
   (
     (
-      await profile(on.handlers, 'createProfilePhone', userId, {
-        method: 'POST',
+      await phonesOf(on.handlers).create(userId, {
+        token: profileToken,
         body: { number: '+1 206 555 0100', type: 'home' },
       })
     ).body as { id: string }
@@ -71,7 +71,7 @@ const cases: Case[] = [
     expected: 200,
     prepare: async (userId) => {
       await createdPhone(userId);
-      return () => profile(rig.service.handlers, 'listProfilePhones', userId, { method: 'GET' });
+      return () => phonesOf(rig.service.handlers).list(userId, { token: profileToken });
     },
   },
   {
@@ -80,12 +80,7 @@ const cases: Case[] = [
     expected: 200,
     prepare: async (userId) => {
       const id = await createdPhone(userId);
-      return () =>
-        profile(rig.service.handlers, 'getProfilePhone', userId, {
-          method: 'GET',
-          path: `${PHONES}/${id}`,
-          params: { id },
-        });
+      return () => phonesOf(rig.service.handlers).get(userId, id, { token: profileToken });
     },
   },
   {
@@ -95,8 +90,8 @@ const cases: Case[] = [
     prepare: async (userId) => {
       await createdPhone(userId);
       return () =>
-        profile(rig.service.handlers, 'createProfilePhone', userId, {
-          method: 'POST',
+        phonesOf(rig.service.handlers).create(userId, {
+          token: profileToken,
           body: { number: '+1 206 555 0101', type: 'business' },
         });
     },
@@ -108,10 +103,8 @@ const cases: Case[] = [
     prepare: async (userId) => {
       const id = await createdPhone(userId);
       return () =>
-        profile(rig.service.handlers, 'updateProfilePhone', userId, {
-          method: 'PATCH',
-          path: `${PHONES}/${id}`,
-          params: { id },
+        phonesOf(rig.service.handlers).update(userId, id, {
+          token: profileToken,
           body: { displayName: 'Desk' },
         });
     },
@@ -122,12 +115,7 @@ const cases: Case[] = [
     expected: 204,
     prepare: async (userId) => {
       const id = await createdPhone(userId);
-      return () =>
-        profile(rig.service.handlers, 'deleteProfilePhone', userId, {
-          method: 'DELETE',
-          path: `${PHONES}/${id}`,
-          params: { id },
-        });
+      return () => phonesOf(rig.service.handlers).delete(userId, id, { token: profileToken });
     },
   },
   {
@@ -183,7 +171,7 @@ const cases: Case[] = [
     name: 'deletePhoneMethod (a ready mobile)',
     target: ROUND_TRIP_TARGETS.deletePhoneMethod!,
     expected: 204,
-    prepare: async (userId) => (await readyMobile(userId), () => counted().remove(userId, MOBILE_ID, { token })),
+    prepare: async (userId) => (await readyMobile(userId), () => counted().delete(userId, MOBILE_ID, { token })),
   },
   {
     name: 'deletePhoneMethod (an office method, no claim)',
@@ -192,7 +180,7 @@ const cases: Case[] = [
     prepare: async (userId) => {
       await readyMobile(userId);
       await withOffice(userId);
-      return () => counted().remove(userId, OFFICE_ID, { token });
+      return () => counted().delete(userId, OFFICE_ID, { token });
     },
   },
   {
@@ -201,15 +189,18 @@ const cases: Case[] = [
     expected: 204,
     prepare: async (userId) => {
       await readyMobile(userId);
-      expect((await direct.disable(userId, MOBILE_ID, { token })).status).toBe(204);
-      return () => counted().enable(userId, MOBILE_ID, { token });
+      expect((await direct.action('disableSmsSignIn', userId, MOBILE_ID, { token })).status).toBe(204);
+      return () => counted().action('enableSmsSignIn', userId, MOBILE_ID, { token });
     },
   },
   {
     name: 'disableSmsSignIn',
     target: ROUND_TRIP_TARGETS.disableSmsSignIn!,
     expected: 204,
-    prepare: async (userId) => (await readyMobile(userId), () => counted().disable(userId, MOBILE_ID, { token })),
+    prepare: async (userId) => (
+      await readyMobile(userId),
+      () => counted().action('disableSmsSignIn', userId, MOBILE_ID, { token })
+    ),
   },
 ];
 

@@ -2,16 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { StorageTiming } from '../../shared/storage/timing';
 import { MOBILE_ID } from '../support/constants';
 import type { FaultProxy, HeldRequest } from '../support/faultProxy';
-import { invoke, type Invocation } from '../support/invoke';
+import type { Invocation } from '../support/invoke';
 import { loadServiceBehindFaultProxy, loadServiceWith, type IsolatedService } from '../support/isolated';
 import {
   checkNumberInvariants,
   claimId,
-  phoneMethodsApi,
+  PHONE_METHODS,
   randomNumber,
   storedClaim,
   storedMethods,
 } from '../support/phoneMethods';
+import { resourceCalls } from '../support/resourceCalls';
 import { storedItems, testContainer } from '../support/storage';
 import { userToken } from '../support/tokens';
 
@@ -29,8 +30,8 @@ let profileToken: string;
 let rig: { proxy: FaultProxy; service: IsolatedService; close(): Promise<void> };
 const off = loadServiceWith();
 const on = loadServiceWith({ SMS_SIGN_IN_ENABLED: 'true' });
-const onApi = phoneMethodsApi(on.handlers);
-const offApi = phoneMethodsApi(off.handlers);
+const onApi = resourceCalls(on.handlers, PHONE_METHODS);
+const offApi = resourceCalls(off.handlers, PHONE_METHODS);
 
 beforeAll(async () => {
   token = await userToken();
@@ -47,7 +48,7 @@ afterEach(() => {
   rig.service.services.now = () => new Date();
 });
 
-const api = () => phoneMethodsApi(rig.service.handlers);
+const api = () => resourceCalls(rig.service.handlers, PHONE_METHODS);
 
 /** Holds the next write of a user's phone-method document (claim writes pass), then lets the rest pass. */
 async function holdUserDocumentWrite(proxy: FaultProxy, forwarded = false): Promise<HeldRequest> {
@@ -90,7 +91,7 @@ describe('a write storage applies after its client gave up', () => {
           (await offApi.create(userId, { token, body: { phoneNumber: number, phoneType: 'mobile' } })).status,
         ).toBe(201);
       },
-      act: (userId) => api().enable(userId, MOBILE_ID, { token }),
+      act: (userId) => api().action('enableSmsSignIn', userId, MOBILE_ID, { token }),
       before: (number) => ({ phoneNumber: number, smsSignInState: 'notEnabled' }),
     },
     {
@@ -138,7 +139,7 @@ describe('a read served by a replica that lags behind', () => {
       201,
     );
     const { resource: older } = await testContainer('phoneMethods').item(owner, owner).read<object>();
-    expect((await onApi.enable(owner, MOBILE_ID, { token })).status).toBe(204);
+    expect((await onApi.action('enableSmsSignIn', owner, MOBILE_ID, { token })).status).toBe(204);
     return { owner, older: older! };
   }
 
@@ -164,7 +165,7 @@ describe('a read served by a replica that lags behind', () => {
       prepare: async (userId, number) => {
         await offApi.create(userId, { token, body: { phoneNumber: number, phoneType: 'mobile' } });
       },
-      act: (userId) => api().enable(userId, MOBILE_ID, { token }),
+      act: (userId) => api().action('enableSmsSignIn', userId, MOBILE_ID, { token }),
       refused: (result) => expect(result.status).toBe(400),
     },
     {
@@ -221,13 +222,7 @@ describe('a read served by a replica that lags behind', () => {
 
 describe('a lost answer followed by 20 other writes to the same user reports the true outcome', () => {
   const OTHERS = 20;
-  const profilePath = 'profile/phones';
-  const profile = (
-    handlers: IsolatedService['handlers'],
-    name: string,
-    userId: string,
-    extra: Record<string, unknown>,
-  ) => invoke(handlers[name]!, { userId, token: profileToken, path: profilePath, ...extra });
+  const phonesOf = (handlers: IsolatedService['handlers']) => resourceCalls(handlers, 'profile/phones');
 
   /** Runs `act` with its document write's answer held, makes 20 other writes, then drops the answer. */
   async function withLostAnswer(act: () => Promise<Invocation>, others: (n: number) => Promise<Invocation>) {
@@ -243,25 +238,23 @@ describe('a lost answer followed by 20 other writes to the same user reports the
     let otherPhone: string;
     beforeEach(async () => {
       userId = randomUUID();
-      const created = await profile(off.handlers, 'createProfilePhone', userId, {
-        method: 'POST',
+      const created = await phonesOf(off.handlers).create(userId, {
+        token: profileToken,
         body: { number: '+1 206 555 0100', type: 'home' },
       });
       otherPhone = idOf(created);
     });
     const others = (n: number) =>
-      profile(off.handlers, 'updateProfilePhone', userId, {
-        method: 'PATCH',
-        path: `${profilePath}/${otherPhone}`,
-        params: { id: otherPhone },
+      phonesOf(off.handlers).update(userId, otherPhone, {
+        token: profileToken,
         body: { displayName: `other ${n}` },
       });
 
     test('create: 201, stored once', async () => {
       const result = await withLostAnswer(
         () =>
-          profile(rig.service.handlers, 'createProfilePhone', userId, {
-            method: 'POST',
+          phonesOf(rig.service.handlers).create(userId, {
+            token: profileToken,
             body: { number: '+1 206 555 0101', type: 'business' },
           }),
         others,
@@ -274,10 +267,8 @@ describe('a lost answer followed by 20 other writes to the same user reports the
     test('PATCH: 200, applied', async () => {
       const result = await withLostAnswer(
         () =>
-          profile(rig.service.handlers, 'updateProfilePhone', userId, {
-            method: 'PATCH',
-            path: `${profilePath}/${otherPhone}`,
-            params: { id: otherPhone },
+          phonesOf(rig.service.handlers).update(userId, otherPhone, {
+            token: profileToken,
             body: { type: 'mobile' },
           }),
         others,
@@ -290,17 +281,12 @@ describe('a lost answer followed by 20 other writes to the same user reports the
     });
 
     test('delete: 204, gone', async () => {
-      const second = await profile(off.handlers, 'createProfilePhone', userId, {
-        method: 'POST',
+      const second = await phonesOf(off.handlers).create(userId, {
+        token: profileToken,
         body: { number: '+1 206 555 0102', type: 'home' },
       });
       const result = await withLostAnswer(
-        () =>
-          profile(rig.service.handlers, 'deleteProfilePhone', userId, {
-            method: 'DELETE',
-            path: `${profilePath}/${idOf(second)}`,
-            params: { id: idOf(second) },
-          }),
+        () => phonesOf(rig.service.handlers).delete(userId, idOf(second), { token: profileToken }),
         others,
       );
       expect(result.status).toBe(204);
@@ -340,7 +326,7 @@ describe('a lost answer followed by 20 other writes to the same user reports the
     test('delete: 204, gone', async () => {
       await offApi.create(userId, { token, body: { phoneNumber: '+44 2079460000', phoneType: 'office' } });
       const officeId = (await office())[0]!.id;
-      const result = await withLostAnswer(() => api().remove(userId, officeId, { token }), others);
+      const result = await withLostAnswer(() => api().delete(userId, officeId, { token }), others);
       expect(result.status).toBe(204);
       expect(await office()).toEqual([]);
     });

@@ -134,33 +134,28 @@ test('a realistic mix of requests produces the expected outcomes', async () => {
   );
 
   // Storage faults (a real proxy), where error types are logged.
-  const proxy = await startFaultProxy(process.env.COSMOS_ENDPOINT!);
-  const service = loadServiceWith({ COSMOS_ENDPOINT: proxy.url });
-  try {
-    // (Slow faults such as stalls are covered by test/resilience/storage.test.ts.)
-    const faults: FaultMode[] = [
-      { kind: 'status', status: 503 },
-      { kind: 'status', status: 403 },
-      { kind: 'throttle', retryAfterMs: 10 },
-      { kind: 'loseResponse', methods: ['POST'] },
-    ];
-    for (const [index, mode] of faults.entries()) {
-      proxy.mode = mode;
-      note(await phoneMethod(service.createPhoneMethod, { token: admin, phoneNumber: `+1 6175550${160 + index}` }));
-      note(
-        await profilePhone(service.createProfilePhone, {
-          token: self,
-          userId: oid,
-          number: `+1 6175550${170 + index}`,
-          displayName: `Faulty ${index}`,
-        }),
-      );
-    }
-  } finally {
-    proxy.mode = { kind: 'pass' };
-    service.dispose();
-    await proxy.close();
+  await using proxy = await startFaultProxy(process.env.COSMOS_ENDPOINT!);
+  using service = loadServiceWith({ COSMOS_ENDPOINT: proxy.url });
+  // (Slow faults such as stalls are covered by test/resilience/storage.test.ts.)
+  const faults: FaultMode[] = [
+    { kind: 'status', status: 503 },
+    { kind: 'status', status: 403 },
+    { kind: 'throttle', retryAfterMs: 10 },
+    { kind: 'loseResponse', methods: ['POST'] },
+  ];
+  for (const [index, mode] of faults.entries()) {
+    proxy.mode = mode;
+    note(await phoneMethod(service.createPhoneMethod, { token: admin, phoneNumber: `+1 6175550${160 + index}` }));
+    note(
+      await profilePhone(service.createProfilePhone, {
+        token: self,
+        userId: oid,
+        number: `+1 6175550${170 + index}`,
+        displayName: `Faulty ${index}`,
+      }),
+    );
   }
+  proxy.mode = { kind: 'pass' };
 
   expect([...statuses].sort()).toEqual([201, 400, 401, 403, 409, 429, 500, 503]);
 });

@@ -97,18 +97,14 @@ describe('how the token is presented', () => {
   );
 
   test('an oversized token (64 KB) is refused before it is parsed: no key set fetch on a cold service', async () => {
-    const own = await startServiceWithOwnKeySet();
-    try {
-      const huge = await adminToken({ padding: 'x'.repeat(64 * 1024) });
-      expect(huge.length).toBeGreaterThan(64 * 1024);
-      const userId = randomUUID();
-      const result = await invoke(own.service.createPhoneMethod, { userId, token: huge, body: validBody, path: PATH });
-      attacksTried += 1;
-      await expectRefused({ result, userId }, 401, INVALID_TOKEN);
-      expect(own.jwks.fetches).toBe(0);
-    } finally {
-      await own.close();
-    }
+    await using own = await startServiceWithOwnKeySet();
+    const huge = await adminToken({ padding: 'x'.repeat(64 * 1024) });
+    expect(huge.length).toBeGreaterThan(64 * 1024);
+    const userId = randomUUID();
+    const result = await invoke(own.service.createPhoneMethod, { userId, token: huge, body: validBody, path: PATH });
+    attacksTried += 1;
+    await expectRefused({ result, userId }, 401, INVALID_TOKEN);
+    expect(own.jwks.fetches).toBe(0);
   });
 });
 
@@ -162,30 +158,26 @@ describe('forged signatures and algorithms', () => {
 describe('key location headers are never followed', () => {
   test('jku, x5u and an embedded jwk naming an attacker key: refused, and the attacker server gets no request', async () => {
     const attacker = newTestKey('attacker-key');
-    const attackerServer = await startRecordingServer({ keys: [attacker.publicJwk] });
-    try {
-      const headers: Record<string, unknown>[] = [
-        { jku: `${attackerServer.url}/keys` },
-        { x5u: `${attackerServer.url}/cert.pem` },
-        { jwk: attacker.publicJwk },
-        { jku: `${attackerServer.url}/keys`, x5u: `${attackerServer.url}/cert.pem`, jwk: attacker.publicJwk },
-      ];
-      for (const header of headers) {
-        for (const kid of [attacker.kid, process.env.TEST_SIGNING_KID!]) {
-          const token = await signToken({
-            claims: { oid: randomUUID(), ...ADMIN },
-            key: attacker.privateKey,
-            kid,
-            header,
-          });
-          expect(decodeSegment(token, 0)).toMatchObject(header);
-          await expectRefused(await attempt(bearer(token)), 401, INVALID_TOKEN);
-        }
+    await using attackerServer = await startRecordingServer({ keys: [attacker.publicJwk] });
+    const headers: Record<string, unknown>[] = [
+      { jku: `${attackerServer.url}/keys` },
+      { x5u: `${attackerServer.url}/cert.pem` },
+      { jwk: attacker.publicJwk },
+      { jku: `${attackerServer.url}/keys`, x5u: `${attackerServer.url}/cert.pem`, jwk: attacker.publicJwk },
+    ];
+    for (const header of headers) {
+      for (const kid of [attacker.kid, process.env.TEST_SIGNING_KID!]) {
+        const token = await signToken({
+          claims: { oid: randomUUID(), ...ADMIN },
+          key: attacker.privateKey,
+          kid,
+          header,
+        });
+        expect(decodeSegment(token, 0)).toMatchObject(header);
+        await expectRefused(await attempt(bearer(token)), 401, INVALID_TOKEN);
       }
-      expect(attackerServer.requests).toEqual([]);
-    } finally {
-      await attackerServer.close();
     }
+    expect(attackerServer.requests).toEqual([]);
   });
 });
 

@@ -306,3 +306,30 @@ export function collectStrings(value: Json | undefined, out: string[] = []): str
   }
   return out;
 }
+
+/** The function app. */
+export function site(): Located {
+  return theResource('Microsoft.Web/sites');
+}
+
+/**
+ * The function app's settings: the one `Microsoft.Web/sites/config` resource named `appsettings` of
+ * the app (it can name the app's default host name), and none in siteConfig.appSettings.
+ */
+function appSettingsResource(): Located {
+  const app = site();
+  const configs = resources('Microsoft.Web/sites/config').filter(
+    (c) => c.template === app.template && /'appsettings'\)\]$/.test(c.resource.name),
+  );
+  if (configs.length !== 1)
+    throw new Error(`expected one appsettings resource beside the function app, found ${configs.length}`);
+  return configs[0] as Located;
+}
+
+export function appSettings(): Map<string, Json> {
+  const settings = appSettingsResource().resource.properties;
+  if (!settings || typeof settings !== 'object' || Array.isArray(settings)) {
+    throw new Error('the appsettings resource must list its settings as a literal object');
+  }
+  return new Map(Object.entries(settings));
+}

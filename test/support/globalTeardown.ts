@@ -1,5 +1,6 @@
 import type { Server } from 'node:https';
-import { closeServer, type JwksServer } from './jwksServer';
+import type { JwksServer } from './jwksServer';
+import { closeServer } from './servers';
 import type { StandInDirectory } from './standInDirectory';
 import type { StandInManagedIdentity } from './standInManagedIdentity';
 

@@ -3,7 +3,7 @@ import { operations } from '../../functions/operations';
 import type { KeySet } from '../../shared/auth/keySet';
 import { parseConfig } from '../../shared/config';
 import { handle, registrationsOf } from '../../shared/http/pipeline';
-import { createServices, type OwnedServices, type ServiceParts } from '../../shared/services';
+import { createServices, type OwnedServices, type ServiceParts, type Services } from '../../shared/services';
 import { DEFAULT_STORAGE_TIMING, type StorageTiming } from '../../shared/storage/timing';
 import { startFaultProxy, type FaultProxy } from './faultProxy';
 
@@ -23,6 +23,13 @@ export interface IsolatedService {
   [Symbol.dispose](): void;
 }
 
+/** Every registered function's handler over these services (hand-built ones too: a shifted clock, one container behind a proxy). */
+export function handlersFor(services: Services): Handlers {
+  return Object.fromEntries(
+    registrationsOf(operations).map((registration) => [registration.name, handle(registration, () => services)]),
+  );
+}
+
 /**
  * An independent copy of the service (its own configuration, Cosmos client and key set), as a separate
  * Functions worker process would be: the test environment with some variables changed.
@@ -32,9 +39,7 @@ export function loadServiceWith(
   parts: ServiceParts = {},
 ): IsolatedService {
   const services = createServices(parseConfig({ ...process.env, ...overrides }), parts);
-  const handlers: Handlers = Object.fromEntries(
-    registrationsOf(operations).map((registration) => [registration.name, handle(registration, () => services)]),
-  );
+  const handlers = handlersFor(services);
   return {
     handlers,
     createPhoneMethod: handlers.createPhoneMethod!,

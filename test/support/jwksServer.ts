@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer } from './servers';
 
 /** A real HTTP server on loopback that serves a JWKS document, counting fetches; keys can be swapped. */
-export interface JwksServer {
+export interface JwksServer extends AsyncDisposable {
   url: string;
   fetches: number;
   setKeys(keys: object[]): void;
@@ -18,6 +19,7 @@ export async function startJwksServer(keys: object[], port = 0): Promise<JwksSer
       current = next;
     },
     close: () => closeServer(server),
+    [Symbol.asyncDispose]: () => closeServer(server),
   };
   const server: Server = createServer((request, response) => {
     if (request.url === '/keys') {
@@ -30,9 +32,4 @@ export async function startJwksServer(keys: object[], port = 0): Promise<JwksSer
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/keys`;
   return state;
-}
-
-export function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections?.();
-  return new Promise((resolve) => server.close(() => resolve()));
 }

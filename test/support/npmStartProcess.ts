@@ -26,7 +26,7 @@ export function tsxScript(script: string, ...args: string[]): [string, string[]]
   return [process.execPath, ['--import', TSX_LOADER, join(REPO_ROOT, script), ...args]];
 }
 
-export interface NpmStartProcess {
+export interface NpmStartProcess extends AsyncDisposable {
   /** e.g. http://127.0.0.1:40123 */
   url: string;
   port: number;
@@ -95,5 +95,12 @@ export async function startNpmStart(options: NpmStartOptions = {}): Promise<NpmS
     await stop();
     throw error;
   }
-  return { url: `http://127.0.0.1:${port}`, port, output: () => output, env, stop };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    output: () => output,
+    env,
+    stop,
+    [Symbol.asyncDispose]: async () => void (await stop()),
+  };
 }

@@ -8,7 +8,7 @@ function defaultPublicJwk(): Record<string, unknown> {
   return { ...publicKey.export({ format: 'jwk' }), kid: process.env.TEST_SIGNING_KID!, use: 'sig', alg: 'RS256' };
 }
 
-export interface ServiceWithOwnKeySet {
+export interface ServiceWithOwnKeySet extends AsyncDisposable {
   service: IsolatedService;
   jwks: JwksServer;
   close(): Promise<void>;
@@ -29,6 +29,7 @@ export async function startServiceWithOwnKeySet(keys: object[] = [defaultPublicJ
       service.dispose();
       await own.jwks.close();
     },
+    [Symbol.asyncDispose]: () => own.close(),
   };
   return own;
 }

@@ -1,15 +1,10 @@
 import { randomInt } from 'node:crypto';
-import type { HttpHandler } from '@azure/functions';
-import { operations } from '../../functions/operations';
-import { handle, registrationsOf } from '../../shared/http/pipeline';
-import { FUNCTION_NAME_SUFFIX, type ApiVersion } from '../../shared/http/versions';
 import { phoneAuthenticationMethodResource } from '../../shared/models/phoneAuthenticationMethod';
-import type { Services } from '../../shared/services';
-import { invoke, type Invocation } from './invoke';
-import type { Handlers } from './isolated';
+import type { Invocation } from './invoke';
 import { storedItems, testContainer, type StoredItem } from './storage';
 
-export const PATH = 'authentication/phoneMethods';
+/** The phone methods' collection below the user (`resourceCalls(handlers, PHONE_METHODS)`). */
+export const PHONE_METHODS = 'authentication/phoneMethods';
 
 /** A random possible UK mobile number (a billion of them: tests running at once never share one by chance). */
 export function randomNumber(): string {
@@ -38,99 +33,6 @@ export async function storedClaim(phoneNumber: string): Promise<StoredClaim | un
     throw error;
   }
 }
-
-/** Handlers for a hand-built Services (e.g. one container behind a fault proxy, a shifted clock). */
-export function handlersFor(services: Services): Handlers {
-  return Object.fromEntries(
-    registrationsOf(operations).map((registration) => [registration.name, handle(registration, () => services)]),
-  );
-}
-
-interface CallOptions {
-  token: string;
-  me?: boolean;
-  body?: unknown;
-}
-
-/** Every phone-method operation as a function, through `/users/{userId}` or `/me`, in one version (default beta). */
-export function phoneMethodsApi(handlers: Handlers, version: ApiVersion = 'beta') {
-  const handler = (name: string, me?: boolean): HttpHandler =>
-    handlers[`${name}${me ? 'Me' : ''}${FUNCTION_NAME_SUFFIX[version]}`]!;
-  const at = (id: string) => `${PATH}/${id}`;
-  return {
-    list: (userId: string, o: CallOptions) =>
-      invoke(handler('listPhoneMethods', o.me), {
-        userId,
-        version,
-        token: o.token,
-        me: o.me,
-        method: 'GET',
-        path: PATH,
-      }),
-    get: (userId: string, id: string, o: CallOptions) =>
-      invoke(handler('getPhoneMethod', o.me), {
-        userId,
-        version,
-        token: o.token,
-        me: o.me,
-        method: 'GET',
-        path: at(id),
-        params: { id },
-      }),
-    create: (userId: string, o: CallOptions) =>
-      invoke(handler('createPhoneMethod', o.me), {
-        userId,
-        version,
-        token: o.token,
-        me: o.me,
-        method: 'POST',
-        path: PATH,
-        body: o.body,
-      }),
-    update: (userId: string, id: string, o: CallOptions) =>
-      invoke(handler('updatePhoneMethod', o.me), {
-        userId,
-        version,
-        token: o.token,
-        me: o.me,
-        method: 'PATCH',
-        path: at(id),
-        params: { id },
-        body: o.body,
-      }),
-    remove: (userId: string, id: string, o: CallOptions) =>
-      invoke(handler('deletePhoneMethod', o.me), {
-        userId,
-        version,
-        token: o.token,
-        me: o.me,
-        method: 'DELETE',
-        path: at(id),
-        params: { id },
-      }),
-    enable: (userId: string, id: string, o: CallOptions) =>
-      invoke(handler('enableSmsSignIn', o.me), {
-        userId,
-        version,
-        token: o.token,
-        me: o.me,
-        method: 'POST',
-        path: `${at(id)}/enableSmsSignIn`,
-        params: { id },
-      }),
-    disable: (userId: string, id: string, o: CallOptions) =>
-      invoke(handler('disableSmsSignIn', o.me), {
-        userId,
-        version,
-        token: o.token,
-        me: o.me,
-        method: 'POST',
-        path: `${at(id)}/disableSmsSignIn`,
-        params: { id },
-      }),
-  };
-}
-export type PhoneMethodsApi = ReturnType<typeof phoneMethodsApi>;
 
 export const storedMethods = (userId: string) => storedItems('phoneMethods', userId);
 

@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { closeServer } from './jwksServer';
+import { closeServer } from './servers';
 
 /**
  * An attacker-controlled server on loopback: answers every request with the given JSON and records
  * it. Tests point `jku`/`x5u` headers at it and assert that it was never contacted.
  */
-interface RecordingServer {
+interface RecordingServer extends AsyncDisposable {
   url: string;
   requests: Pick<IncomingMessage, 'method' | 'url'>[];
   close(): Promise<void>;
@@ -23,5 +23,6 @@ export async function startRecordingServer(answer: object): Promise<RecordingSer
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
     close: () => closeServer(server),
+    [Symbol.asyncDispose]: () => closeServer(server),
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer } from './servers';
 
 /**
  * A stand-in for Microsoft Graph's directory on loopback: real HTTP, Graph's user and error bodies.
@@ -32,7 +33,7 @@ export interface Fault {
   delayMs?: number;
 }
 
-export interface StandInDirectory {
+export interface StandInDirectory extends AsyncDisposable {
   /** The origin, e.g. http://127.0.0.1:40123 (DIRECTORY_ENDPOINT). */
   url: string;
   calls: DirectoryCall[];
@@ -94,11 +95,8 @@ export async function startStandInDirectory(options: StandInDirectoryOptions = {
       byId.delete(id.toLowerCase());
     },
     fault: undefined,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
+    [Symbol.asyncDispose]: () => closeServer(server),
   };
 
   const server = createServer((request, response) => {

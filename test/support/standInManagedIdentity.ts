@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer } from './servers';
 
 /**
  * A stand-in for App Service's managed identity endpoint (the protocol Azure Functions publishes in
@@ -17,7 +18,7 @@ export interface TokenRequest {
   headerMatched: boolean;
 }
 
-export interface StandInManagedIdentity {
+export interface StandInManagedIdentity extends AsyncDisposable {
   /** IDENTITY_ENDPOINT */
   endpoint: string;
   /** IDENTITY_HEADER */
@@ -44,11 +45,8 @@ export async function startStandInManagedIdentity(): Promise<StandInManagedIdent
     refuse: false,
     lifetimeSeconds: 3600,
     env: () => ({ IDENTITY_ENDPOINT: identity.endpoint, IDENTITY_HEADER: header }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
+    [Symbol.asyncDispose]: () => closeServer(server),
   };
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://stand-in');

@@ -1,7 +1,7 @@
-import { operations } from '../../functions/operations';
-import { registrationsOf } from '../../shared/http/pipeline';
-import { ROUTE_PREFIX } from '../../shared/http/graphResponses';
-import { BadPathError, compileRoute, decodeSegment, matchRoute } from '../../shared/http/routeTemplates';
+import { operations } from '../../../functions/operations';
+import { registrationsOf } from '../../../shared/http/pipeline';
+import { ROUTE_PREFIX } from '../../../shared/http/graphResponses';
+import { BadPathError, compileRoute, decodeSegment, matchRoute } from '../../../shared/http/routeTemplates';
 
 /** The local server's route matching follows ASP.NET Core routing, as the Functions host does. */
 describe('route templates', () => {

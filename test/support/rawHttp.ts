@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { parseGraphBody, type GraphBody } from '../support/graphBody';
+import { parseGraphBody, type GraphBody } from './graphBody';
 
 /**
  * One HTTP/1.1 exchange on a raw socket, for what fetch cannot send: a head without its body, a

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import type { FaultProxy } from '../support/faultProxy';
-import { parseLogLine } from '../support/graphBody';
-import { invoke, type Invocation } from '../support/invoke';
-import { loadServiceBehindFaultProxy, loadServiceWith, type IsolatedService } from '../support/isolated';
-import { newTestKey } from '../support/keys';
-import { storedItems } from '../support/storage';
-import { signToken, userToken, v1Issuer, v2Issuer } from '../support/tokens';
-import { TEST_TENANT_ID } from '../support/constants';
-import { testService } from '../support/service';
+import type { FaultProxy } from '../../support/faultProxy';
+import { parseLogLine } from '../../support/graphBody';
+import { invoke, type Invocation } from '../../support/invoke';
+import { loadServiceBehindFaultProxy, loadServiceWith, type IsolatedService } from '../../support/isolated';
+import { newTestKey } from '../../support/keys';
+import { storedItems } from '../../support/storage';
+import { signToken, userToken, v1Issuer, v2Issuer } from '../../support/tokens';
+import { TEST_TENANT_ID } from '../../support/constants';
+import { testService } from '../../support/service';
 
 const { createPhoneMethod, createProfilePhone } = testService();
 
@@ -292,22 +292,18 @@ describe('429, 503 and 500 from storage faults (a real proxy in front of the ser
 describe('503 when no signing keys can be fetched at all', () => {
   test('key set unreachable at cold start: 503 with Retry-After, not 401', async () => {
     const port = await freePort();
-    const service = loadServiceWith({ AUTH_JWKS_URI: `http://127.0.0.1:${port}/keys` });
-    try {
-      const userId = randomUUID();
-      const result = await invoke(service.createPhoneMethod, {
-        userId,
-        token: await userToken(),
-        body: validBody,
-        path: PATH,
-      });
-      expectGraphError(result, 503, 'serviceNotAvailable');
-      expect(result.headers.get('retry-after')).toMatch(/^\d+$/);
-      expect(parseLogLine(result.logs[0]!).cause).toEqual({ type: 'KeySetUnavailableError' });
-      expect(await storedItems('phoneMethods', userId)).toEqual([]);
-    } finally {
-      service.dispose();
-    }
+    using service = loadServiceWith({ AUTH_JWKS_URI: `http://127.0.0.1:${port}/keys` });
+    const userId = randomUUID();
+    const result = await invoke(service.createPhoneMethod, {
+      userId,
+      token: await userToken(),
+      body: validBody,
+      path: PATH,
+    });
+    expectGraphError(result, 503, 'serviceNotAvailable');
+    expect(result.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(parseLogLine(result.logs[0]!).cause).toEqual({ type: 'KeySetUnavailableError' });
+    expect(await storedItems('phoneMethods', userId)).toEqual([]);
   });
 });
 
@@ -320,19 +316,15 @@ describe('configuration', () => {
   });
 
   test('SMS_SIGN_IN_ENABLED=true makes a new mobile method ready', async () => {
-    const service = loadServiceWith({ SMS_SIGN_IN_ENABLED: 'true' });
-    try {
-      const result = await invoke(service.createPhoneMethod, {
-        userId: randomUUID(),
-        token: await userToken(),
-        body: validBody,
-        path: PATH,
-      });
-      expect(result.status).toBe(201);
-      expect(result.body.smsSignInState).toBe('ready');
-    } finally {
-      service.dispose();
-    }
+    using service = loadServiceWith({ SMS_SIGN_IN_ENABLED: 'true' });
+    const result = await invoke(service.createPhoneMethod, {
+      userId: randomUUID(),
+      token: await userToken(),
+      body: validBody,
+      path: PATH,
+    });
+    expect(result.status).toBe(201);
+    expect(result.body.smsSignInState).toBe('ready');
   });
 });
 

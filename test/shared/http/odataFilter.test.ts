@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { listProfilePhones } from '../../functions/profilePhones';
-import { matchesFilter, MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, type Filter } from '../../shared/http/odataFilter';
-import type { ListQuery } from '../../shared/http/odataQuery';
-import { phoneType } from '../../shared/models/itemPhone';
+import { listProfilePhones } from '../../../functions/profilePhones';
+import { matchesFilter, MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, type Filter } from '../../../shared/http/odataFilter';
+import type { ListQuery } from '../../../shared/http/odataQuery';
+import { phoneType } from '../../../shared/models/itemPhone';
 
 /**
  * `$filter` of the profile-phone list, through the list descriptor's own query schema: what each text

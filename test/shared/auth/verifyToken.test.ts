@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { KeySet } from '../../shared/auth/keySet';
-import { createTokenVerifier } from '../../shared/auth/verifyToken';
-import { TEST_CLIENT_APP_ID, TEST_TENANT_ID } from '../support/constants';
-import { bearer, refusal, requestWith, startAuthFixture, type AuthFixture } from './fixture';
+import { KeySet } from '../../../shared/auth/keySet';
+import { createTokenVerifier } from '../../../shared/auth/verifyToken';
+import { TEST_CLIENT_APP_ID, TEST_TENANT_ID } from '../../support/constants';
+import { bearer, refusal, requestWith, startAuthFixture, type AuthFixture } from '../../support/authFixture';
 
 /**
  * The token verifier with a real JWKS server and real RS256 tokens whose claims were signed by the

@@ -7,10 +7,10 @@ import {
   type CachingTokenVerifier,
   type TokenVerifierOptions,
 } from '../../shared/auth/verifyToken';
-import { TEST_AUDIENCE, TEST_TENANT_ID } from '../support/constants';
-import { startJwksServer, type JwksServer } from '../support/jwksServer';
-import { fileTestKey, type TestKey } from '../support/keys';
-import { signToken, v1Issuer, v2Issuer } from '../support/tokens';
+import { TEST_AUDIENCE, TEST_TENANT_ID } from './constants';
+import { startJwksServer, type JwksServer } from './jwksServer';
+import { fileTestKey, type TestKey } from './keys';
+import { signToken, v1Issuer, v2Issuer } from './tokens';
 
 /**
  * The verifier on its own: a real JWKS server on loopback publishing an RS256 key under a fresh kid
@@ -43,7 +43,7 @@ interface SignOptions {
   expiresIn?: number;
 }
 
-export interface AuthFixture {
+export interface AuthFixture extends AsyncDisposable {
   clock: TestClock;
   key: TestKey;
   jwks: JwksServer;
@@ -113,6 +113,7 @@ export async function startAuthFixture(
     },
     authenticate: async (token) => fixture.verifier.authenticate(bearer(token)),
     close: () => fixture.jwks.close(),
+    [Symbol.asyncDispose]: () => fixture.jwks.close(),
   };
   fixture.rebuild(options);
   return fixture;

@@ -1,8 +1,8 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
-import { operations } from '../../functions/operations';
-import { registrationsOf } from '../../shared/http/pipeline';
-import { UNMATCHED_ROUTE, unmatchedRouteHandler } from '../../shared/http/unmatchedRoute';
-import { compileRoute, matchRoute } from '../../shared/http/routeTemplates';
+import { operations } from '../../../functions/operations';
+import { registrationsOf } from '../../../shared/http/pipeline';
+import { UNMATCHED_ROUTE, unmatchedRouteHandler } from '../../../shared/http/unmatchedRoute';
+import { compileRoute, matchRoute } from '../../../shared/http/routeTemplates';
 
 /**
  * The catch-all function's handler, exactly as functions/index.ts registers it (over every

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { HttpRequest, InvocationContext } from '@azure/functions';
-import { operations } from '../../functions/operations';
-import { registrationsOf } from '../../shared/http/pipeline';
-import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../scripts/localServer';
-import { parseRawAnswer, rawExchange } from '../local/rawHttp';
-import { MOBILE_ID } from '../support/constants';
-import { testService } from '../support/service';
-import { storedItems } from '../support/storage';
-import { userToken } from '../support/tokens';
+import { operations } from '../../../functions/operations';
+import { registrationsOf } from '../../../shared/http/pipeline';
+import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../../scripts/localServer';
+import { parseRawAnswer, rawExchange } from '../../support/rawHttp';
+import { MOBILE_ID } from '../../support/constants';
+import { testService } from '../../support/service';
+import { storedItems } from '../../support/storage';
+import { userToken } from '../../support/tokens';
 
 /**
  * A repeated query option is a 400 naming it, on every operation. The Functions host hands the worker

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalServer } from '../../scripts/localServer';
+import { PRIVILEGED_AUTHENTICATION_ADMINISTRATOR } from '../../shared/auth/permissions';
 import { startDevLocalServer } from '../support/devLocalServer';
 import { randomNumber, storedMethods } from '../support/phoneMethods';
 
@@ -22,6 +23,8 @@ let server: LocalServer;
 let proxy: Server;
 let proxyBase: string;
 let token: string;
+/** An Authentication Administrator's token: other users' numbers read masked. */
+let maskedToken: string;
 const dir = mkdtempSync(join(tmpdir(), 'bulk-phones-'));
 const counts = { batches: 0, itemsForwarded: 0, throttled: 0, lost: 0 };
 const seen = new Set<string>();
@@ -84,7 +87,10 @@ function startThrottlingProxy(target: string): Promise<Server> {
 beforeAll(async () => {
   // Users are fresh object ids: the run's stand-in directory, where every object id is a user.
   server = await startDevLocalServer({ DIRECTORY_ENDPOINT: process.env.DIRECTORY_ENDPOINT });
-  token = await server.devIssuer!.mint({ scp: 'UserAuthenticationMethod.ReadWrite.All' });
+  // A Privileged Authentication Administrator reads numbers whole, so "already present" is decided exactly.
+  const scp = 'UserAuthenticationMethod.ReadWrite.All';
+  token = await server.devIssuer!.mint({ scp, wids: [PRIVILEGED_AUTHENTICATION_ADMINISTRATOR] });
+  maskedToken = await server.devIssuer!.mint({ scp });
   proxy = await startThrottlingProxy(server.url);
   proxyBase = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/beta`;
 });
@@ -95,13 +101,16 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function bulk(args: string[]): {
+function bulk(
+  args: string[],
+  graphToken = token,
+): {
   child: ChildProcess;
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
 } {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'bulk-phones.ts'), ...args], {
     cwd: ROOT,
-    env: { ...process.env, GRAPH_TOKEN: token },
+    env: { ...process.env, GRAPH_TOKEN: graphToken },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -223,3 +232,49 @@ test('1,000 rows, throttled, killed mid-run and resumed: every method present ex
     expect(digitsOfEverything).not.toContain(phoneNumber.replace(/\D/g, ''));
   expect(everything).not.toContain(token);
 }, 240_000);
+
+test('a masked number that agrees where shown is unconfirmed, not present: left unrecorded for a token that reads numbers whole', async () => {
+  // Each user holds a mobile number; the file asks for: the same number, another number with the same last
+  // two digits (masked, both read `+44 XXXXXXXXX42`), and a number whose last two digits differ.
+  const users = [randomUUID(), randomUUID(), randomUUID()];
+  const held = users.map(() => `${randomNumber().slice(0, -2)}42`);
+  // The held numbers are added by the command itself (a child process, as every run here).
+  const heldFile = join(dir, 'held.csv');
+  writeFileSync(heldFile, users.map((userId, index) => `${userId},mobile,${held[index]}`).join('\n'));
+  const adding = await bulk([heldFile, '--base', server.baseUrl]).done;
+  expect([adding.code, /added\s+(\d+)/.exec(adding.stdout)?.[1]]).toEqual([0, '3']);
+  // One digit after `+44 7` changed: a different number that masks the same.
+  const sameLastDigits = `${held[1]!.slice(0, 5)}${(Number(held[1]![5]) + 1) % 10}${held[1]!.slice(6)}`;
+  const otherLastDigits = `${held[2]!.slice(0, -2)}17`;
+  const file = join(dir, 'masked.csv');
+  writeFileSync(
+    file,
+    [
+      `${users[0]},mobile,${held[0]}`,
+      `${users[1]},mobile,${sameLastDigits}`,
+      `${users[2]},mobile,${otherLastDigits}`,
+    ].join('\n'),
+  );
+
+  const masked = await bulk([file, '--base', server.baseUrl], maskedToken).done;
+  expect(masked.code).toBe(1);
+  expect(masked.stdout).toMatch(/already present\s+0\n/);
+  expect(masked.stdout).toMatch(/unconfirmed\s+2\n/);
+  expect(masked.stdout).toMatch(/conflicts\s+1\n/);
+  for (const line of [1, 2]) expect(masked.stdout).toContain(`line ${line}: unconfirmed: the user has a mobile method`);
+  expect(masked.stdout).toContain('line 3: conflict:');
+  expect(journalEntries(`${file}.journal`)).toBe(0);
+
+  // The same file with a token that reads numbers whole: the first row is present, the second a conflict.
+  const whole = await bulk([file, '--base', server.baseUrl]).done;
+  expect(whole.stdout).toMatch(/already present\s+1\n/);
+  expect(whole.stdout).toMatch(/unconfirmed\s+0\n/);
+  expect(whole.stdout).toMatch(/conflicts\s+2\n/);
+  expect(whole.stdout).toContain('line 2: conflict:');
+  expect(journalEntries(`${file}.journal`)).toBe(1);
+  for (const [index, userId] of users.entries())
+    expect((await storedMethods(userId)).map((method) => method.phoneNumber)).toEqual([held[index]]);
+  const everything = [adding, masked, whole].map((run) => run.stdout + run.stderr).join('\n');
+  for (const phoneNumber of [...held, sameLastDigits, otherLastDigits])
+    expect(everything.replace(/\D/g, ' ')).not.toContain(phoneNumber.replace(/\D/g, ''));
+}, 60_000);

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_STORAGE_TIMING } from '../../shared/storage/timing';
-import { ALTERNATE_MOBILE_ID, MOBILE_ID } from '../support/constants';
-import { batchHandlerFor, createItem, postBatch } from '../support/batch';
-import { loadServiceBehindFaultProxy, loadServiceWith } from '../support/isolated';
-import { randomNumber, storedMethods } from '../support/phoneMethods';
-import { testService } from '../support/service';
-import { storedItems } from '../support/storage';
-import { userToken } from '../support/tokens';
+import { DEFAULT_STORAGE_TIMING } from '../../../shared/storage/timing';
+import { ALTERNATE_MOBILE_ID, MOBILE_ID } from '../../support/constants';
+import { batchHandlerFor, createItem, postBatch } from '../../support/batch';
+import { loadServiceBehindFaultProxy, loadServiceWith } from '../../support/isolated';
+import { randomNumber, storedMethods } from '../../support/phoneMethods';
+import { testService } from '../../support/service';
+import { storedItems } from '../../support/storage';
+import { userToken } from '../../support/tokens';
 
 /**
  * `POST /beta/$batch` case by case, through the real pipeline and storage: every item is answered by
@@ -328,53 +328,45 @@ describe('the whole batch is refused, and no item runs', () => {
   });
 
   test('the body limit is 20 times the single-request limit', async () => {
-    const small = loadServiceWith({ MAX_BODY_BYTES: '1024' });
-    try {
-      const handler = batchHandlerFor(small.services);
-      const ids = users(20);
-      const requests = ids.map((userId, index) =>
-        createItem(String(index), userId, randomNumber(), 'mobile', {
-          headers: { 'Content-Type': 'application/json', 'x-padding': 'p'.repeat(700) },
-        }),
-      );
-      const body = JSON.stringify({ requests });
-      expect(body.length).toBeGreaterThan(1024);
-      expect(body.length).toBeLessThan(20 * 1024);
-      const accepted = await postBatch(handler, { token, rawBody: body });
-      expect(accepted.status).toBe(200);
-      expect(Object.values(accepted.byId).every((answer) => answer.status === 201)).toBe(true);
+    using small = loadServiceWith({ MAX_BODY_BYTES: '1024' });
+    const handler = batchHandlerFor(small.services);
+    const ids = users(20);
+    const requests = ids.map((userId, index) =>
+      createItem(String(index), userId, randomNumber(), 'mobile', {
+        headers: { 'Content-Type': 'application/json', 'x-padding': 'p'.repeat(700) },
+      }),
+    );
+    const body = JSON.stringify({ requests });
+    expect(body.length).toBeGreaterThan(1024);
+    expect(body.length).toBeLessThan(20 * 1024);
+    const accepted = await postBatch(handler, { token, rawBody: body });
+    expect(accepted.status).toBe(200);
+    expect(Object.values(accepted.byId).every((answer) => answer.status === 201)).toBe(true);
 
-      const tooLarge = await postBatch(handler, {
-        token,
-        rawBody: JSON.stringify({ requests, padding: 'p'.repeat(20 * 1024) }),
-      });
-      expect(tooLarge.status).toBe(413);
-    } finally {
-      small.dispose();
-    }
+    const tooLarge = await postBatch(handler, {
+      token,
+      rawBody: JSON.stringify({ requests, padding: 'p'.repeat(20 * 1024) }),
+    });
+    expect(tooLarge.status).toBe(413);
   });
 });
 
 test('a throttled item answers its own 429 with Retry-After; the batch is 200', async () => {
   // Production's deadline: the SDK's wait for storage's 3 s Retry-After fits in it (a shorter one would end as 503).
-  const behindProxy = await loadServiceBehindFaultProxy({}, DEFAULT_STORAGE_TIMING);
+  await using behindProxy = await loadServiceBehindFaultProxy({}, DEFAULT_STORAGE_TIMING);
   const { proxy, service } = behindProxy;
-  try {
-    const handler = batchHandlerFor(service.services);
-    const [userId] = users(1);
-    await postBatch(handler, {
-      token,
-      requests: [{ id: 'warm', method: 'GET', url: `/users/${userId}/profile/phones` }],
-    });
-    proxy.mode = { kind: 'throttle', retryAfterMs: 3000 };
-    const result = await postBatch(handler, { token, requests: [createItem('1', userId!, randomNumber())] });
-    expect(result.status).toBe(200);
-    expect(result.byId['1']!.status).toBe(429);
-    expect(Number(result.byId['1']!.headers['Retry-After'])).toBeGreaterThanOrEqual(3);
-    expect(proxy.faultsInjected).toBeGreaterThan(0);
-    proxy.mode = { kind: 'pass' };
-    expect(await storedItems('phoneMethods', userId!)).toEqual([]);
-  } finally {
-    await behindProxy.close();
-  }
+  const handler = batchHandlerFor(service.services);
+  const [userId] = users(1);
+  await postBatch(handler, {
+    token,
+    requests: [{ id: 'warm', method: 'GET', url: `/users/${userId}/profile/phones` }],
+  });
+  proxy.mode = { kind: 'throttle', retryAfterMs: 3000 };
+  const result = await postBatch(handler, { token, requests: [createItem('1', userId!, randomNumber())] });
+  expect(result.status).toBe(200);
+  expect(result.byId['1']!.status).toBe(429);
+  expect(Number(result.byId['1']!.headers['Retry-After'])).toBeGreaterThanOrEqual(3);
+  expect(proxy.faultsInjected).toBeGreaterThan(0);
+  proxy.mode = { kind: 'pass' };
+  expect(await storedItems('phoneMethods', userId!)).toEqual([]);
 });

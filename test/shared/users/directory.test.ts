@@ -1,22 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { operations } from '../../functions/operations';
-import { registrationsOf } from '../../shared/http/pipeline';
-import { parseConfig } from '../../shared/config';
-import { directoryMode } from '../../shared/services';
-import { GraphDirectory } from '../../shared/users/graphDirectory';
-import { directoryCredential } from '../../shared/users/directoryToken';
+import { operations } from '../../../functions/operations';
+import { registrationsOf } from '../../../shared/http/pipeline';
+import { parseConfig } from '../../../shared/config';
+import { directoryMode } from '../../../shared/services';
+import { GraphDirectory } from '../../../shared/users/graphDirectory';
+import { directoryCredential } from '../../../shared/users/directoryToken';
 import {
   MOBILE_ID,
   PRIVILEGED_AUTHENTICATION_ADMINISTRATOR,
   TEST_MANAGED_IDENTITY_CLIENT_ID,
-} from '../support/constants';
-import { invoke, type Invocation } from '../support/invoke';
-import { loadServiceWith, type IsolatedService } from '../support/isolated';
-import { phoneMethodsApi, randomNumber, storedMethods } from '../support/phoneMethods';
-import { startStandInDirectory, type StandInDirectory, type StandInUser } from '../support/standInDirectory';
-import { ownManagedIdentity } from '../support/standInManagedIdentity';
-import { storedItems } from '../support/storage';
-import { appToken, userToken } from '../support/tokens';
+} from '../../support/constants';
+import { invoke, type Invocation } from '../../support/invoke';
+import { loadServiceWith, type IsolatedService } from '../../support/isolated';
+import { PHONE_METHODS, randomNumber, storedMethods } from '../../support/phoneMethods';
+import { resourceCalls } from '../../support/resourceCalls';
+import { startStandInDirectory, type StandInDirectory, type StandInUser } from '../../support/standInDirectory';
+import { ownManagedIdentity } from '../../support/standInManagedIdentity';
+import { storedItems } from '../../support/storage';
+import { appToken, userToken } from '../../support/tokens';
 
 /**
  * `{userId}` through the directory, end to end: the pipeline, the real `ManagedIdentityCredential`
@@ -36,7 +37,7 @@ const adminToken = () =>
     wids: [PRIVILEGED_AUTHENTICATION_ADMINISTRATOR],
   });
 
-interface Tenant {
+interface Tenant extends AsyncDisposable {
   directory: StandInDirectory;
   service: IsolatedService;
   close(): Promise<void>;
@@ -57,14 +58,11 @@ async function tenant(parts: { deadlineMs?: number } = {}): Promise<Tenant> {
             }),
           },
         );
-  return {
-    directory,
-    service,
-    close: async () => {
-      service.dispose();
-      await directory.close();
-    },
+  const close = async () => {
+    service.dispose();
+    await directory.close();
   };
+  return { directory, service, close, [Symbol.asyncDispose]: close };
 }
 
 /** Every operation on `/users/{userId}/...` with a well-formed request, for the "before anything" checks. */
@@ -113,7 +111,7 @@ describe('another user by user principal name', () => {
   afterAll(() => t.close());
 
   test('every phone-method operation by UPN reaches the data of the object id', async () => {
-    const api = phoneMethodsApi(t.service.handlers);
+    const api = resourceCalls(t.service.handlers, PHONE_METHODS);
     const token = await adminToken();
     const upn = alex.userPrincipalName.toUpperCase(); // case-insensitive, as Entra ID is
 
@@ -129,9 +127,9 @@ describe('another user by user principal name', () => {
     const updated = await api.update(upn, MOBILE_ID, { token, body: { phoneNumber: '+1 2065550199' } });
     expect(updated.status).toBeLessThan(300);
     expect((await storedMethods(alex.id))[0]!.phoneNumber).toBe('+1 2065550199');
-    expect((await api.enable(upn, MOBILE_ID, { token })).status).toBeLessThan(500);
-    expect((await api.disable(upn, MOBILE_ID, { token })).status).toBe(204);
-    expect((await api.remove(upn, MOBILE_ID, { token })).status).toBe(204);
+    expect((await api.action('enableSmsSignIn', upn, MOBILE_ID, { token })).status).toBeLessThan(500);
+    expect((await api.action('disableSmsSignIn', upn, MOBILE_ID, { token })).status).toBe(204);
+    expect((await api.delete(upn, MOBILE_ID, { token })).status).toBe(204);
     expect(await storedMethods(alex.id)).toEqual([]);
   });
 
@@ -164,7 +162,7 @@ describe('another user by user principal name', () => {
   });
 
   test("a guest's #EXT# name arrives percent-decoded, is sent to the directory encoded, and resolves", async () => {
-    const api = phoneMethodsApi(t.service.handlers);
+    const api = resourceCalls(t.service.handlers, PHONE_METHODS);
     const token = await adminToken();
     const created = await api.create(guest.userPrincipalName, {
       token,
@@ -290,12 +288,8 @@ describe('a directory that cannot answer: 503 with Retry-After, nothing stored',
 
   /** A tenant of its own (its own cache and throttling pause) with one user the service has not seen. */
   async function withUser(run: (t: Tenant, user: StandInUser) => Promise<void>, deadlineMs = 300) {
-    const t = await tenant({ deadlineMs });
-    try {
-      await run(t, t.directory.newUser(`user.${randomUUID()}@contoso.example`));
-    } finally {
-      await t.close();
-    }
+    await using t = await tenant({ deadlineMs });
+    await run(t, t.directory.newUser(`user.${randomUUID()}@contoso.example`));
   }
 
   async function expectUnavailable(t: Tenant, user: StandInUser): Promise<string[]> {
@@ -391,7 +385,7 @@ describe('DIRECTORY_ENDPOINT=none: the second release (object ids and your own U
   });
 
   test("another user's UPN is a 400 that says what the path accepts; any object id is accepted", async () => {
-    const api = phoneMethodsApi(service.handlers);
+    const api = resourceCalls(service.handlers, PHONE_METHODS);
     const token = await adminToken();
     const refused = await api.create('someone.else@contoso.example', {
       token,

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { DirectoryUnavailable } from '../../shared/users/directory';
-import { DirectoryCache, type DirectoryCacheOptions } from '../../shared/users/directoryCache';
-import { directoryCredential } from '../../shared/users/directoryToken';
-import { GraphDirectory, retryAfterSeconds } from '../../shared/users/graphDirectory';
-import { TEST_MANAGED_IDENTITY_CLIENT_ID } from '../support/constants';
-import { startStandInDirectory, type StandInDirectory } from '../support/standInDirectory';
-import { ownManagedIdentity } from '../support/standInManagedIdentity';
+import { DirectoryUnavailable } from '../../../shared/users/directory';
+import { DirectoryCache, type DirectoryCacheOptions } from '../../../shared/users/directoryCache';
+import { directoryCredential } from '../../../shared/users/directoryToken';
+import { GraphDirectory, retryAfterSeconds } from '../../../shared/users/graphDirectory';
+import { TEST_MANAGED_IDENTITY_CLIENT_ID } from '../../support/constants';
+import { startStandInDirectory, type StandInDirectory } from '../../support/standInDirectory';
+import { ownManagedIdentity } from '../../support/standInManagedIdentity';
 
 /**
  * The directory cache over the real Graph client, against the stand-in directory and managed identity

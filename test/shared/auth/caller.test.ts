@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { JWTPayload } from 'jose';
-import { callerFromClaims, plainDisplayName, type Caller } from '../../shared/auth/caller';
-import { GraphError } from '../../shared/http/graphErrors';
-import { plainText } from '../../shared/models/graphTypes';
-import { TEST_CLIENT_APP_ID, TEST_TENANT_ID } from '../support/constants';
+import { callerFromClaims, plainDisplayName, type Caller } from '../../../shared/auth/caller';
+import { GraphError } from '../../../shared/http/graphErrors';
+import { plainText } from '../../../shared/models/graphTypes';
+import { TEST_CLIENT_APP_ID, TEST_TENANT_ID } from '../../support/constants';
 
 /**
  * callerFromClaims on its own: a signature proves who issued the claims, not that their values are well

@@ -6,9 +6,16 @@ import packageJson from '../../package.json';
 import { formatReport, migrate, type MigrationReport } from '../../scripts/migrate';
 import { presentPhoneMethod, type PhoneAuthenticationMethod } from '../../shared/models/phoneAuthenticationMethod';
 import { ALTERNATE_MOBILE_ID, MOBILE_ID, OFFICE_ID } from '../support/constants';
-import { invoke } from '../support/invoke';
 import { loadServiceWith, type IsolatedService } from '../support/isolated';
-import { checkNumberInvariants, claimId, randomNumber, storedClaim, storedMethods } from '../support/phoneMethods';
+import {
+  checkNumberInvariants,
+  claimId,
+  PHONE_METHODS,
+  randomNumber,
+  storedClaim,
+  storedMethods,
+} from '../support/phoneMethods';
+import { resourceCalls } from '../support/resourceCalls';
 import { testService } from '../support/service';
 import { storedItems, testContainer } from '../support/storage';
 import { PRIVILEGED_AUTHENTICATION_ADMINISTRATOR } from '../support/constants';
@@ -92,9 +99,9 @@ async function exists(name: 'profilePhones' | 'phoneMethods', id: string, userId
 }
 
 const listPhones = (service: IsolatedService, userId: string) =>
-  invoke(service.handlers.listProfilePhones!, { userId, token, method: 'GET', path: 'profile/phones' });
+  resourceCalls(service.handlers, 'profile/phones').list(userId, { token });
 const listMethods = (service: IsolatedService, userId: string) =>
-  invoke(service.handlers.listPhoneMethods!, { userId, token, method: 'GET', path: 'authentication/phoneMethods' });
+  resourceCalls(service.handlers, PHONE_METHODS).list(userId, { token });
 const byId = <T extends { id: string }>(items: T[]) => [...items].sort((a, b) => a.id.localeCompare(b.id));
 /** A create's answer as its item is listed (without the single-entity context). */
 const asListed = <Item extends { id: string; '@odata.context'?: unknown }>({
@@ -200,17 +207,13 @@ test('a run interrupted after the fold and before the deletes is finished by the
 test('a user with both first-release and new items ends with both; an item already there is kept as it is', async () => {
   const service = testService();
   const userId = randomUUID();
-  const created = await invoke(service.createProfilePhone, {
-    userId,
+  const created = await resourceCalls(service.handlers, 'profile/phones').create(userId, {
     token,
-    path: 'profile/phones',
     body: { number: '+1 206 555 0199', type: 'home' },
   });
   expect(created.status).toBe(201);
-  const mobile = await invoke(service.createPhoneMethod, {
-    userId,
+  const mobile = await resourceCalls(service.handlers, PHONE_METHODS).create(userId, {
     token,
-    path: 'authentication/phoneMethods',
     body: { phoneNumber: randomNumber(), phoneType: 'mobile' },
   });
   expect(mobile.status).toBe(201);
@@ -265,10 +268,8 @@ test('with SMS sign-in on, two users whose first-release mobiles are ready on on
 test('with SMS sign-in on, a first-release ready mobile loses to a number already ready in this release', async () => {
   const [current, legacy] = [randomUUID(), randomUUID()];
   const number = randomNumber();
-  const created = await invoke(smsOn.createPhoneMethod, {
-    userId: current,
+  const created = await resourceCalls(smsOn.handlers, PHONE_METHODS).create(current, {
     token,
-    path: 'authentication/phoneMethods',
     body: { phoneNumber: number, phoneType: 'mobile' },
   });
   expect(created.body.smsSignInState).toBe('ready');

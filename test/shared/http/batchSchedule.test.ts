@@ -1,4 +1,4 @@
-import { runSteps, type Step } from '../../shared/http/batchSchedule';
+import { runSteps, type Step } from '../../../shared/http/batchSchedule';
 
 /**
  * The order a batch's items run in, on its own: the bound on items running at once and the order

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { JWSHeaderParameters } from 'jose';
-import { callerFromClaims } from '../../shared/auth/caller';
-import { TokenCache } from '../../shared/auth/tokenCache';
-import { CLOCK_TOLERANCE_SECONDS } from '../../shared/auth/verifyToken';
-import { TEST_TENANT_ID } from '../support/constants';
-import { startJwksServer } from '../support/jwksServer';
-import { newTestKey } from '../support/keys';
-import { bearer, COOL_DOWN_MS, refusal, startAuthFixture, type AuthFixture } from './fixture';
+import { callerFromClaims } from '../../../shared/auth/caller';
+import { TokenCache } from '../../../shared/auth/tokenCache';
+import { CLOCK_TOLERANCE_SECONDS } from '../../../shared/auth/verifyToken';
+import { TEST_TENANT_ID } from '../../support/constants';
+import { startJwksServer } from '../../support/jwksServer';
+import { newTestKey } from '../../support/keys';
+import { bearer, COOL_DOWN_MS, refusal, startAuthFixture, type AuthFixture } from '../../support/authFixture';
 
 /**
  * The cache of verified tokens, one rule per test. Work is counted, never timed: `stats.verifications`

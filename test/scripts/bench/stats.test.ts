@@ -1,6 +1,6 @@
-import type { OperationThroughput } from '../../scripts/bench/throughput';
-import { THROUGHPUT_GATES, throughputTargets } from '../../scripts/bench/report';
-import { geometricMean, judgeRatios, pooledRate } from '../../scripts/bench/stats';
+import type { OperationThroughput } from '../../../scripts/bench/throughput';
+import { THROUGHPUT_GATES, throughputTargets } from '../../../scripts/bench/report';
+import { geometricMean, judgeRatios, pooledRate } from '../../../scripts/bench/stats';
 
 /** The benchmark's throughput statistic and its gates, on made-up runs (no timing here). */
 

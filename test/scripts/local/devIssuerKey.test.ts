@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { devIssuerKeyFile, persistentDevIssuerKey } from '../../scripts/local/devIssuerKey';
+import { devIssuerKeyFile, persistentDevIssuerKey } from '../../../scripts/local/devIssuerKey';
 
 /** The development issuer's key file: kept, private, replaced when damaged or exposed, optional. */
 
