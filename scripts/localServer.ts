@@ -46,7 +46,7 @@ export const LOCAL_SERVICE_VARIABLES = [
 export { StartupError } from './local/startupError';
 export { DEFAULT_CONNECTION_LIMITS, DEFAULT_REQUEST_TIMEOUT_MS } from './local/httpServer';
 
-interface LocalServerOptions {
+export interface LocalServerOptions {
   /** Default: PORT, else 7071. 0 picks a free port. */
   port?: number;
   /** Default 127.0.0.1. The development issuer runs on loopback only. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../scripts/localServer';
+import type { LocalServer } from '../../scripts/localServer';
+import { startUnconfiguredLocalServer } from '../support/devLocalServer';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
 import { openRaw, type RawConnection } from '../support/rawHttp';
 
@@ -20,12 +21,10 @@ const open: RawConnection[] = [];
 
 beforeAll(async () => {
   proxy = await startFaultProxy(process.env.COSMOS_ENDPOINT!);
-  server = await startLocalServer({
-    port: 0,
+  server = await startUnconfiguredLocalServer({
     limits: LIMITS,
     log: (line) => lines.push(line),
     env: {
-      ...Object.fromEntries(LOCAL_SERVICE_VARIABLES.map((name) => [name, undefined])),
       COSMOS_ENDPOINT: proxy.url,
       COSMOS_KEY: process.env.COSMOS_KEY,
       LOCAL_DEV_ISSUER: '1',

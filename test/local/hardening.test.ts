@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
-import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../scripts/localServer';
+import type { LocalServer } from '../../scripts/localServer';
+import { startUnconfiguredLocalServer } from '../support/devLocalServer';
 import { chunkedBody, parseRawAnswer, rawExchange } from '../support/rawHttp';
 import { parseGraphBody, type GraphBody } from '../support/graphBody';
 import { tsxScript } from '../support/npmStartProcess';
@@ -24,12 +25,9 @@ let server: LocalServer;
 let port: number;
 
 beforeAll(async () => {
-  server = await startLocalServer({
-    port: 0,
-    quiet: true,
+  server = await startUnconfiguredLocalServer({
     requestTimeoutMs: 400,
     env: {
-      ...Object.fromEntries(LOCAL_SERVICE_VARIABLES.map((name) => [name, undefined])),
       MAX_BODY_BYTES: String(LIMIT),
     },
   });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../scripts/localServer';
+import type { LocalServer } from '../../scripts/localServer';
+import { startUnconfiguredLocalServer } from '../support/devLocalServer';
 import { openRaw, type RawAnswer } from '../support/rawHttp';
 
 /**
@@ -13,10 +14,8 @@ let port: number;
 const lines: string[] = [];
 
 beforeAll(async () => {
-  server = await startLocalServer({
-    port: 0,
+  server = await startUnconfiguredLocalServer({
     log: (line) => lines.push(line),
-    env: Object.fromEntries(LOCAL_SERVICE_VARIABLES.map((name) => [name, undefined])),
   });
   port = Number(new URL(server.url).port);
   // The first token checked makes the service fetch the issuer's keys from this server (a line of its own).

@@ -4,7 +4,8 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
-import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../scripts/localServer';
+import type { LocalServer } from '../../scripts/localServer';
+import { startUnconfiguredLocalServer } from '../support/devLocalServer';
 import { AUTHENTICATION_ADMINISTRATOR, MOBILE_ID } from '../support/constants';
 import { storedItems } from '../support/storage';
 import { parseGraphBody, type GraphBody } from '../support/graphBody';
@@ -27,9 +28,7 @@ const testJwksOrigin = new URL(process.env.AUTH_JWKS_URI!).origin;
 const globalCosmosEndpoint = process.env.COSMOS_ENDPOINT;
 
 beforeAll(async () => {
-  server = await startLocalServer({
-    port: 0,
-    env: Object.fromEntries(LOCAL_SERVICE_VARIABLES.map((name) => [name, undefined])),
+  server = await startUnconfiguredLocalServer({
     log: (line) => logLines.push(line),
   });
 });

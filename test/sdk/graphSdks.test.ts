@@ -18,7 +18,8 @@ import {
   createODataErrorFromDiscriminatorValue,
   type ODataError,
 } from '@microsoft/msgraph-beta-sdk/models/oDataErrors/index.js';
-import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../scripts/localServer';
+import type { LocalServer } from '../../scripts/localServer';
+import { startUnconfiguredLocalServer } from '../support/devLocalServer';
 import { MOBILE_ID } from '../support/constants';
 import { storedItems } from '../support/storage';
 
@@ -30,12 +31,9 @@ import { storedItems } from '../support/storage';
 let server: LocalServer;
 
 beforeAll(async () => {
-  server = await startLocalServer({
-    port: 0,
-    quiet: true,
+  server = await startUnconfiguredLocalServer({
     // The policy set off explicitly (the development tenant's default is on): the SDK reads notAllowedByPolicy.
     env: {
-      ...Object.fromEntries(LOCAL_SERVICE_VARIABLES.map((name) => [name, undefined])),
       SMS_SIGN_IN_ENABLED: 'false',
     },
   });

@@ -12,7 +12,8 @@ import {
   createODataErrorFromDiscriminatorValue,
   type ODataError,
 } from '@microsoft/msgraph-beta-sdk/models/oDataErrors/index.js';
-import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../scripts/localServer';
+import type { LocalServer } from '../../scripts/localServer';
+import { startUnconfiguredLocalServer } from '../support/devLocalServer';
 import { storedItems } from '../support/storage';
 
 /**
@@ -23,11 +24,7 @@ import { storedItems } from '../support/storage';
 let server: LocalServer;
 
 beforeAll(async () => {
-  server = await startLocalServer({
-    port: 0,
-    quiet: true,
-    env: Object.fromEntries(LOCAL_SERVICE_VARIABLES.map((name) => [name, undefined])),
-  });
+  server = await startUnconfiguredLocalServer();
 });
 
 afterAll(() => server?.close());

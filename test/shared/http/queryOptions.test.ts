@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { operations } from '../../../functions/operations';
 import { registrationsOf } from '../../../shared/http/pipeline';
-import { LOCAL_SERVICE_VARIABLES, startLocalServer, type LocalServer } from '../../../scripts/localServer';
+import type { LocalServer } from '../../../scripts/localServer';
+import { startUnconfiguredLocalServer } from '../../support/devLocalServer';
 import { parseRawAnswer, rawExchange } from '../../support/rawHttp';
 import { MOBILE_ID } from '../../support/constants';
 import { testService } from '../../support/service';
@@ -94,11 +95,7 @@ describe('through npm start, over a raw socket', () => {
   let server: LocalServer;
   let port: number;
   beforeAll(async () => {
-    server = await startLocalServer({
-      port: 0,
-      quiet: true,
-      env: Object.fromEntries(LOCAL_SERVICE_VARIABLES.map((name) => [name, undefined])),
-    });
+    server = await startUnconfiguredLocalServer();
     port = Number(new URL(server.url).port);
   });
   afterAll(() => server?.close());
