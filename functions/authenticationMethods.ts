@@ -1,11 +1,6 @@
 import { resource } from '../shared/http/resource';
 import { phoneAuthenticationMethodResource } from '../shared/models/phoneAuthenticationMethod';
-import {
-  disableMobileSmsSignIn,
-  enableMobileSmsSignIn,
-  getUserPhoneMethod,
-  listUserPhoneMethods,
-} from './phoneMethods';
+import { getUserPhoneMethod, listUserPhoneMethods, smsSignInActions } from './phoneMethods';
 
 /**
  * A user's authentication methods as far as this service holds them: its phone methods, each with
@@ -39,22 +34,9 @@ export const getAuthenticationMethod = methods.item({
 });
 
 // The beta PowerShell module sends the SMS sign-in actions through /methods/{id}; Graph v1.0 has them on phoneMethods only.
-export const enableAuthenticationMethodSmsSignIn = methods.action('enableSmsSignIn', {
-  name: 'enableAuthenticationMethodSmsSignIn',
-  summary: 'Enable SMS sign-in on the mobile phone method',
-  permission: 'smsSignIn',
-  response: { status: 204 },
+export const [enableAuthenticationMethodSmsSignIn, disableAuthenticationMethodSmsSignIn] = smsSignInActions(methods, {
+  namePart: 'AuthenticationMethod',
   versions: ['beta'],
-  run: enableMobileSmsSignIn,
-});
-
-export const disableAuthenticationMethodSmsSignIn = methods.action('disableSmsSignIn', {
-  name: 'disableAuthenticationMethodSmsSignIn',
-  summary: 'Disable SMS sign-in on the mobile phone method',
-  permission: 'smsSignIn',
-  response: { status: 204 },
-  versions: ['beta'],
-  run: disableMobileSmsSignIn,
 });
 
 export const authenticationMethodOperations = [

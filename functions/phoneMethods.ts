@@ -1,8 +1,9 @@
 import { badRequest, conflict, itemNotFound, serviceNotAvailable, type GraphError } from '../shared/http/graphErrors';
 import { maskPhoneNumber, readsMaskedNumbers } from '../shared/auth/maskedNumbers';
-import type { OperationInput } from '../shared/http/operation';
+import type { Operation, OperationInput } from '../shared/http/operation';
 import { resource } from '../shared/http/resource';
-import { collection, created, noContent, ok } from '../shared/http/results';
+import { collection, created, noContent, ok, type OperationResult } from '../shared/http/results';
+import type { ApiVersion } from '../shared/http/versions';
 import {
   createPhoneMethodBody,
   PHONE_METHOD_IDS,
@@ -37,6 +38,8 @@ const phoneMethods = resource({
   idParam: 'id',
   versions: ['beta', 'v1.0'],
 });
+/** A resource whose items are named by a phone method id. */
+type PhoneMethodIdResource = ReturnType<typeof resource<'id'>>;
 const MOBILE_ID = PHONE_METHOD_IDS.mobile;
 /** An operation whose premise (the mobile's number or state) changed under it starts over this often. */
 const MAX_ROUNDS = 5;
@@ -294,8 +297,8 @@ export const deletePhoneMethod = phoneMethods.item({
   },
 });
 
-/** Enables SMS sign-in on the mobile; `/authentication/methods/{id}/enableSmsSignIn` runs it too. */
-export async function enableMobileSmsSignIn({ userId, params, services }: MethodInput) {
+/** Enables SMS sign-in on the mobile (the action of `smsSignInActions`). */
+async function enableMobileSmsSignIn({ userId, params, services }: MethodInput) {
   if (!services.config.smsSignInEnabled) {
     throw badRequest('SMS sign-in is not allowed by the authentication methods policy of this tenant.');
   }
@@ -338,8 +341,8 @@ function numberNotUnique(): GraphError {
   ]);
 }
 
-/** Disables SMS sign-in on the mobile; `/authentication/methods/{id}/disableSmsSignIn` runs it too. */
-export async function disableMobileSmsSignIn({ userId, params, services }: MethodInput) {
+/** Disables SMS sign-in on the mobile (the action of `smsSignInActions`). */
+async function disableMobileSmsSignIn({ userId, params, services }: MethodInput) {
   smsOnlyOnMobile(params.id);
   const { methods: store, numbers } = stores(services);
   const { answer: mobile, receipt } = await store.write(userId, (methods) => {
@@ -352,21 +355,27 @@ export async function disableMobileSmsSignIn({ userId, params, services }: Metho
   return noContent();
 }
 
-export const enableSmsSignIn = phoneMethods.action('enableSmsSignIn', {
-  name: 'enableSmsSignIn',
-  summary: 'Enable SMS sign-in on the mobile phone method',
-  permission: 'smsSignIn',
-  response: { status: 204 },
-  run: enableMobileSmsSignIn,
-});
+/**
+ * Both SMS sign-in actions on a resource whose item ids are phone method ids: `phoneMethods`, and beta's
+ * `authentication/methods` (where the beta PowerShell module sends them), named `{verb}{namePart}SmsSignIn`.
+ */
+export function smsSignInActions(
+  methods: PhoneMethodIdResource,
+  { namePart = '', versions }: { namePart?: string; versions?: readonly ApiVersion[] } = {},
+): [enable: Operation, disable: Operation] {
+  const action = (verb: 'enable' | 'disable', run: (input: MethodInput) => Promise<OperationResult>) =>
+    methods.action(`${verb}SmsSignIn`, {
+      name: `${verb}${namePart}SmsSignIn`,
+      summary: `${verb === 'enable' ? 'Enable' : 'Disable'} SMS sign-in on the mobile phone method`,
+      permission: 'smsSignIn',
+      response: { status: 204 },
+      ...(versions ? { versions } : {}),
+      run,
+    });
+  return [action('enable', enableMobileSmsSignIn), action('disable', disableMobileSmsSignIn)];
+}
 
-export const disableSmsSignIn = phoneMethods.action('disableSmsSignIn', {
-  name: 'disableSmsSignIn',
-  summary: 'Disable SMS sign-in on the mobile phone method',
-  permission: 'smsSignIn',
-  response: { status: 204 },
-  run: disableMobileSmsSignIn,
-});
+export const [enableSmsSignIn, disableSmsSignIn] = smsSignInActions(phoneMethods);
 
 export const phoneMethodOperations = [
   listPhoneMethods,
