@@ -8,7 +8,9 @@ export const USAGE = `Usage: npm run bulk-phones -- FILE.csv [options]
                        local server; e.g. https://graph.microsoft.com/v1.0)
   --token <token>      the bearer token (better: the GRAPH_TOKEN environment variable, which no process
                        list shows). Against the local server without one, the development issuer's
-                       Authentication Administrator token is used
+                       Privileged Authentication Administrator token is used. A token that reads other
+                       users' numbers masked (an Authentication Administrator's) leaves rows whose
+                       method type is held unconfirmed
   --journal <file>     what is done, for resuming (default FILE.csv.journal)
   --concurrency <n>    batches of 20 in flight at once, 1-10 (default 4)
   --max-attempts <n>   tries per row while throttled, 1-50 (default 8)
