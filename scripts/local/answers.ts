@@ -19,8 +19,19 @@ function localError(error: GraphError, clientRequestIdHeader?: string | string[]
   const requestId = randomUUID();
   const given = clientRequestIdHeader;
   const clientRequestId = typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : requestId;
+  return errorAnswer(error, requestId, clientRequestId);
+}
+
+function errorAnswer(error: GraphError, requestId: string, clientRequestId: string): LocalAnswer {
   const init = errorResponse(error, { requestId, clientRequestId });
   return { status: init.status!, headers: init.headers as Record<string, string>, body: init.body as string };
+}
+
+/** `error` in place of a function's error answer, under the request ids that answer carried. */
+export function replaceErrorAnswer(answer: LocalAnswer, error: GraphError): LocalAnswer {
+  const header = (name: string) => Object.entries(answer.headers).find(([key]) => key.toLowerCase() === name)?.[1];
+  const requestId = header('request-id') ?? randomUUID();
+  return errorAnswer(error, requestId, header('client-request-id') ?? requestId);
 }
 
 export function requestError(error: GraphError, request: IncomingMessage): LocalAnswer {

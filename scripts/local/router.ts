@@ -5,7 +5,7 @@ import { badRequest, generalException, GraphError, serverStarting } from '../../
 import { invalidHost, isPlainHost } from '../../shared/http/origin';
 import { BadPathError, findRoute } from '../../shared/http/routeTemplates';
 import type { DevIssuer } from '../devIssuer';
-import { methodNotAllowed, notFound, requestError, writeAnswer, type LocalAnswer } from './answers';
+import { methodNotAllowed, notFound, replaceErrorAnswer, requestError, writeAnswer, type LocalAnswer } from './answers';
 import { serveApiReference } from './apiReference';
 import { answerPreflight, setCorsHeaders } from './cors';
 import { isDevIssuerPath, serveDevIssuer } from './devIssuerEndpoint';
@@ -96,13 +96,11 @@ export async function route(request: IncomingMessage, routes: RouteContext): Pro
         found.kind === 'methodNotAllowed' ? methodNotAllowed(request, found.allowed) : notFound(request, method);
       return logLocal(answer, answer.status === 405 ? 'MethodNotAllowed' : 'ResourceNotFound');
     }
-    const stale = routes.devIssuer && staleDevTokenError(request, routes.devIssuer);
-    if (stale) throw stale;
     // The configured limit applies before anything is buffered (the handler checks it again).
     const { maxBodyBytes } = getConfig();
     const limit = isBatchRoute(found.entry.route.template) ? batchBodyLimit(maxBodyBytes) : maxBodyBytes;
     const body = await readBody(request, limit);
-    return await invokeFunction({
+    const answer = await invokeFunction({
       request,
       url,
       method,
@@ -111,6 +109,9 @@ export async function route(request: IncomingMessage, routes: RouteContext): Pro
       params: found.params,
       print: routes.print,
     });
+    // Only a token the service refused is decoded again, so an accepted request pays nothing for this.
+    const stale = answer.status === 401 && routes.devIssuer && staleDevTokenError(request, routes.devIssuer);
+    return stale ? replaceErrorAnswer(answer, stale) : answer;
   } catch (error) {
     const graphError = error instanceof BadPathError ? badRequest(error.message) : error;
     if (graphError instanceof GraphError) return logLocal(requestError(graphError, request), graphError.code);

@@ -4,9 +4,10 @@ import { invalidToken } from '../../shared/http/graphErrors';
 import { DEV_ISSUER_PATH, type DevIssuer } from '../devIssuer';
 
 /**
- * A bearer token from a development issuer (its `iss` is a `/dev-issuer` URL) signed with a key this
- * server's issuer never had: the service would answer "Invalid signature"; this names the likely cause.
- * Any other token, and anything that does not decode, is left to the service's verification.
+ * For a request the service refused with 401: when its bearer token is from a development issuer (its
+ * `iss` is a `/dev-issuer` URL) and signed with a key this server's issuer never had, an error that
+ * names the likely cause in place of "Invalid signature". Any other token, and anything that does not
+ * decode, keeps the service's answer.
  */
 export function staleDevTokenError(request: IncomingMessage, issuer: DevIssuer) {
   const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(request.headers.authorization ?? '');
