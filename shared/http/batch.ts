@@ -17,7 +17,7 @@ import type { ApiVersion } from './versions';
 import { badRequest, failedDependency, GraphError, generalException } from './graphErrors';
 import { errorResponse, ROUTE_PREFIX, SECURITY_HEADERS } from './graphResponses';
 import { publicOrigin } from './origin';
-import { handle, type Registration } from './pipeline';
+import { handle, userLookupOf, type Registration } from './pipeline';
 import { readJsonObject } from './requestBody';
 import { requestIdHeaders, requestIdsFor, type RequestIds } from './requestIds';
 import { ODATA_JSON } from './results';
@@ -61,7 +61,11 @@ interface Target {
   route: CompiledRoute;
   name: string;
   handler: HttpHandler;
+  registration: Registration;
 }
+
+/** Where an item goes: a target with the path's parameters, or the error the same path gets sent alone. */
+type RoutedItem = { target: Target; params: Record<string, string> } | { error: GraphError };
 
 /** An item's answer, as it goes into `responses`. */
 interface ItemAnswer {
@@ -81,6 +85,7 @@ export function handleBatch(
     route: compileRoute(ROUTE_PREFIX, registration.route),
     name: registration.name,
     handler: handle(registration, services),
+    registration,
   }));
   const served: ServedRoute[] = targets.map(({ route, methods }) => ({ route, method: methods[0]! }));
   const route = compileRoute(ROUTE_PREFIX, batch.route).template;
@@ -105,9 +110,17 @@ export function handleBatch(
       const versionBase = new URL(`/${batch.version}/`, publicOrigin(request, current.config.publicBaseUrl));
       const items = parseBatch(await readJsonObject(request, batchBodyLimit(current.config.maxBodyBytes)), versionBase);
       const authorization = request.headers.get('authorization')!;
+      const routed = items.map((item) => routeItem(item, targets, served));
+      // Every user the items will look up, asked for in one directory call rather than one each.
+      current.directory?.prefetch(
+        routed.flatMap((item) => {
+          const key = 'target' in item ? userLookupOf(item.target.registration, item.params, caller) : undefined;
+          return key === undefined ? [] : [key];
+        }),
+      );
       const answers = await runSteps(items, BATCH_CONCURRENCY, {
         run: (index) =>
-          runItem(items[index]!, targets, served, authorization, context).catch((error: unknown) =>
+          runItem(items[index]!, routed[index]!, authorization, context).catch((error: unknown) =>
             errorAnswer(items[index]!, generalException(error), context),
           ),
         blocked: (index, failedKey) => {
@@ -138,23 +151,26 @@ export function handleBatch(
   };
 }
 
-/** Routes the item and answers it with its registration's handler, or with the routing error. */
+/** The item's target, with the one route matcher. */
+function routeItem(item: BatchItem, targets: readonly Target[], served: readonly ServedRoute[]): RoutedItem {
+  try {
+    const found = findRoute(targets, item.method, item.url.pathname);
+    // The same answer the catch-all function gives the same path sent alone.
+    if (found.kind !== 'match') return { error: unmatchedRouteError(served, item.url.pathname) };
+    return { target: found.entry, params: found.params };
+  } catch (error) {
+    return { error: error instanceof BadPathError ? badRequest(error.message) : generalException(error) };
+  }
+}
+
+/** Answers the item with its target's handler, or with its routing error. */
 async function runItem(
   item: BatchItem,
-  targets: readonly Target[],
-  served: readonly ServedRoute[],
+  routed: RoutedItem,
   authorization: string,
   context: InvocationContext,
 ): Promise<ItemAnswer> {
-  let found;
-  try {
-    found = findRoute(targets, item.method, item.url.pathname);
-    // The same answer the catch-all function gives the same path sent alone.
-    if (found.kind !== 'match') return errorAnswer(item, unmatchedRouteError(served, item.url.pathname), context);
-  } catch (error) {
-    if (error instanceof BadPathError) return errorAnswer(item, badRequest(error.message), context);
-    throw error;
-  }
+  if ('error' in routed) return errorAnswer(item, routed.error, context);
   try {
     const request = new HttpRequest({
       method: item.method,
@@ -165,10 +181,11 @@ async function runItem(
         ...(item.body ? { 'content-length': String(item.body.byteLength) } : {}),
       },
       ...(item.body ? { body: { bytes: item.body } } : {}),
-      params: found.params,
+      params: routed.params,
       query: Object.fromEntries(item.url.searchParams),
     });
-    return answerOf(item, await found.entry.handler(request, itemContext(context, found.entry.name)));
+    const { handler, name } = routed.target;
+    return answerOf(item, await handler(request, itemContext(context, name)));
   } catch (error) {
     return errorAnswer(item, generalException(error), context);
   }

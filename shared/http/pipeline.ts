@@ -4,7 +4,8 @@ import { authorize } from '../auth/permissions';
 import { describeCause, logRequest, startLogEntry } from '../log';
 import { parseBody } from '../models/validation';
 import type { Services } from '../services';
-import { presumedUserId, resolveUserKey } from '../users/resolveUserKey';
+import type { Caller } from '../auth/caller';
+import { directoryKeyOf, presumedUserId, resolveUserKey } from '../users/resolveUserKey';
 import { GraphError, generalException } from './graphErrors';
 import { errorResponse } from './graphResponses';
 import type { Operation, OperationResponse } from './operation';
@@ -61,6 +62,27 @@ export function registrationsOf(operations: readonly Operation[]): Registration[
       ];
     });
   });
+}
+
+/**
+ * The directory key a request to `registration` with path parameters `params` looks up for `caller`,
+ * or undefined when it does not get that far (`/me`; a permission the token lacks on the user the path
+ * appears to name; a segment that can name no user). `$batch` asks the directory for its items' users
+ * together, before they run, and only for these.
+ */
+export function userLookupOf(
+  { me, operation }: Registration,
+  params: Readonly<Record<string, string>>,
+  caller: Caller,
+): string | undefined {
+  if (me) return undefined;
+  const segment = params.userId ?? '';
+  try {
+    authorize(caller, operation.permission, presumedUserId({ segment }, caller));
+  } catch {
+    return undefined;
+  }
+  return directoryKeyOf(segment);
 }
 
 /**

@@ -15,9 +15,19 @@ export interface Directory {
    * `DirectoryUnavailable` when the directory cannot answer; never answers `undefined` for that.
    */
   findUser(key: string): Promise<DirectoryUser | undefined>;
+  /**
+   * Several lookups in one call to the directory, when it can (Microsoft Graph's JSON batching): each
+   * key's answer in the order of `keys`, as `findUser` would give it (a `DirectoryUnavailable` in its
+   * place when the directory could not answer for that key). Rejects with a `DirectoryUnavailable`
+   * when the call as a whole failed.
+   */
+  findUsers?(keys: readonly string[]): Promise<LookupOutcome[]>;
   /** Releases connections (process shutdown, end of a test). */
   dispose?(): void;
 }
+
+/** One key's answer among several: the user, undefined (no such user), or why the directory could not say. */
+export type LookupOutcome = DirectoryUser | undefined | DirectoryUnavailable;
 
 /**
  * The directory could not answer: unreachable, too slow, throttling, failing, or refusing our token.

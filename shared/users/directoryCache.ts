@@ -1,4 +1,4 @@
-import type { Directory } from './directory';
+import type { Directory, DirectoryUser } from './directory';
 import { LruMap } from './lruMap';
 
 export interface DirectoryCacheOptions {
@@ -90,8 +90,50 @@ export class DirectoryCache {
     return this.pending.get(cacheKey) ?? this.ask(key, cacheKey);
   }
 
+  /**
+   * Starts the lookups of the keys not remembered and not already asked for, in as few calls as the
+   * directory allows (one JSON batch for up to 20 keys with Microsoft Graph): `objectIdOf` of any of
+   * them, until it is answered, joins that call. Nothing is awaited here and no failure escapes: a key
+   * whose lookup failed is not remembered, and `objectIdOf` reports its failure as for its own call.
+   */
+  prefetch(keys: Iterable<string>): void {
+    const asked = new Map<string, string>();
+    for (const key of keys) {
+      const cacheKey = key.toLowerCase();
+      if (asked.has(cacheKey) || this.pending.has(cacheKey) || this.holds(cacheKey)) continue;
+      asked.set(cacheKey, key);
+    }
+    if (asked.size === 0) return;
+    const findUsers = this.directory.findUsers?.bind(this.directory);
+    if (asked.size === 1 || findUsers === undefined) {
+      for (const [cacheKey, key] of asked) this.ask(key, cacheKey).catch(() => undefined);
+      return;
+    }
+    const answers = findUsers([...asked.values()]);
+    [...asked.keys()].forEach((cacheKey, index) => {
+      const outcome = answers.then((outcomes) => {
+        const answer = outcomes[index];
+        if (answer instanceof Error) throw answer;
+        return answer;
+      });
+      this.track(cacheKey, outcome).catch(() => undefined);
+    });
+  }
+
+  /** Whether an answer for `cacheKey` is remembered and has not expired (without making it recently used). */
+  private holds(cacheKey: string): boolean {
+    const now = this.clock();
+    const entry = this.found.peek(cacheKey) ?? this.missing.peek(cacheKey);
+    return entry !== undefined && now < entry.expiresAt;
+  }
+
   private ask(key: string, cacheKey: string): Promise<string | null> {
-    const lookup = this.directory.findUser(key).then(
+    return this.track(cacheKey, this.directory.findUser(key));
+  }
+
+  /** `lookup` as the pending answer for `cacheKey`, remembered once it comes. */
+  private track(cacheKey: string, lookup: Promise<DirectoryUser | undefined>): Promise<string | null> {
+    const answer = lookup.then(
       (user) => {
         this.pending.delete(cacheKey);
         const objectId = user === undefined ? null : user.id.toLowerCase();
@@ -103,8 +145,8 @@ export class DirectoryCache {
         throw error;
       },
     );
-    this.pending.set(cacheKey, lookup);
-    return lookup;
+    this.pending.set(cacheKey, answer);
+    return answer;
   }
 
   private remember(cacheKey: string, objectId: string | null): void {

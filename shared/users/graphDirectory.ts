@@ -1,8 +1,8 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { TokenCredential } from '@azure/identity';
 import { guid } from '../auth/caller';
-import { DirectoryUnavailable, type Directory, type DirectoryUser } from './directory';
+import { DirectoryUnavailable, type Directory, type DirectoryUser, type LookupOutcome } from './directory';
 import { AccessTokens } from './directoryToken';
 
 /** The longest a lookup (token included) may take; the request's own budget is larger. */
@@ -13,8 +13,13 @@ const DEFAULT_RETRY_AFTER_SECONDS = 5;
 const REFUSED_RETRY_AFTER_SECONDS = 30;
 /** Longest `Retry-After` passed on (a directory's hour-long answer is not a client's). */
 const MAX_RETRY_AFTER_SECONDS = 300;
-/** A user object with two properties is a few hundred bytes; anything much larger is not Graph's answer. */
+/**
+ * A user object with two properties is a few hundred bytes, a batch of GRAPH_BATCH_LIMIT lookups
+ * about 10 KB; anything much larger is not Graph's answer.
+ */
 const MAX_ANSWER_BYTES = 64 * 1024;
+/** The most requests Microsoft Graph takes in one JSON batch. */
+export const GRAPH_BATCH_LIMIT = 20;
 
 export interface GraphDirectoryOptions {
   /** An origin, e.g. https://graph.microsoft.com; tokens are asked for `{endpoint}/.default`. */
@@ -28,7 +33,7 @@ export interface GraphDirectoryOptions {
 
 /**
  * Microsoft Graph as the directory: `GET {endpoint}/v1.0/users/{key}?$select=id,userPrincipalName`
- * with the app's own token. One keep-alive agent and one token holder for the process; each lookup has
+ * with the app's own token, or up to 20 such lookups in one JSON batch (`findUsers`). One keep-alive agent and one token holder for the process; each lookup has
  * a deadline. A throttling answer (429, or 503 with `Retry-After`) is honoured for the whole process:
  * until the time it names has passed, lookups fail at once instead of adding to the load.
  */
@@ -62,6 +67,61 @@ export class GraphDirectory implements Directory {
   }
 
   async findUser(key: string): Promise<DirectoryUser | undefined> {
+    const { status, headers, body } = await this.call('GET', this.urlFor(key));
+    return this.outcome(status, headers, parseJson(body));
+  }
+
+  /**
+   * Up to GRAPH_BATCH_LIMIT lookups per call: `POST {endpoint}/v1.0/$batch` with one
+   * `GET /users/{key}?$select=...` per key, each answer read as `findUser` reads its own. A lookup
+   * Graph throttled fails alone (and its `Retry-After` pauses the directory as a single lookup's does).
+   */
+  async findUsers(keys: readonly string[]): Promise<LookupOutcome[]> {
+    const outcomes: LookupOutcome[] = [];
+    for (let start = 0; start < keys.length; start += GRAPH_BATCH_LIMIT)
+      outcomes.push(...(await this.batch(keys.slice(start, start + GRAPH_BATCH_LIMIT))));
+    return outcomes;
+  }
+
+  dispose(): void {
+    this.agent.destroy();
+  }
+
+  private async batch(keys: readonly string[]): Promise<LookupOutcome[]> {
+    const prefix = this.base.href.length - 1; // keeps the slash after the version: Graph's `/users/...`
+    const requests = keys.map((key, index) => ({
+      id: String(index + 1),
+      method: 'GET',
+      url: this.urlFor(key).href.slice(prefix),
+    }));
+    const { status, headers, body } = await this.call(
+      'POST',
+      new URL('$batch', this.base),
+      JSON.stringify({ requests }),
+    );
+    const answer = parseJson(body);
+    if (status !== 200) throw this.failure(status, headers);
+    const responses = (answer as { responses?: unknown } | undefined)?.responses;
+    if (!Array.isArray(responses))
+      throw new DirectoryUnavailable('The directory answered the batch without responses.', 1, 'BAD_ANSWER');
+    const byId = new Map<unknown, { status?: unknown; headers?: unknown; body?: unknown }>();
+    for (const item of responses as unknown[])
+      if (item && typeof item === 'object') byId.set((item as { id?: unknown }).id, item);
+    return requests.map(({ id }) => {
+      const item = byId.get(id);
+      if (typeof item?.status !== 'number')
+        return new DirectoryUnavailable('The directory left a lookup of the batch unanswered.', 1, 'BAD_ANSWER');
+      try {
+        return this.outcome(item.status, lowerCaseHeaders(item.headers), item.body);
+      } catch (error) {
+        if (error instanceof DirectoryUnavailable) return error;
+        throw error;
+      }
+    });
+  }
+
+  /** One exchange with the directory: its deadline (token included), the pause it asked for, one retry on a stale connection. */
+  private async call(method: 'GET' | 'POST', url: URL, body?: string): Promise<RawAnswer> {
     const now = this.clock();
     if (now < this.quietUntil) {
       throw new DirectoryUnavailable(
@@ -77,12 +137,11 @@ export class GraphDirectory implements Directory {
     );
     try {
       const token = await this.token(controller.signal);
-      const url = this.urlFor(key);
+      const send = () => this.exchange(method, url, token, body, controller.signal);
       // An idle keep-alive connection the directory closed as we reused it: one fresh attempt.
-      const { status, headers, body } = await this.get(url, token, controller.signal).catch((error: unknown) =>
-        error instanceof StaleConnection ? this.get(url, token, controller.signal) : Promise.reject(error as Error),
+      return await send().catch((error: unknown) =>
+        error instanceof StaleConnection ? send() : Promise.reject(error as Error),
       );
-      return this.answer(status, headers, body);
     } catch (error) {
       if (error instanceof DirectoryUnavailable) throw error;
       if (controller.signal.aborted) throw controller.signal.reason as DirectoryUnavailable;
@@ -97,10 +156,6 @@ export class GraphDirectory implements Directory {
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  dispose(): void {
-    this.agent.destroy();
   }
 
   private async token(signal: AbortSignal): Promise<string> {
@@ -119,19 +174,27 @@ export class GraphDirectory implements Directory {
     }
   }
 
-  private get(
+  private exchange(
+    method: 'GET' | 'POST',
     url: URL,
     token: string,
+    body: string | undefined,
     signal: AbortSignal,
-  ): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
+  ): Promise<RawAnswer> {
     return new Promise((resolve, reject) => {
       const request = this.send(
         url,
         {
-          method: 'GET',
+          method,
           agent: this.agent,
           signal,
-          headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+          headers: {
+            authorization: `Bearer ${token}`,
+            accept: 'application/json',
+            ...(body === undefined
+              ? {}
+              : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }),
+          },
         },
         (response) => {
           const chunks: Buffer[] = [];
@@ -154,13 +217,14 @@ export class GraphDirectory implements Directory {
       request.on('error', (error: NodeJS.ErrnoException) =>
         reject(request.reusedSocket && error.code === 'ECONNRESET' ? new StaleConnection(error) : error),
       );
-      request.end();
+      request.end(body);
     });
   }
 
-  private answer(status: number, headers: IncomingMessage['headers'], body: string): DirectoryUser | undefined {
+  /** One lookup's answer (`body` parsed): the user, undefined for Graph's own "no such object", else thrown. */
+  private outcome(status: number, headers: IncomingHttpHeaders, body: unknown): DirectoryUser | undefined {
     if (status === 200) {
-      const user = parseJson(body) as { id?: unknown; userPrincipalName?: unknown } | undefined;
+      const user = body as { id?: unknown; userPrincipalName?: unknown } | undefined;
       const id = guid(user?.id);
       if (id === undefined || typeof user?.userPrincipalName !== 'string') {
         throw new DirectoryUnavailable('The directory answered without a user object id.', 1, 'BAD_ANSWER');
@@ -173,9 +237,14 @@ export class GraphDirectory implements Directory {
     if ((status === 404 && code === 'Request_ResourceNotFound') || (status === 400 && code === 'Request_BadRequest')) {
       return undefined;
     }
+    throw this.failure(status, headers);
+  }
+
+  /** Why the directory did not answer (a refused token is dropped; a throttling pause is kept for the process). */
+  private failure(status: number, headers: IncomingHttpHeaders): DirectoryUnavailable {
     if (status === 401 || status === 403) {
       if (status === 401) this.tokens.drop();
-      throw new DirectoryUnavailable(
+      return new DirectoryUnavailable(
         status === 401
           ? 'The directory refused our token.'
           : "The directory refused the lookup: the app's identity lacks the User.ReadBasic.All application permission.",
@@ -185,14 +254,29 @@ export class GraphDirectory implements Directory {
     }
     const retryAfter = retryAfterSeconds(headers['retry-after'], this.clock());
     if ((status === 429 || status === 503) && retryAfter !== undefined) {
-      this.quietUntil = this.clock() + retryAfter * 1000;
+      this.quietUntil = Math.max(this.quietUntil, this.clock() + retryAfter * 1000);
     }
-    throw new DirectoryUnavailable(
+    return new DirectoryUnavailable(
       `The directory answered ${status}.`,
       retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS,
       status,
     );
   }
+}
+
+interface RawAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A batch item's `headers` object as node:http gives a response's: names in lower case, string values. */
+function lowerCaseHeaders(headers: unknown): IncomingHttpHeaders {
+  const lower: IncomingHttpHeaders = {};
+  if (headers && typeof headers === 'object')
+    for (const [name, value] of Object.entries(headers))
+      if (typeof value === 'string') lower[name.toLowerCase()] = value;
+  return lower;
 }
 
 class StaleConnection extends Error {
@@ -228,8 +312,8 @@ function parseJson(text: string): unknown {
   }
 }
 
-function errorCodeOf(body: string): string | undefined {
-  const code = (parseJson(body) as { error?: { code?: unknown } } | undefined)?.error?.code;
+function errorCodeOf(body: unknown): string | undefined {
+  const code = (body as { error?: { code?: unknown } } | null | undefined)?.error?.code;
   return typeof code === 'string' ? code : undefined;
 }
 

@@ -29,10 +29,10 @@ export function resolveUserKey(
 ): string | Promise<string> {
   if ('me' in target) return signedInUser(caller);
   const { segment } = target;
-  const objectId = guid(segment);
-  if (directory === undefined) return withoutDirectory(segment, objectId, caller);
-  if (objectId === undefined && !isUserPrincipalName(segment)) throw resourceNotFound(segment);
-  const found = directory.objectIdOf(objectId ?? segment);
+  if (directory === undefined) return withoutDirectory(segment, guid(segment), caller);
+  const key = directoryKeyOf(segment);
+  if (key === undefined) throw resourceNotFound(segment);
+  const found = directory.objectIdOf(key);
   if (found instanceof Promise) {
     return found.then(
       (id) => resolved(id, segment),
@@ -48,6 +48,14 @@ export function resolveUserKey(
     );
   }
   return resolved(found, segment);
+}
+
+/**
+ * What the directory is asked for a `{userId}` segment: the object id (lower case), or the segment as
+ * a user principal name; undefined when it can name no user (answered 404 without asking).
+ */
+export function directoryKeyOf(segment: string): string | undefined {
+  return guid(segment) ?? (isUserPrincipalName(segment) ? segment : undefined);
 }
 
 /**

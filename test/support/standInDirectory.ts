@@ -5,7 +5,8 @@ import { closeServer } from './servers';
 
 /**
  * A stand-in for Microsoft Graph's directory on loopback: real HTTP, Graph's user and error bodies.
- * It answers `GET /v1.0/users/{id or UPN}` (and Graph's `users('{UPN}')` form), records every call,
+ * It answers `GET /v1.0/users/{id or UPN}` (and Graph's `users('{UPN}')` form), alone or in a JSON
+ * batch (`POST /v1.0/$batch`), records every lookup,
  * and can be made slow, failing, throttling (`Retry-After`) or stopped. Users are added over HTTP too
  * (`PUT /_standIn/users/{id}` with `{"userPrincipalName"}`), so test files in other worker processes
  * can register the users their tokens name in the run's shared stand-in.
@@ -19,7 +20,10 @@ export interface StandInUser {
 export interface DirectoryCall {
   /** The key as the path named it, percent-decoded. */
   key: string;
-  /** The raw request path and query, e.g. `/v1.0/users/a%40contoso.example?$select=id,userPrincipalName`. */
+  /**
+   * The raw request path and query, e.g. `/v1.0/users/a%40contoso.example?$select=id,userPrincipalName`
+   * (in a batch, the request's URL relative to the version, e.g. `/users/...`).
+   */
   url: string;
   authorization: string | undefined;
 }
@@ -36,7 +40,10 @@ export interface Fault {
 export interface StandInDirectory extends AsyncDisposable {
   /** The origin, e.g. http://127.0.0.1:40123 (DIRECTORY_ENDPOINT). */
   url: string;
+  /** Every lookup, sent alone or in a batch. */
   calls: DirectoryCall[];
+  /** Each JSON batch received: how many lookups it held. */
+  batches: number[];
   addUser(user: StandInUser): StandInUser;
   /** A new user with a fresh object id and the given UPN. */
   newUser(userPrincipalName: string): StandInUser;
@@ -61,6 +68,7 @@ const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 export async function startStandInDirectory(options: StandInDirectoryOptions = {}): Promise<StandInDirectory> {
   const byId = new Map<string, StandInUser>();
   const calls: DirectoryCall[] = [];
+  const batches: number[] = [];
   const find = (key: string): StandInUser | undefined => {
     const lower = key.toLowerCase();
     if (OBJECT_ID.test(key)) {
@@ -86,6 +94,7 @@ export async function startStandInDirectory(options: StandInDirectoryOptions = {
   const directory: StandInDirectory = {
     url: '',
     calls,
+    batches,
     addUser,
     newUser: (userPrincipalName) => addUser({ id: randomUUID(), userPrincipalName }),
     rename: (id, userPrincipalName) => {
@@ -111,6 +120,10 @@ export async function startStandInDirectory(options: StandInDirectoryOptions = {
       response.writeHead(204).end();
       return;
     }
+    if (request.method === 'POST' && url.pathname === '/v1.0/$batch') {
+      await answerBatch(request, response);
+      return;
+    }
     const key = keyOf(url.pathname);
     if (request.method !== 'GET' || key === undefined) {
       graphError(response, 400, 'BadRequest', `Resource not found for the segment '${url.pathname}'.`);
@@ -118,39 +131,76 @@ export async function startStandInDirectory(options: StandInDirectoryOptions = {
     }
     calls.push({ key, url: request.url ?? '', authorization: request.headers.authorization });
     const fault = directory.fault;
-    if (fault?.delayMs) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, fault.delayMs);
-        response.once('close', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    await delayed(fault, response);
     if (response.destroyed) return;
-    if (fault?.status) {
-      graphError(response, fault.status, faultCode(fault.status), faultMessage(fault.status), fault.retryAfter);
+    const { status, headers, body } = lookup(key, request.headers.authorization, fault);
+    json(response, status, body, headers);
+  }
+
+  /**
+   * Graph's JSON batching: each request of the batch is a lookup answered as the same GET would be
+   * (and recorded as a call); a fault applies to each of them (Graph throttles a batch's requests one
+   * by one, the batch itself answers 200), its delay to the whole batch.
+   */
+  async function answerBatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const parsed = JSON.parse(await readBody(request)) as {
+      requests?: Array<{ id: string; method: string; url: string }>;
+    };
+    const requests = parsed.requests ?? [];
+    if (requests.length === 0 || requests.length > 20) {
+      graphError(response, 400, 'BadRequest', 'A batch holds 1 to 20 requests.');
       return;
     }
-    if (!request.headers.authorization?.startsWith('Bearer ')) {
-      graphError(response, 401, 'InvalidAuthenticationToken', 'Access token is empty.');
-      return;
+    batches.push(requests.length);
+    const fault = directory.fault;
+    await delayed(fault, response);
+    if (response.destroyed) return;
+    const responses = requests.map(({ id, method, url: itemUrl }) => {
+      const key = keyOf(new URL(`/v1.0${itemUrl.startsWith('/') ? '' : '/'}${itemUrl}`, 'http://stand-in').pathname);
+      if (method !== 'GET' || key === undefined)
+        return { id, status: 400, headers: {}, body: errorBody('BadRequest', `Resource not found for '${itemUrl}'.`) };
+      calls.push({ key, url: itemUrl, authorization: request.headers.authorization });
+      return { id, ...lookup(key, request.headers.authorization, fault) };
+    });
+    // Graph gives the answers in no particular order.
+    json(response, 200, { responses: responses.reverse() });
+  }
+
+  function lookup(
+    key: string,
+    authorization: string | undefined,
+    fault: Fault | undefined,
+  ): { status: number; headers: Record<string, string>; body: unknown } {
+    if (fault?.status) {
+      return {
+        status: fault.status,
+        headers: fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {},
+        body: errorBody(faultCode(fault.status), faultMessage(fault.status)),
+      };
+    }
+    if (!authorization?.startsWith('Bearer ')) {
+      return { status: 401, headers: {}, body: errorBody('InvalidAuthenticationToken', 'Access token is empty.') };
     }
     const user = find(key);
     if (!user) {
-      graphError(
-        response,
-        404,
-        'Request_ResourceNotFound',
-        `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`,
-      );
-      return;
+      return {
+        status: 404,
+        headers: {},
+        body: errorBody(
+          'Request_ResourceNotFound',
+          `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`,
+        ),
+      };
     }
-    json(response, 200, {
-      '@odata.context': `${directory.url}/v1.0/$metadata#users(id,userPrincipalName)/$entity`,
-      id: user.id,
-      userPrincipalName: user.userPrincipalName,
-    });
+    return {
+      status: 200,
+      headers: {},
+      body: {
+        '@odata.context': `${directory.url}/v1.0/$metadata#users(id,userPrincipalName)/$entity`,
+        id: user.id,
+        userPrincipalName: user.userPrincipalName,
+      },
+    };
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -181,9 +231,25 @@ function faultMessage(status: number): string {
   return 'The service is temporarily unavailable.';
 }
 
-function graphError(response: ServerResponse, status: number, code: string, message: string, retryAfter?: string) {
+function errorBody(code: string, message: string) {
   const innerError = { date: new Date().toISOString(), 'request-id': randomUUID(), 'client-request-id': randomUUID() };
-  json(response, status, { error: { code, message, innerError } }, retryAfter ? { 'Retry-After': retryAfter } : {});
+  return { error: { code, message, innerError } };
+}
+
+function graphError(response: ServerResponse, status: number, code: string, message: string) {
+  json(response, status, errorBody(code, message));
+}
+
+/** Waits out the fault's delay, or until the client went away. */
+async function delayed(fault: Fault | undefined, response: ServerResponse): Promise<void> {
+  if (!fault?.delayMs) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, fault.delayMs);
+    response.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {

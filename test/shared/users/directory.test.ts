@@ -10,6 +10,7 @@ import {
   PRIVILEGED_AUTHENTICATION_ADMINISTRATOR,
   TEST_MANAGED_IDENTITY_CLIENT_ID,
 } from '../../support/constants';
+import { batchHandlerFor, createItem, postBatch } from '../../support/batch';
 import { invoke, type Invocation } from '../../support/invoke';
 import { loadServiceWith, type IsolatedService } from '../../support/isolated';
 import { PHONE_METHODS, randomNumber, storedMethods } from '../../support/phoneMethods';
@@ -277,6 +278,58 @@ describe('a user the directory does not have', () => {
     const token = await adminToken();
     for (let i = 0; i < 3; i += 1) await everyOperation(t.service, key, token);
     expect(t.directory.calls.filter((call) => call.key === key)).toHaveLength(1);
+  });
+});
+
+describe("$batch: its items' users are looked up together, in one JSON batch to the directory", () => {
+  test('20 creates by user principal name: one directory call of 20 lookups, every item stored under its object id', async () => {
+    await using t = await tenant();
+    const users = Array.from({ length: 20 }, (_, i) =>
+      t.directory.newUser(`batch${i}.${randomUUID().slice(0, 8)}@contoso.example`),
+    );
+    const result = await postBatch(batchHandlerFor(t.service.services), {
+      token: await adminToken(),
+      requests: users.map((user, i) => createItem(String(i + 1), user.userPrincipalName, randomNumber())),
+    });
+    expect(result.status).toBe(200);
+    expect(users.map((_, i) => result.byId[String(i + 1)]!.status)).toEqual(users.map(() => 201));
+    expect(t.directory.batches).toEqual([20]);
+    expect(t.directory.calls.map((call) => call.key).sort()).toEqual(
+      users.map((user) => user.userPrincipalName).sort(),
+    );
+    for (const user of users) expect(await storedMethods(user.id)).toHaveLength(1);
+  });
+
+  test('only the users an item may act on are looked up; unknown ones answer 404 and the rest are unaffected', async () => {
+    await using t = await tenant();
+    const [first, second] = [0, 1].map((i) =>
+      t.directory.newUser(`mixed${i}.${randomUUID().slice(0, 8)}@contoso.example`),
+    );
+    const unknown = `nobody.${randomUUID().slice(0, 8)}@contoso.example`;
+    const selfOnly = await userToken({ scp: 'UserAuthenticationMethod.ReadWrite', wids: [] });
+    const denied = await postBatch(batchHandlerFor(t.service.services), {
+      token: selfOnly,
+      requests: [first!, second!].map((user, i) => createItem(String(i + 1), user.userPrincipalName, randomNumber())),
+    });
+    expect([denied.byId['1']!.status, denied.byId['2']!.status]).toEqual([403, 403]);
+    expect(t.directory.calls).toEqual([]);
+
+    const mixed = await postBatch(batchHandlerFor(t.service.services), {
+      token: await adminToken(),
+      requests: [
+        createItem('1', first!.userPrincipalName, randomNumber()),
+        createItem('2', unknown, randomNumber()),
+        createItem('3', 'not a user', randomNumber()),
+        { id: '4', method: 'GET', url: `/users/${second!.id}/authentication/phoneMethods` },
+        { id: '5', method: 'GET', url: '/me/authentication/phoneMethods' },
+      ],
+    });
+    expect(['1', '2', '3', '4', '5'].map((id) => mixed.byId[id]!.status)).toEqual([201, 404, 404, 200, 200]);
+    expect(t.directory.batches).toEqual([3]);
+    expect(t.directory.calls.map((call) => call.key).sort()).toEqual(
+      [first!.userPrincipalName, unknown, second!.id].sort(),
+    );
+    await nothingStoredFor(unknown);
   });
 });
 

@@ -157,6 +157,95 @@ test('a failure is not remembered, and a throttling answer keeps the process off
   expect(stand.calls).toHaveLength(2);
 });
 
+describe('prefetch: several users in one JSON batch', () => {
+  test('one batch for the keys not held; lookups join it; a held or repeated key is not asked again', async () => {
+    const { stand, cache, callsFor } = await setup();
+    const [adele, alex, held] = ['Adele', 'Alex', 'Held'].map((name) => stand.newUser(upn(name)));
+    const unknown = upn('nobody');
+    expect(await cache.objectIdOf(held!.userPrincipalName)).toBe(held!.id);
+    stand.fault = { delayMs: 30 }; // still pending when the lookups below are made
+    cache.prefetch([
+      adele!.userPrincipalName,
+      adele!.userPrincipalName.toUpperCase(),
+      alex!.id,
+      held!.userPrincipalName,
+      unknown,
+    ]);
+    const answers = [adele!.userPrincipalName, alex!.id.toUpperCase(), held!.userPrincipalName, unknown].map((key) =>
+      cache.objectIdOf(key),
+    );
+    expect(answers.map((answer) => answer instanceof Promise)).toEqual([true, true, false, true]);
+    expect(await Promise.all(answers.map(async (answer) => answer))).toEqual([adele!.id, alex!.id, held!.id, null]);
+    expect(stand.batches).toEqual([3]);
+    expect([adele!.userPrincipalName, alex!.id, held!.userPrincipalName, unknown].map(callsFor)).toEqual([1, 1, 1, 1]);
+    expect(stand.calls.every((call) => call.url.endsWith('?$select=id,userPrincipalName'))).toBe(true);
+    // Remembered like any other answer: no call at all now.
+    cache.prefetch([adele!.userPrincipalName, alex!.id, unknown]);
+    expect(stand.calls).toHaveLength(4);
+    expect(cache.objectIdOf(alex!.id)).toBe(alex!.id);
+  });
+
+  test('one key is a plain lookup, not a batch', async () => {
+    const { stand, cache } = await setup();
+    const megan = stand.newUser(upn('Megan'));
+    cache.prefetch([megan.userPrincipalName]);
+    expect(await cache.objectIdOf(megan.userPrincipalName)).toBe(megan.id);
+    expect(stand.batches).toEqual([]);
+    expect(stand.calls).toHaveLength(1);
+  });
+
+  test("throttled lookups in the batch fail with Graph's Retry-After, keep the process off the directory, and are not remembered", async () => {
+    const { stand, cache, clock } = await setup();
+    const users = ['Joni', 'Lee'].map((name) => stand.newUser(upn(name)));
+    stand.fault = { status: 429, retryAfter: '8' };
+    cache.prefetch(users.map((user) => user.userPrincipalName));
+    const failures = await Promise.all(
+      users.map((user) => Promise.resolve(cache.objectIdOf(user.userPrincipalName)).catch((error: unknown) => error)),
+    );
+    expect(
+      failures.map((error) => [error instanceof DirectoryUnavailable, (error as DirectoryUnavailable).code]),
+    ).toEqual([
+      [true, 429],
+      [true, 429],
+    ]);
+    expect(failures.map((error) => (error as DirectoryUnavailable).retryAfterSeconds)).toEqual([8, 8]);
+    stand.fault = undefined;
+    clock.now += 3_000;
+    cache.prefetch(users.map((user) => user.userPrincipalName));
+    const paused = await Promise.resolve(cache.objectIdOf(users[0]!.userPrincipalName)).catch(
+      (error: unknown) => error,
+    );
+    expect((paused as DirectoryUnavailable).retryAfterSeconds).toBe(5);
+    expect(stand.batches).toEqual([2]);
+    clock.now += 5_000;
+    cache.prefetch(users.map((user) => user.userPrincipalName));
+    expect(await Promise.all(users.map(async (user) => cache.objectIdOf(user.userPrincipalName)))).toEqual(
+      users.map((user) => user.id),
+    );
+    expect(stand.batches).toEqual([2, 2]);
+  });
+
+  test('a directory that refuses connections fails every key of the batch, and nothing is remembered', async () => {
+    const { stand, cache } = await setup();
+    const users = ['Pradeep', 'Isaiah'].map((name) => stand.newUser(upn(name)));
+    await stand.close();
+    cache.prefetch(users.map((user) => user.userPrincipalName));
+    const failures = await Promise.all(
+      users.map((user) => Promise.resolve(cache.objectIdOf(user.userPrincipalName)).catch((error: unknown) => error)),
+    );
+    expect(failures.map((error) => (error as DirectoryUnavailable).code)).toEqual(['UNREACHABLE', 'UNREACHABLE']);
+    expect(cache.size).toBe(0);
+  });
+
+  test('more keys than one batch takes: batches of 20', async () => {
+    const { stand, graph } = await setup();
+    const users = Array.from({ length: 45 }, (_, i) => stand.newUser(upn(`u${i}`)));
+    const outcomes = await graph.findUsers(users.map((user) => user.id));
+    expect(outcomes).toEqual(users.map((user) => ({ id: user.id, userPrincipalName: user.userPrincipalName })));
+    expect(stand.batches).toEqual([20, 20, 5]);
+  });
+});
+
 test('the token is asked once for {endpoint}/.default, as the user-assigned identity, and sent on every call', async () => {
   const { stand, cache } = await setup();
   const users = Array.from({ length: 5 }, (_, i) => stand.newUser(upn(`t${i}`)));
