@@ -4,10 +4,11 @@ import type { StageTimes, Times } from './inProcess';
 import type { MemoryResult } from './memory';
 import type { PackageResult } from '../package';
 import type { ColdStart, ImportTimes } from './startup';
-import { geometricMean, judgeRatios, spread, type RatioGates, type Spread } from './stats';
+import { geometricMean, judgeRatios, median, spread, type RatioGates, type Spread } from './stats';
 import type { OperationThroughput } from './throughput';
 import { USER_SIZES, type CosmosBytesRow } from './cosmosBytes';
 import { DIRECTORY_CACHE_DEFAULTS } from '../../shared/users/directoryCache';
+import type { BatchingFigures } from './batch';
 
 /** The figures of one run (one Node), the targets they are held to, and the table printed for them. */
 
@@ -39,6 +40,8 @@ export interface RunResult {
   coldStart: ColdStart;
   imports: ImportTimes;
   package: PackageResult;
+  /** `$batch` against sequential single requests, and the bulk command (batch.ts). */
+  batching: BatchingFigures;
 }
 
 /** Calls beyond one per user that neither the cache's bound nor its lifetime explains. */
@@ -94,6 +97,7 @@ function summarizeStages(rounds: readonly StageTimes[]): StageSummary {
 const target = (name: string, value: number, limit: string, met: boolean): Target => ({ name, value, limit, met });
 /** Met when `value` is at most `limit`. */
 const atMost = (name: string, value: number, limit: number) => target(name, value, `<= ${limit}`, value <= limit);
+const atLeast = (name: string, value: number, limit: number) => target(name, value, `>= ${limit}`, value >= limit);
 /** Met when a count is exactly `expected`. */
 const exactly = (name: string, value: number, expected: number) =>
   target(name, value, `= ${expected}`, value === expected);
@@ -135,6 +139,13 @@ export function evaluate(r: RunResult): Target[] {
     atMost('heap after soak / after warm-up', r.memory.heapGrowth, TARGETS.heapGrowth),
     atMost('bundle import / dependencies import', importRatio, TARGETS.importVsDependencies),
     exactly('bundle loads without node_modules', pkg(r.package), 1),
+    atLeast(
+      'a $batch of 20 creates against 20 sequential creates, speedup (medians)',
+      r.batching.batchVsSequential.speedup,
+      r.batching.batchVsSequential.target,
+    ),
+    exactly('bulk-phones rows lost or duplicated', r.batching.bulk.lost + r.batching.bulk.duplicated, 0),
+    exactly('bulk-phones exit code', r.batching.bulk.exitCode ?? -1, 0),
   ];
 }
 
@@ -243,6 +254,17 @@ export function renderRun(r: RunResult, targets: readonly Target[]): string {
     `with --enable-source-maps ${f0(r.imports.bundleWithSourceMapsMs)} ms`,
   ]);
   rows.push(['deployment package', `${kib(r.package.totalBytes)} (zip ${kib(r.package.zipBytes)})`, '']);
+  const { batchVsSequential: versus, bulk } = r.batching;
+  rows.push([
+    '$batch of 20 creates vs 20 sequential creates, one client',
+    `${f1(versus.speedup)}x`,
+    `medians ${f1(median(versus.batchMs))} vs ${f1(median(versus.sequentialMs))} ms, ${versus.rounds} rounds of sequential, batch, batch, sequential; 20 new users a side`,
+  ]);
+  rows.push([
+    `bulk-phones: ${bulk.rows} generated rows through npm start`,
+    `${f0(bulk.rowsPerSecond)} rows/s`,
+    `${f1(bulk.seconds)} s, exit ${bulk.exitCode}, lost ${bulk.lost}, duplicated ${bulk.duplicated}`,
+  ]);
   for (const t of targets)
     rows.push([
       `target: ${t.name}`,

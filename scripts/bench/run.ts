@@ -188,8 +188,9 @@ async function main(outFile: string): Promise<void> {
       coldStart,
       imports,
       package: pkg,
+      batching,
     };
-    writeFileSync(outFile, JSON.stringify({ ...result, batching }));
+    writeFileSync(outFile, JSON.stringify(result));
   } finally {
     load.stop();
     probe.close();
