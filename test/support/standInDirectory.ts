@@ -35,6 +35,8 @@ export interface Fault {
   retryAfter?: string;
   /** Answer only after this many milliseconds. */
   delayMs?: number;
+  /** Leave the lookup of this key out of a batch's answer (a malformed answer). */
+  leaveOut?: string;
 }
 
 export interface StandInDirectory extends AsyncDisposable {
@@ -155,12 +157,14 @@ export async function startStandInDirectory(options: StandInDirectoryOptions = {
     const fault = directory.fault;
     await delayed(fault, response);
     if (response.destroyed) return;
-    const responses = requests.map(({ id, method, url: itemUrl }) => {
+    const responses = requests.flatMap(({ id, method, url: itemUrl }) => {
       const key = keyOf(new URL(`/v1.0${itemUrl.startsWith('/') ? '' : '/'}${itemUrl}`, 'http://stand-in').pathname);
       if (method !== 'GET' || key === undefined)
-        return { id, status: 400, headers: {}, body: errorBody('BadRequest', `Resource not found for '${itemUrl}'.`) };
+        return [
+          { id, status: 400, headers: {}, body: errorBody('BadRequest', `Resource not found for '${itemUrl}'.`) },
+        ];
       calls.push({ key, url: itemUrl, authorization: request.headers.authorization });
-      return { id, ...lookup(key, request.headers.authorization, fault) };
+      return fault?.leaveOut === key ? [] : [{ id, ...lookup(key, request.headers.authorization, fault) }];
     });
     // Graph gives the answers in no particular order.
     json(response, 200, { responses: responses.reverse() });

@@ -237,6 +237,24 @@ describe('prefetch: several users in one JSON batch', () => {
     expect(cache.size).toBe(0);
   });
 
+  test('a batch answer that leaves a lookup out fails that key alone, and it is not remembered', async () => {
+    const { stand, cache } = await setup();
+    const [kept, left] = ['Kept', 'Left'].map((name) => stand.newUser(upn(name)));
+    stand.fault = { leaveOut: left!.userPrincipalName };
+    cache.prefetch([kept!.userPrincipalName, left!.userPrincipalName]);
+    const [found, missing] = await Promise.all(
+      [kept!, left!].map((user) =>
+        Promise.resolve(cache.objectIdOf(user.userPrincipalName)).catch((error: unknown) => error),
+      ),
+    );
+    expect(found).toBe(kept!.id);
+    expect(missing).toBeInstanceOf(DirectoryUnavailable);
+    expect((missing as DirectoryUnavailable).code).toBe('BAD_ANSWER');
+    stand.fault = undefined;
+    expect(await cache.objectIdOf(left!.userPrincipalName)).toBe(left!.id);
+    expect(stand.batches).toEqual([2]);
+  });
+
   test('more keys than one batch takes: batches of 20', async () => {
     const { stand, graph } = await setup();
     const users = Array.from({ length: 45 }, (_, i) => stand.newUser(upn(`u${i}`)));
